@@ -1,0 +1,1 @@
+//! relman: a GitHub App that runs a team's release train.
