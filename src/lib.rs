@@ -1,1 +1,14 @@
 //! relman: a GitHub App that runs a team's release train.
+//!
+//! The layout follows DESIGN.md §4; `ARCHITECTURE.md` at the root is the map.
+
+pub mod clock;
+pub mod config;
+pub mod github;
+pub mod handlers;
+pub mod inbox;
+pub mod replay;
+pub mod server;
+pub mod service;
+pub mod store;
+pub mod telemetry;

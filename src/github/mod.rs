@@ -1,0 +1,14 @@
+//! The GitHub edge: the port (a trait), its octocrab implementation, and bot-comment upserts.
+
+pub mod app;
+pub mod client;
+pub mod comments;
+pub mod error;
+pub mod port;
+pub mod rest;
+pub mod route;
+pub mod types;
+
+pub use error::{GitHubError, GitHubResult};
+pub use port::GitHubPort;
+pub use types::*;

@@ -1,0 +1,39 @@
+//! Handlers: one file per capability. This module decides which events relman acts on (used by
+//! ingress, so it must stay pure) and routes stored work to the capability that handles it.
+
+pub mod dispatch;
+pub mod events;
+
+/// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).
+pub const SUBSCRIBED_EVENTS: &[&str] = &[
+    "check_run",
+    "check_suite",
+    "create",
+    "deployment",
+    "deployment_protection_rule",
+    "deployment_status",
+    "installation",
+    "installation_repositories",
+    "issue_comment",
+    "issues",
+    "pull_request",
+    "push",
+    "release",
+    "status",
+];
+
+/// Whether a delivery is worth storing. Events relman is not subscribed to (and `ping`) are
+/// acknowledged and dropped at the door.
+pub fn wants(event: &str, _action: Option<&str>) -> bool {
+    SUBSCRIBED_EVENTS.contains(&event)
+}
+
+/// The `event` label of delivery metrics: subscribed events by name, anything else as `other`,
+/// so a stranger cannot grow the metric's cardinality.
+pub fn metric_event_label(event: &str) -> &'static str {
+    SUBSCRIBED_EVENTS
+        .iter()
+        .find(|e| **e == event)
+        .copied()
+        .unwrap_or(if event == "ping" { "ping" } else { "other" })
+}

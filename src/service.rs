@@ -1,0 +1,181 @@
+//! `relman serve`: the store, the inbox writer, workers, the scheduler and the HTTP server,
+//! started together and stopped together.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::settings::Settings;
+use crate::github::app::GitHubApp;
+use crate::github::rest::{RetryBudget, WriteRecorder};
+use crate::handlers::dispatch::{Context, Dispatcher};
+use crate::inbox::scheduler::run_scheduler;
+use crate::inbox::worker::{WorkerConfig, spawn_workers};
+use crate::inbox::writer::InboxWriter;
+use crate::server::{AppState, router};
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("database {url}: {source}")]
+    Store {
+        url: String,
+        source: crate::store::StoreError,
+    },
+    #[error("GitHub App: {0}")]
+    GitHub(#[from] crate::github::GitHubError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Server(std::io::Error),
+}
+
+/// Hides the password of a database URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Runs until SIGTERM/SIGINT (or `shutdown` is cancelled), then drains and returns.
+pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<(), ServeError> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Store::connect(&settings.database_url)
+        .await
+        .map_err(|source| ServeError::Store {
+            url: redact_url(&settings.database_url),
+            source,
+        })?;
+    crate::server::metrics::handle();
+
+    let recorder: Option<Arc<dyn WriteRecorder>> = settings
+        .dry_run
+        .then(|| Arc::new(store.clone()) as Arc<dyn WriteRecorder>);
+    let github = Arc::new(GitHubApp::new(
+        &settings.app,
+        &settings.github_api_url,
+        RetryBudget::default(),
+        recorder,
+    )?);
+    tracing::info!(
+        store = %redact_url(&settings.database_url),
+        api = %settings.github_api_url,
+        app_id = settings.app.app_id,
+        workers = settings.workers,
+        dry_run = settings.dry_run,
+        "starting relman"
+    );
+
+    let stored = Arc::new(Notify::new());
+    let (writer, writer_task) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
+
+    let dispatcher = Arc::new(Dispatcher {
+        ctx: Context {
+            github,
+            store: store.clone(),
+            clock: clock.clone(),
+        },
+    });
+    let workers_stop = CancellationToken::new();
+    let mut workers = spawn_workers(
+        store.clone(),
+        dispatcher,
+        clock.clone(),
+        stored,
+        WorkerConfig {
+            workers: settings.workers,
+            ..WorkerConfig::default()
+        },
+        workers_stop.clone(),
+    );
+    let scheduler = tokio::spawn(run_scheduler(
+        writer.clone(),
+        clock.clone(),
+        Vec::new(),
+        Duration::from_secs(30),
+        workers_stop.clone(),
+    ));
+
+    let state = AppState {
+        secrets: settings.webhook_secrets.clone().into(),
+        writer,
+        store: store.clone(),
+    };
+    let app = router(state, &settings.webhook_path);
+    let addr = SocketAddr::new(settings.host, settings.port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let local = listener.local_addr().unwrap_or(addr);
+    tracing::info!(address = %local, webhook_path = %settings.webhook_path, "listening");
+
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        stop.cancel();
+    });
+
+    // Stop accepting first; requests already in flight finish (their deliveries are stored).
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await;
+    tracing::info!("no longer accepting webhooks; finishing claimed work");
+
+    workers_stop.cancel();
+    while workers.join_next().await.is_some() {}
+    let _ = scheduler.await;
+    // The router (and with it the last writer handle) is gone: the writer drains and ends.
+    let _ = writer_task.await;
+    store.close().await;
+    tracing::info!("stopped");
+    served.map_err(ServeError::Server)
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://relman:hunter2@db:5432/relman"),
+            "postgres://relman:***@db:5432/relman"
+        );
+        assert_eq!(redact_url("sqlite://relman.db"), "sqlite://relman.db");
+    }
+}
