@@ -183,8 +183,12 @@ impl FromRequest<AppState> for Delivery {
                 "content type must be application/json (set it in the App's webhook settings)",
             ));
         }
+        // serde would also read a struct from a JSON array; GitHub only ever sends objects.
+        let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         let envelope: Envelope = serde_json::from_slice(&body)
-            .map_err(|_| Rejection::new(StatusCode::BAD_REQUEST, "body is not a JSON object"))?;
+            .ok()
+            .filter(|_| is_object)
+            .ok_or(Rejection::new(StatusCode::BAD_REQUEST, "body is not a JSON object"))?;
 
         Ok(Delivery {
             id,

@@ -1,0 +1,120 @@
+//! Shared test helpers: stores on every back-end, and a router wired like production.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use relman::clock::{Clock, SystemClock};
+use relman::config::settings::Secret;
+use relman::inbox::writer::InboxWriter;
+use relman::server::{AppState, router};
+use relman::store::Store;
+use tokio::sync::Notify;
+
+/// The PostgreSQL server tests may use: `RELMAN_TEST_DATABASE_URL`, else a `postgres://`
+/// `DATABASE_URL`. Unset: PostgreSQL tests are skipped (SQLite ones always run).
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("RELMAN_TEST_DATABASE_URL")
+        .ok()
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+}
+
+/// A database of its own for one test, dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("relman.db").display());
+        TestDb {
+            url,
+            label: "sqlite",
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    pub async fn postgres(admin_url: &str) -> TestDb {
+        use sqlx::Connection;
+        let name = format!("relman_test_{}", rand_suffix());
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+        TestDb {
+            url: format!("{base}/{name}"),
+            label: "postgres",
+            _dir: None,
+            pg: Some((admin_url.to_string(), name)),
+        }
+    }
+
+    /// SQLite, plus PostgreSQL when one is configured.
+    pub async fn all() -> Vec<TestDb> {
+        let mut dbs = vec![TestDb::sqlite()];
+        if let Some(admin) = postgres_admin_url() {
+            dbs.push(TestDb::postgres(&admin).await);
+        }
+        dbs
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&mut c)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn rand_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
+}
+
+pub const SECRET: &str = "test-secret";
+pub const WEBHOOK_PATH: &str = "/api/github/webhooks";
+
+/// The production router on `store`, with its writer; returns the notify workers would wait on.
+pub fn app(store: &Store) -> (axum::Router, Arc<Notify>) {
+    let stored = Arc::new(Notify::new());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (writer, _task) = InboxWriter::spawn(store.clone(), clock, stored.clone());
+    let state = AppState {
+        secrets: vec![Secret::new("old-secret"), Secret::new(SECRET)].into(),
+        writer,
+        store: store.clone(),
+    };
+    (router(state, WEBHOOK_PATH), stored)
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
