@@ -3,6 +3,7 @@
 //! The layout follows DESIGN.md §4; `ARCHITECTURE.md` at the root is the map.
 
 pub mod clock;
+pub mod dev;
 pub mod config;
 pub mod github;
 pub mod handlers;

@@ -95,7 +95,21 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => {
+        Command::Serve(mut args) => {
+            // Kept alive for as long as relman serves.
+            let _dev_github = if args.dev {
+                let sim = relman::dev::start(&mut args).await;
+                eprintln!(
+                    "relman --dev: fake GitHub at {} with {} (installation {}); webhook secret {:?}",
+                    sim.api_url(),
+                    relman::dev::DEV_REPO,
+                    relman::dev::DEV_INSTALLATION,
+                    relman::dev::DEV_SECRET
+                );
+                Some(sim)
+            } else {
+                None
+            };
             let settings = match Settings::from_raw(&args, |p| std::fs::read_to_string(p)) {
                 Ok(s) => s,
                 Err(e) => {

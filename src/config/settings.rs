@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// Read from GitHub for real but log and record every write instead of sending it.
     #[arg(long, env = "RELMAN_DRY_RUN")]
     pub dry_run: bool,
+    /// Development mode: an in-process fake GitHub, SQLite `relman-dev.db`, webhook secret
+    /// `development`. No GitHub App needed.
+    #[arg(long)]
+    pub dev: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

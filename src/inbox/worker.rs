@@ -14,6 +14,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::retry::RetryPolicy;
 use super::{ProcessError, Processor};
@@ -138,7 +139,10 @@ impl<P: Processor> Worker<P> {
             installation = item.installation_id.unwrap_or_default(),
             attempt = item.attempts,
         );
-        let _entered = span.enter();
+        self.run_item_in_span(item).instrument(span).await
+    }
+
+    async fn run_item_in_span(&self, item: ClaimedItem) {
         let started = Instant::now();
         let queued_ms = (self.clock.now_ms() - item.created_at).max(0);
         metrics::histogram!("relman_work_queue_delay_seconds", "kind" => item.kind.as_str())
