@@ -1,0 +1,3 @@
+//! Configuration: the repository's `.github/relman.yml` (`repo`).
+
+pub mod repo;
