@@ -56,7 +56,8 @@ END:VCALENDAR\r
 ";
 
 fn thousand_releases(c: &mut Criterion) {
-    let config = parse_repo_config(".github/relman.yml", EXAMPLE).expect("the example config is valid");
+    let config =
+        parse_repo_config(".github/relman.yml", EXAMPLE).expect("the example config is valid");
     let holidays = parse_holiday_ics(HOLIDAYS).expect("the bench holidays parse");
     let calendar = Calendar::from_config(&config, &holidays);
     let rotation = Rotation::from_config(&config, &calendar);

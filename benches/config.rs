@@ -11,9 +11,15 @@ fn parse_full_config(c: &mut Criterion) {
     c.bench_function("parse_repo_config(examples/relman.yml)", |b| {
         b.iter(|| parse_repo_config(".github/relman.yml", black_box(EXAMPLE)))
     });
-    let own = "_extends: .github\nschedule: { every_weeks: 1 }\nrotation: { members: [dave, erin] }\n";
+    let own =
+        "_extends: .github\nschedule: { every_weeks: 1 }\nrotation: { members: [dave, erin] }\n";
     c.bench_function("merge_configs(example base + small own file)", |b| {
-        b.iter(|| merge_configs(("acme/.github:.github/relman.yml", black_box(EXAMPLE)), (".github/relman.yml", black_box(own))))
+        b.iter(|| {
+            merge_configs(
+                ("acme/.github:.github/relman.yml", black_box(EXAMPLE)),
+                (".github/relman.yml", black_box(own)),
+            )
+        })
     });
 }
 

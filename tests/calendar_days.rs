@@ -13,18 +13,26 @@ fn instant(text: &str) -> DateTime<Utc> {
 }
 
 fn calendar(timezone: &str, schedule: &str, holidays: &str) -> Calendar {
-    let text = format!("timezone: {timezone}\nschedule: {schedule}\nholidays: {holidays}\nrotation: {{ members: [alice] }}\n");
+    let text = format!(
+        "timezone: {timezone}\nschedule: {schedule}\nholidays: {holidays}\nrotation: {{ members: [alice] }}\n"
+    );
     let config = parse_repo_config("t.yml", &text).unwrap_or_else(|errors| panic!("{errors}"));
     Calendar::from_config(&config, &[])
 }
 
 /// `(scheduled, date)` of the release days from `from`.
 fn days(calendar: &Calendar, from: &str, count: usize) -> Vec<(NaiveDate, Option<NaiveDate>)> {
-    calendar.releases_from(date(from)).take(count).map(|day| (day.scheduled, day.date)).collect()
+    calendar
+        .releases_from(date(from))
+        .take(count)
+        .map(|day| (day.scheduled, day.date))
+        .collect()
 }
 
 fn day(calendar: &Calendar, on: &str) -> ReleaseDay {
-    calendar.release_on(date(on)).unwrap_or_else(|| panic!("no release on {on}"))
+    calendar
+        .release_on(date(on))
+        .unwrap_or_else(|| panic!("no release on {on}"))
 }
 
 #[test]
@@ -39,11 +47,21 @@ fn start_of_day_across_los_angeles_dst() {
         ("2026-11-03", "2026-11-03T08:00:00Z"), // back to PST
     ];
     for (on, starts_at) in cases {
-        assert_eq!(day(&calendar, on).starts_at, Some(instant(starts_at)), "{on}");
+        assert_eq!(
+            day(&calendar, on).starts_at,
+            Some(instant(starts_at)),
+            "{on}"
+        );
     }
     // The transition days themselves: midnight exists on both.
-    assert_eq!(calendar.start_of_day(date("2026-03-08")), instant("2026-03-08T08:00:00Z"));
-    assert_eq!(calendar.start_of_day(date("2026-11-01")), instant("2026-11-01T07:00:00Z"));
+    assert_eq!(
+        calendar.start_of_day(date("2026-03-08")),
+        instant("2026-03-08T08:00:00Z")
+    );
+    assert_eq!(
+        calendar.start_of_day(date("2026-11-01")),
+        instant("2026-11-01T07:00:00Z")
+    );
 }
 
 #[test]
@@ -58,7 +76,11 @@ fn start_of_day_across_berlin_dst() {
         ("2026-10-27", "2026-10-26T23:00:00Z"),
     ];
     for (on, starts_at) in cases {
-        assert_eq!(day(&calendar, on).starts_at, Some(instant(starts_at)), "{on}");
+        assert_eq!(
+            day(&calendar, on).starts_at,
+            Some(instant(starts_at)),
+            "{on}"
+        );
     }
 }
 
@@ -68,14 +90,27 @@ fn start_of_day_when_dst_skips_midnight() {
     // 00:00 does not exist, the day starts at the transition, 04:00 UTC (01:00 local).
     let sundays = "{ every_weeks: 1, weekday: sunday, anchor: 2026-01-04 }";
     let calendar = calendar("America/Santiago", sundays, "{}");
-    assert_eq!(day(&calendar, "2026-09-06").starts_at, Some(instant("2026-09-06T04:00:00Z")));
-    assert_eq!(day(&calendar, "2026-08-30").starts_at, Some(instant("2026-08-30T04:00:00Z")));
-    assert_eq!(day(&calendar, "2026-09-13").starts_at, Some(instant("2026-09-13T03:00:00Z")));
+    assert_eq!(
+        day(&calendar, "2026-09-06").starts_at,
+        Some(instant("2026-09-06T04:00:00Z"))
+    );
+    assert_eq!(
+        day(&calendar, "2026-08-30").starts_at,
+        Some(instant("2026-08-30T04:00:00Z"))
+    );
+    assert_eq!(
+        day(&calendar, "2026-09-13").starts_at,
+        Some(instant("2026-09-13T03:00:00Z"))
+    );
 }
 
 #[test]
 fn cadence_crosses_the_year_boundary() {
-    let calendar = calendar("UTC", "{ every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }", "{}");
+    let calendar = calendar(
+        "UTC",
+        "{ every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }",
+        "{}",
+    );
     assert_eq!(
         days(&calendar, "2026-12-01", 4),
         [
@@ -86,7 +121,10 @@ fn cadence_crosses_the_year_boundary() {
         ]
     );
     // And backwards from the anchor.
-    assert_eq!(days(&calendar, "2025-12-20", 1), [(date("2025-12-23"), Some(date("2025-12-23")))]);
+    assert_eq!(
+        days(&calendar, "2025-12-20", 1),
+        [(date("2025-12-23"), Some(date("2025-12-23")))]
+    );
 }
 
 #[test]
@@ -106,13 +144,24 @@ fn a_holiday_range_covering_two_release_days() {
         ]
     );
     let skipped = day(&moving, "2026-12-22");
-    assert!(matches!(skipped.reason, Some(Adjustment::NoBusinessDayBeforeNextRelease { .. })));
+    assert!(matches!(
+        skipped.reason,
+        Some(Adjustment::NoBusinessDayBeforeNextRelease { .. })
+    ));
     assert_eq!(skipped.reason.unwrap().holiday().last, date("2027-01-01"));
 
-    let skipping = calendar("UTC", weekly, r#"{ dates: ["2026-12-21..2027-01-01"], on_holiday: skip }"#);
+    let skipping = calendar(
+        "UTC",
+        weekly,
+        r#"{ dates: ["2026-12-21..2027-01-01"], on_holiday: skip }"#,
+    );
     assert_eq!(
         days(&skipping, "2026-12-22", 3),
-        [(date("2026-12-22"), None), (date("2026-12-29"), None), (date("2027-01-05"), Some(date("2027-01-05")))]
+        [
+            (date("2026-12-22"), None),
+            (date("2026-12-29"), None),
+            (date("2027-01-05"), Some(date("2027-01-05")))
+        ]
     );
 }
 
@@ -123,14 +172,25 @@ fn skip_versus_next_business_day() {
     let moved = day(&moving, "2026-12-23");
     assert_eq!(moved.scheduled, date("2026-12-22"));
     assert!(moved.is_moved());
-    assert_eq!(moved.tracking_issue_on, Some(date("2026-12-22")), "opens the day before the moved date");
+    assert_eq!(
+        moved.tracking_issue_on,
+        Some(date("2026-12-22")),
+        "opens the day before the moved date"
+    );
 
     let skipping = calendar("UTC", biweekly, "{ dates: [2026-12-22], on_holiday: skip }");
     let skipped = day(&skipping, "2026-12-22");
     assert!(skipped.is_skipped());
     assert_eq!((skipped.starts_at, skipped.tracking_issue_on), (None, None));
     assert!(matches!(skipped.reason, Some(Adjustment::Skipped { .. })));
-    assert_eq!(skipping.releases_from(date("2026-12-21")).nth(1).unwrap().date, Some(date("2027-01-05")));
+    assert_eq!(
+        skipping
+            .releases_from(date("2026-12-21"))
+            .nth(1)
+            .unwrap()
+            .date,
+        Some(date("2027-01-05"))
+    );
 }
 
 #[test]
@@ -139,8 +199,14 @@ fn a_move_onto_another_holiday_keeps_moving() {
     let calendar = calendar("UTC", biweekly, "{ dates: [2026-12-22, 2026-12-23] }");
     let moved = calendar.releases_from(date("2026-12-22")).next().unwrap();
     assert_eq!(moved.date, Some(date("2026-12-24")));
-    let Some(Adjustment::Moved { holiday }) = moved.reason else { panic!("not moved: {moved:?}") };
-    assert_eq!(holiday.first, date("2026-12-22"), "the reason names the scheduled day's holiday");
+    let Some(Adjustment::Moved { holiday }) = moved.reason else {
+        panic!("not moved: {moved:?}")
+    };
+    assert_eq!(
+        holiday.first,
+        date("2026-12-22"),
+        "the reason names the scheduled day's holiday"
+    );
 }
 
 #[test]
@@ -148,7 +214,11 @@ fn a_friday_release_on_a_holiday_moves_over_the_weekend() {
     let fridays = "{ every_weeks: 2, weekday: friday, anchor: 2026-01-09 }";
     let calendar = calendar("UTC", fridays, "{ dates: [2026-12-25] }");
     let moved = calendar.releases_from(date("2026-12-25")).next().unwrap();
-    assert_eq!(moved.date, Some(date("2026-12-28")), "Saturday and Sunday are passed over");
+    assert_eq!(
+        moved.date,
+        Some(date("2026-12-28")),
+        "Saturday and Sunday are passed over"
+    );
     assert_eq!(moved.tracking_issue_on, Some(date("2026-12-27")));
 }
 
@@ -158,34 +228,67 @@ fn a_weekend_release_day_stays_on_the_weekend_unless_it_is_a_holiday() {
     let calendar = calendar("UTC", saturdays, "{ dates: [2026-01-10] }");
     assert_eq!(
         days(&calendar, "2026-01-03", 2),
-        [(date("2026-01-03"), Some(date("2026-01-03"))), (date("2026-01-10"), Some(date("2026-01-12")))]
+        [
+            (date("2026-01-03"), Some(date("2026-01-03"))),
+            (date("2026-01-10"), Some(date("2026-01-12")))
+        ]
     );
 }
 
 #[test]
 fn next_release_counts_today_until_the_local_day_ends() {
-    let calendar = calendar("America/Los_Angeles", "{ every_weeks: 2, anchor: 2026-01-06 }", "{ dates: [2026-01-20], on_holiday: skip }");
+    let calendar = calendar(
+        "America/Los_Angeles",
+        "{ every_weeks: 2, anchor: 2026-01-06 }",
+        "{ dates: [2026-01-20], on_holiday: skip }",
+    );
     let next = |now: &str| calendar.next_release(instant(now)).map(|day| day.date);
-    assert_eq!(next("2026-01-06T07:59:00Z"), Some(Some(date("2026-01-06"))), "the evening before, in LA");
-    assert_eq!(next("2026-01-07T07:59:00Z"), Some(Some(date("2026-01-06"))), "late on release day, in LA");
-    assert_eq!(next("2026-01-07T08:00:00Z"), Some(Some(date("2026-02-03"))), "skips the skipped 01-20");
+    assert_eq!(
+        next("2026-01-06T07:59:00Z"),
+        Some(Some(date("2026-01-06"))),
+        "the evening before, in LA"
+    );
+    assert_eq!(
+        next("2026-01-07T07:59:00Z"),
+        Some(Some(date("2026-01-06"))),
+        "late on release day, in LA"
+    );
+    assert_eq!(
+        next("2026-01-07T08:00:00Z"),
+        Some(Some(date("2026-02-03"))),
+        "skips the skipped 01-20"
+    );
 }
 
 #[test]
 fn tracking_issue_opens_at_the_local_start_of_its_day() {
-    let calendar = calendar("Europe/Berlin", "{ anchor: 2026-01-06, tracking_issue_days_before: 2 }", "{}");
+    let calendar = calendar(
+        "Europe/Berlin",
+        "{ anchor: 2026-01-06, tracking_issue_days_before: 2 }",
+        "{}",
+    );
     let release = day(&calendar, "2026-01-06");
     assert_eq!(release.tracking_issue_on, Some(date("2026-01-04")));
-    assert_eq!(release.tracking_issue_at, Some(instant("2026-01-03T23:00:00Z")));
+    assert_eq!(
+        release.tracking_issue_at,
+        Some(instant("2026-01-03T23:00:00Z"))
+    );
 }
 
 #[test]
 fn holidays_outside_release_days_change_nothing_and_are_reported() {
-    let calendar = calendar("UTC", "{ anchor: 2026-01-06 }", r#"{ dates: [2026-01-07, "2026-02-01..2026-02-02"] }"#);
+    let calendar = calendar(
+        "UTC",
+        "{ anchor: 2026-01-06 }",
+        r#"{ dates: [2026-01-07, "2026-02-01..2026-02-02"] }"#,
+    );
     assert!(calendar.is_holiday(date("2026-01-07")));
     assert!(calendar.is_holiday(date("2026-02-02")));
     assert!(!calendar.is_holiday(date("2026-02-03")));
     assert!(!calendar.is_business_day(date("2026-01-10")), "Saturday");
-    assert_eq!(days(&calendar, "2026-01-06", 1), [(date("2026-01-06"), Some(date("2026-01-06")))]);
+    assert_eq!(
+        days(&calendar, "2026-01-06", 1),
+        [(date("2026-01-06"), Some(date("2026-01-06")))]
+    );
     assert_eq!(calendar.release_on(date("2026-01-07")), None);
 }

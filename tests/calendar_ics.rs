@@ -69,11 +69,19 @@ fn ics_holidays_are_read() {
     assert_eq!(holidays.len(), 4, "the cancelled event is not a holiday");
     assert_eq!(
         holidays[2],
-        IcsHoliday::Dated { name: Some("Summer shutdown".into()), first: date("2026-07-06"), last: date("2026-07-10") }
+        IcsHoliday::Dated {
+            name: Some("Summer shutdown".into()),
+            first: date("2026-07-06"),
+            last: date("2026-07-10")
+        }
     );
     assert_eq!(
         holidays[3],
-        IcsHoliday::Dated { name: Some("Team offsite".into()), first: date("2026-03-17"), last: date("2026-03-17") }
+        IcsHoliday::Dated {
+            name: Some("Team offsite".into()),
+            first: date("2026-03-17"),
+            last: date("2026-03-17")
+        }
     );
 }
 
@@ -88,11 +96,28 @@ fn ics_holidays_move_release_days() {
     let christmas = calendar.releases_from(date("2029-12-25")).next().unwrap();
     assert_eq!(christmas.date, Some(date("2029-12-26")));
     let holiday = christmas.reason.unwrap().holiday().clone();
-    assert_eq!((holiday.name.as_deref(), holiday.source), (Some("Christmas Day"), HolidaySource::Ics));
+    assert_eq!(
+        (holiday.name.as_deref(), holiday.source),
+        (Some("Christmas Day"), HolidaySource::Ics)
+    );
     // Multi-day: the shutdown week moves Tuesday 07-07 past the rest of the week to Monday.
-    assert_eq!(calendar.releases_from(date("2026-07-07")).next().unwrap().date, Some(date("2026-07-13")));
+    assert_eq!(
+        calendar
+            .releases_from(date("2026-07-07"))
+            .next()
+            .unwrap()
+            .date,
+        Some(date("2026-07-13"))
+    );
     // A timed event counts on its date.
-    assert_eq!(calendar.releases_from(date("2026-03-17")).next().unwrap().date, Some(date("2026-03-18")));
+    assert_eq!(
+        calendar
+            .releases_from(date("2026-03-17"))
+            .next()
+            .unwrap()
+            .date,
+        Some(date("2026-03-18"))
+    );
 }
 
 #[test]
@@ -102,37 +127,71 @@ fn unsupported_recurrences_and_garbage_are_errors() {
         parse_holiday_ics(&monthly),
         Err(IcsError::Unsupported {
             event: "`Christmas Day`".into(),
-            problem: "RRULE `FREQ=MONTHLY`: FREQ=MONTHLY (only yearly holidays are supported)".into(),
+            problem: "RRULE `FREQ=MONTHLY`: FREQ=MONTHLY (only yearly holidays are supported)"
+                .into(),
         })
     );
-    let exdate = HOLIDAYS_ICS.replace("SUMMARY:Christmas Day\r", "SUMMARY:Christmas Day\r\nEXDATE;VALUE=DATE:20261225\r");
-    assert!(matches!(parse_holiday_ics(&exdate), Err(IcsError::Unsupported { .. })));
-    let no_start = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:When?\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-    assert_eq!(parse_holiday_ics(no_start), Err(IcsError::MissingStart { event: "`When?`".into() }));
+    let exdate = HOLIDAYS_ICS.replace(
+        "SUMMARY:Christmas Day\r",
+        "SUMMARY:Christmas Day\r\nEXDATE;VALUE=DATE:20261225\r",
+    );
+    assert!(matches!(
+        parse_holiday_ics(&exdate),
+        Err(IcsError::Unsupported { .. })
+    ));
+    let no_start =
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:When?\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    assert_eq!(
+        parse_holiday_ics(no_start),
+        Err(IcsError::MissingStart {
+            event: "`When?`".into()
+        })
+    );
 }
 
 #[test]
 fn the_feed_parses_back_with_an_independent_parser() {
-    let config = config("holidays: { dates: [2026-12-22, 2026-12-29], on_holiday: next_business_day }\n");
+    let config =
+        config("holidays: { dates: [2026-12-22, 2026-12-29], on_holiday: next_business_day }\n");
     // Make 12-29 skipped instead: every weekday until the next release is a holiday.
     let config = {
         let mut config = config;
-        config.holidays.dates.push(relman::config::repo::HolidayDates::Range { first: date("2026-12-30"), last: date("2027-01-04") });
+        config
+            .holidays
+            .dates
+            .push(relman::config::repo::HolidayDates::Range {
+                first: date("2026-12-30"),
+                last: date("2027-01-04"),
+            });
         config
     };
     let calendar = Calendar::from_config(&config, &[]);
     let rotation = Rotation::from_config(&config, &calendar);
     let entries = calendar_entries(&calendar, &rotation, &[], date("2026-12-15"), 4);
-    let repo = RepoSlug { owner: "example-org".into(), name: "service".into() };
+    let repo = RepoSlug {
+        owner: "example-org".into(),
+        name: "service".into(),
+    };
     let dtstamp = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
     let feed = render_calendar_ics(&repo, &entries, dtstamp);
-    assert_eq!(feed, render_calendar_ics(&repo, &entries, dtstamp), "the feed is deterministic");
+    assert_eq!(
+        feed,
+        render_calendar_ics(&repo, &entries, dtstamp),
+        "the feed is deterministic"
+    );
 
     let mut parser = ical::IcalParser::new(BufReader::new(feed.as_bytes()));
-    let calendar = parser.next().expect("one calendar").expect("a valid calendar");
+    let calendar = parser
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
     assert!(parser.next().is_none());
     let prop = |properties: &[ical::property::Property], name: &str| {
-        properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone()).unwrap_or_default()
+        properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
     };
     assert_eq!(prop(&calendar.properties, "VERSION"), "2.0");
     let events: Vec<_> = calendar
@@ -149,21 +208,60 @@ fn the_feed_parses_back_with_an_independent_parser() {
         })
         .collect();
     let event = |uid: &str, start: &str, end: &str, summary: &str, status: &str| {
-        (uid.to_owned(), start.to_owned(), end.to_owned(), summary.to_owned(), status.to_owned())
+        (
+            uid.to_owned(),
+            start.to_owned(),
+            end.to_owned(),
+            summary.to_owned(),
+            status.to_owned(),
+        )
     };
     assert_eq!(
         events,
         [
-            event("2026-12-15@example-org.service.relman", "20261215", "20261216", "example-org/service release (carol)", "CONFIRMED"),
-            event("2026-12-22@example-org.service.relman", "20261223", "20261224", "example-org/service release (carol)", "CONFIRMED"),
-            event("2026-12-29@example-org.service.relman", "20261229", "20261230", "example-org/service release skipped (carol)", "CANCELLED"),
-            event("2027-01-05@example-org.service.relman", "20270105", "20270106", "example-org/service release (alice)", "CONFIRMED"),
+            event(
+                "2026-12-15@example-org.service.relman",
+                "20261215",
+                "20261216",
+                "example-org/service release (carol)",
+                "CONFIRMED"
+            ),
+            event(
+                "2026-12-22@example-org.service.relman",
+                "20261223",
+                "20261224",
+                "example-org/service release (carol)",
+                "CONFIRMED"
+            ),
+            event(
+                "2026-12-29@example-org.service.relman",
+                "20261229",
+                "20261230",
+                "example-org/service release skipped (carol)",
+                "CANCELLED"
+            ),
+            event(
+                "2027-01-05@example-org.service.relman",
+                "20270105",
+                "20270106",
+                "example-org/service release (alice)",
+                "CONFIRMED"
+            ),
         ]
     );
     for event in &calendar.events {
-        let start = event.properties.iter().find(|p| p.name == "DTSTART").unwrap();
+        let start = event
+            .properties
+            .iter()
+            .find(|p| p.name == "DTSTART")
+            .unwrap();
         let params = start.params.clone().unwrap_or_default();
-        assert!(params.iter().any(|(name, values)| name == "VALUE" && values == &["DATE"]), "all-day: {params:?}");
+        assert!(
+            params
+                .iter()
+                .any(|(name, values)| name == "VALUE" && values == &["DATE"]),
+            "all-day: {params:?}"
+        );
         assert_eq!(prop(&event.properties, "DTSTAMP"), "20261201T120000Z");
     }
     let moved = &calendar.events[1];

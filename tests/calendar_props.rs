@@ -6,8 +6,21 @@ use relman::config::repo::{Period, RepoConfig, YearMonth, parse_repo_config};
 use relman::domain::calendar::{Adjustment, Calendar};
 use relman::domain::rotation::{AssignmentSource, Rotation, Swap};
 
-const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-const ZONES: [&str; 4] = ["UTC", "America/Los_Angeles", "Europe/Berlin", "Australia/Sydney"];
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+const ZONES: [&str; 4] = [
+    "UTC",
+    "America/Los_Angeles",
+    "Europe/Berlin",
+    "Australia/Sydney",
+];
 const MEMBERS: [&str; 5] = ["alice", "bob", "carol", "dave", "erin"];
 
 fn base_date() -> NaiveDate {
@@ -33,25 +46,31 @@ fn setup() -> impl Strategy<Value = Setup> {
         0i64..700,
         0usize..ZONES.len(),
         any::<bool>(),
-        prop::collection::vec((0i64..1200, prop_oneof![3 => Just(0i64), 1 => 1i64..12]), 0..40),
+        prop::collection::vec(
+            (0i64..1200, prop_oneof![3 => Just(0i64), 1 => 1i64..12]),
+            0..40,
+        ),
         0i64..900,
     )
-        .prop_map(|(every_weeks, weekday, anchor_offset, zone, skip, holidays, start_offset)| Setup {
-            every_weeks,
-            weekday,
-            anchor_offset,
-            zone,
-            skip,
-            holidays,
-            start_offset,
-        })
+        .prop_map(
+            |(every_weeks, weekday, anchor_offset, zone, skip, holidays, start_offset)| Setup {
+                every_weeks,
+                weekday,
+                anchor_offset,
+                zone,
+                skip,
+                holidays,
+                start_offset,
+            },
+        )
 }
 
 impl Setup {
     fn anchor(&self) -> NaiveDate {
         // The first day on or after base + offset that is the configured weekday.
         let candidate = base_date() + Duration::days(self.anchor_offset);
-        let behind = (self.weekday as i64 - candidate.weekday().num_days_from_monday() as i64).rem_euclid(7);
+        let behind =
+            (self.weekday as i64 - candidate.weekday().num_days_from_monday() as i64).rem_euclid(7);
         candidate + Duration::days(behind)
     }
 
@@ -69,7 +88,13 @@ impl Setup {
         let dates: Vec<String> = self
             .holiday_ranges()
             .iter()
-            .map(|(first, last)| if first == last { format!("\"{first}\"") } else { format!("\"{first}..{last}\"") })
+            .map(|(first, last)| {
+                if first == last {
+                    format!("\"{first}\"")
+                } else {
+                    format!("\"{first}..{last}\"")
+                }
+            })
             .collect();
         format!(
             "timezone: {}\nschedule: {{ every_weeks: {}, weekday: {}, anchor: {} }}\nholidays: {{ dates: [{}], on_holiday: {} }}\nrotation: {{ members: [alice, bob, carol] }}\n",
@@ -78,12 +103,17 @@ impl Setup {
             WEEKDAYS[self.weekday],
             self.anchor(),
             dates.join(", "),
-            if self.skip { "skip" } else { "next_business_day" },
+            if self.skip {
+                "skip"
+            } else {
+                "next_business_day"
+            },
         )
     }
 
     fn config(&self) -> RepoConfig {
-        parse_repo_config("generated.yml", &self.yaml()).unwrap_or_else(|errors| panic!("{errors}\n{}", self.yaml()))
+        parse_repo_config("generated.yml", &self.yaml())
+            .unwrap_or_else(|errors| panic!("{errors}\n{}", self.yaml()))
     }
 
     fn start(&self) -> NaiveDate {

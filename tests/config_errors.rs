@@ -84,24 +84,43 @@ error_cases! {
 
 #[test]
 fn error_positions_are_line_and_column_of_the_value() {
-    let errors = errors("schedule:\n  anchor: 2026-01-06\n  weekday: tusday\nrotation: { members: [alice] }\n");
-    let [error] = errors.errors() else { panic!("expected one error: {errors}") };
-    assert_eq!((error.file.as_str(), error.line, error.column), (FILE, 3, 12));
-    assert_eq!(error.message, "`schedule.weekday`: unknown weekday `tusday`");
+    let errors = errors(
+        "schedule:\n  anchor: 2026-01-06\n  weekday: tusday\nrotation: { members: [alice] }\n",
+    );
+    let [error] = errors.errors() else {
+        panic!("expected one error: {errors}")
+    };
+    assert_eq!(
+        (error.file.as_str(), error.line, error.column),
+        (FILE, 3, 12)
+    );
+    assert_eq!(
+        error.message,
+        "`schedule.weekday`: unknown weekday `tusday`"
+    );
     assert_eq!(error.hint.as_deref(), Some("did you mean `tuesday`?"));
 }
 
 #[test]
 fn unknown_key_points_at_the_key() {
-    let errors = errors("schedule:\n  weekdy: tuesday\n  anchor: 2026-01-06\nrotation: { members: [alice] }\n");
-    let [error] = errors.errors() else { panic!("expected one error: {errors}") };
+    let errors = errors(
+        "schedule:\n  weekdy: tuesday\n  anchor: 2026-01-06\nrotation: { members: [alice] }\n",
+    );
+    let [error] = errors.errors() else {
+        panic!("expected one error: {errors}")
+    };
     assert_eq!((error.line, error.column), (2, 3));
-    assert_eq!(error.to_string(), ".github/relman.yml:2:3: unknown key `weekdy` in `schedule` (did you mean `weekday`?)");
+    assert_eq!(
+        error.to_string(),
+        ".github/relman.yml:2:3: unknown key `weekdy` in `schedule` (did you mean `weekday`?)"
+    );
 }
 
 #[test]
 fn all_errors_are_reported_in_file_order() {
-    let errors = errors("timezone: Nowhere/City\nschedule: { every_weeks: 0, anchor: 2026-01-06 }\nrotation: { members: [] }\n");
+    let errors = errors(
+        "timezone: Nowhere/City\nschedule: { every_weeks: 0, anchor: 2026-01-06 }\nrotation: { members: [] }\n",
+    );
     let lines: Vec<usize> = errors.iter().map(|error| error.line).collect();
     assert_eq!(lines, [1, 2, 3]);
 }

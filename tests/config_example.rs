@@ -8,29 +8,73 @@ fn date(text: &str) -> chrono::NaiveDate {
 
 #[test]
 fn the_example_config_parses_with_every_value() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/relman.yml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/relman.yml"))
+        .unwrap();
     let config = parse_repo_config("examples/relman.yml", &text).unwrap();
     assert_eq!(config.timezone.0, chrono_tz::America::Los_Angeles);
     assert_eq!(
         config.schedule,
-        Schedule { every_weeks: 2, weekday: Weekday::Tuesday, anchor: date("2026-01-06"), tracking_issue_days_before: 1 }
+        Schedule {
+            every_weeks: 2,
+            weekday: Weekday::Tuesday,
+            anchor: date("2026-01-06"),
+            tracking_issue_days_before: 1
+        }
     );
     assert_eq!(
         config.holidays.dates,
         [
             HolidayDates::Day(date("2026-12-22")),
-            HolidayDates::Range { first: date("2026-12-28"), last: date("2027-01-01") }
+            HolidayDates::Range {
+                first: date("2026-12-28"),
+                last: date("2027-01-01")
+            }
         ]
     );
     assert_eq!(config.holidays.on_holiday, OnHoliday::NextBusinessDay);
     assert_eq!(config.rotation.members, ["alice", "bob", "carol"]);
     assert_eq!(config.rotation.starts, YearMonth::new(2026, 1));
-    assert_eq!(config.rotation.overrides.get(&Period::Month(YearMonth::new(2026, 7).unwrap())).map(String::as_str), Some("dave"));
-    assert_eq!(config.versioning.bump_labels.bump_for_label("Feature"), Some(Bump::Minor));
-    assert_eq!(config.requirements.production, [Requirement::Tests, Requirement::Qa, Requirement::Signoff, Requirement::NotHoliday]);
-    assert_eq!(config.environments.staging.version_url.as_deref(), Some("https://stage.example.net/__version__"));
-    assert_eq!(config.deployment_request.repo, Some(RepoSlug { owner: "example-org".into(), name: "ops".into() }));
-    assert_eq!(config.functional_tests.repo.as_ref().map(ToString::to_string).as_deref(), Some("example-org/functional-tests"));
+    assert_eq!(
+        config
+            .rotation
+            .overrides
+            .get(&Period::Month(YearMonth::new(2026, 7).unwrap()))
+            .map(String::as_str),
+        Some("dave")
+    );
+    assert_eq!(
+        config.versioning.bump_labels.bump_for_label("Feature"),
+        Some(Bump::Minor)
+    );
+    assert_eq!(
+        config.requirements.production,
+        [
+            Requirement::Tests,
+            Requirement::Qa,
+            Requirement::Signoff,
+            Requirement::NotHoliday
+        ]
+    );
+    assert_eq!(
+        config.environments.staging.version_url.as_deref(),
+        Some("https://stage.example.net/__version__")
+    );
+    assert_eq!(
+        config.deployment_request.repo,
+        Some(RepoSlug {
+            owner: "example-org".into(),
+            name: "ops".into()
+        })
+    );
+    assert_eq!(
+        config
+            .functional_tests
+            .repo
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("example-org/functional-tests")
+    );
     assert_eq!(config.qa.members, ["quinn"]);
     assert_eq!(config.dashboards.len(), 2);
     assert_eq!(config.release.mode, ReleaseMode::Tag);
@@ -40,7 +84,11 @@ fn the_example_config_parses_with_every_value() {
 
 #[test]
 fn a_minimal_config_gets_the_defaults() {
-    let config = parse_repo_config("t.yml", "schedule: { anchor: 2026-01-06 }\nrotation: { members: [alice] }\n").unwrap();
+    let config = parse_repo_config(
+        "t.yml",
+        "schedule: { anchor: 2026-01-06 }\nrotation: { members: [alice] }\n",
+    )
+    .unwrap();
     assert_eq!(config.timezone.0, chrono_tz::UTC);
     assert_eq!(config.schedule.every_weeks, 2);
     assert_eq!(config.schedule.weekday, Weekday::Tuesday);
@@ -83,7 +131,8 @@ fn an_environment_keeps_its_default_name_when_only_the_url_is_set() {
 
 #[test]
 fn summary_is_one_line() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/relman.yml")).unwrap();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/relman.yml"))
+        .unwrap();
     let summary = check_config_summary(&parse_repo_config("examples/relman.yml", &text).unwrap());
     assert_eq!(
         summary,

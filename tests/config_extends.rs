@@ -33,26 +33,47 @@ versioning:
   bump_labels: { minor: [enhancement] }
 ";
     let config = merge_configs((BASE, ORG_DEFAULTS), (OWN, own)).unwrap();
-    assert_eq!(config.timezone.0, chrono_tz::Europe::Berlin, "inherited scalar");
+    assert_eq!(
+        config.timezone.0,
+        chrono_tz::Europe::Berlin,
+        "inherited scalar"
+    );
     assert_eq!(config.schedule.every_weeks, 1, "own scalar wins");
-    assert_eq!(config.schedule.anchor, "2026-01-06".parse().unwrap(), "sibling key kept from the base mapping");
-    assert_eq!(config.holidays.dates, [HolidayDates::Day("2026-05-01".parse().unwrap())], "lists replace");
+    assert_eq!(
+        config.schedule.anchor,
+        "2026-01-06".parse().unwrap(),
+        "sibling key kept from the base mapping"
+    );
+    assert_eq!(
+        config.holidays.dates,
+        [HolidayDates::Day("2026-05-01".parse().unwrap())],
+        "lists replace"
+    );
     assert_eq!(config.rotation.members, ["alice", "bob"]);
     assert_eq!(config.versioning.tag_prefix, "release-");
     assert_eq!(config.versioning.bump_labels.minor, ["enhancement"]);
-    assert_eq!(config.versioning.bump_labels.major, ["breaking"], "nested mapping merged key by key");
+    assert_eq!(
+        config.versioning.bump_labels.major,
+        ["breaking"],
+        "nested mapping merged key by key"
+    );
     assert_eq!(config.extends, None, "the resolved `_extends` is consumed");
 }
 
 #[test]
 fn a_key_set_to_nothing_keeps_the_inherited_value() {
-    let config = merge_configs((BASE, ORG_DEFAULTS), (OWN, "_extends: .github\nholidays:\n")).unwrap();
+    let config = merge_configs(
+        (BASE, ORG_DEFAULTS),
+        (OWN, "_extends: .github\nholidays:\n"),
+    )
+    .unwrap();
     assert_eq!(config.holidays.dates.len(), 2);
 }
 
 #[test]
 fn errors_point_into_the_file_each_value_came_from() {
-    let base = "schedule: { anchor: 2026-01-06, weekday: tuesdy }\nrotation: { members: [alice] }\n";
+    let base =
+        "schedule: { anchor: 2026-01-06, weekday: tuesdy }\nrotation: { members: [alice] }\n";
     let own = "_extends: .github\nrotation:\n  members: []\n";
     let errors = merge_configs((BASE, base), (OWN, own)).unwrap_err();
     let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -67,7 +88,8 @@ fn errors_point_into_the_file_each_value_came_from() {
 
 #[test]
 fn a_file_that_is_complete_only_with_its_base_reports_missing_keys_without_it() {
-    let errors = parse_repo_config(OWN, "_extends: .github\nschedule: { every_weeks: 1 }\n").unwrap_err();
+    let errors =
+        parse_repo_config(OWN, "_extends: .github\nschedule: { every_weeks: 1 }\n").unwrap_err();
     assert_eq!(
         errors.to_string(),
         ".github/relman.yml:1:1: missing required key `rotation` (add `rotation: { every: month, members: [alice, bob] }`)\n\
@@ -79,7 +101,10 @@ fn a_file_that_is_complete_only_with_its_base_reports_missing_keys_without_it() 
 fn unresolved_extends_is_kept_in_the_config() {
     let own = "_extends: other-org/shared:relman/base.yml\nschedule: { anchor: 2026-01-06 }\nrotation: { members: [alice] }\n";
     let config = parse_repo_config(OWN, own).unwrap();
-    assert_eq!(config.extends.as_deref(), Some("other-org/shared:relman/base.yml"));
+    assert_eq!(
+        config.extends.as_deref(),
+        Some("other-org/shared:relman/base.yml")
+    );
 }
 
 #[test]
@@ -90,7 +115,11 @@ fn syntax_errors_in_both_files_are_all_reported() {
 }
 
 fn source(owner: &str, repo: &str, path: &str) -> ConfigSource {
-    ConfigSource { owner: owner.into(), repo: repo.into(), path: path.into() }
+    ConfigSource {
+        owner: owner.into(),
+        repo: repo.into(),
+        path: path.into(),
+    }
 }
 
 /// A fake set of repositories for `resolve_extends`, keyed by `owner/repo:path`.
@@ -101,17 +130,29 @@ impl Files {
         if source.repo == "flaky" {
             return Err("502 Bad Gateway".to_owned());
         }
-        Ok(self.0.get(&source.to_string()).map(|text| (*text).to_owned()))
+        Ok(self
+            .0
+            .get(&source.to_string())
+            .map(|text| (*text).to_owned()))
     }
 }
 
 #[tokio::test]
 async fn resolve_follows_a_chain_across_owners() {
     let files = Files(HashMap::from([
-        ("acme/.github:.github/relman.yml".to_owned(), "_extends: platform/defaults:relman.yml\nschedule: { every_weeks: 1 }\n"),
-        ("platform/defaults:relman.yml".to_owned(), "_extends: base\nrotation: { members: [alice, bob] }\ntimezone: Europe/Berlin\n"),
+        (
+            "acme/.github:.github/relman.yml".to_owned(),
+            "_extends: platform/defaults:relman.yml\nschedule: { every_weeks: 1 }\n",
+        ),
+        (
+            "platform/defaults:relman.yml".to_owned(),
+            "_extends: base\nrotation: { members: [alice, bob] }\ntimezone: Europe/Berlin\n",
+        ),
         // `base` is resolved against the owner of the file that names it: platform, not acme.
-        ("platform/base:.github/relman.yml".to_owned(), "schedule: { anchor: 2026-01-06, every_weeks: 4 }\n"),
+        (
+            "platform/base:.github/relman.yml".to_owned(),
+            "schedule: { anchor: 2026-01-06, every_weeks: 4 }\n",
+        ),
     ]));
     let own = ConfigDocument::parse(OWN, "_extends: .github\nqa: { members: [quinn] }\n").unwrap();
     let mut fetched = Vec::new();
@@ -147,20 +188,41 @@ async fn resolve_reports_loops_missing_bases_and_fetch_failures() {
         resolve_extends(own, "acme", async |source: &ConfigSource| files.get(source)).await
     };
 
-    let Err(ExtendsError::Config(errors)) = resolve("_extends: a\n").await else { panic!("loop not detected") };
+    let Err(ExtendsError::Config(errors)) = resolve("_extends: a\n").await else {
+        panic!("loop not detected")
+    };
     assert_eq!(
         errors.to_string(),
         "acme/b:.github/relman.yml:1:11: `_extends` loops back to acme/a:.github/relman.yml \
          (remove `_extends` from one of the files in the chain)"
     );
 
-    let Err(ExtendsError::Config(errors)) = resolve("\n_extends: missing:x.yml\n").await else { panic!("missing base accepted") };
+    let Err(ExtendsError::Config(errors)) = resolve("\n_extends: missing:x.yml\n").await else {
+        panic!("missing base accepted")
+    };
     assert_eq!(errors.errors()[0].line, 2);
-    assert_eq!(errors.errors()[0].message, "`_extends`: acme/missing:x.yml does not exist");
+    assert_eq!(
+        errors.errors()[0].message,
+        "`_extends`: acme/missing:x.yml does not exist"
+    );
 
-    let Err(ExtendsError::Fetch { file: failed, error }) = resolve("_extends: flaky\n").await else { panic!("fetch error lost") };
-    assert_eq!((failed.repo.as_str(), error.as_str()), ("flaky", "502 Bad Gateway"));
+    let Err(ExtendsError::Fetch {
+        file: failed,
+        error,
+    }) = resolve("_extends: flaky\n").await
+    else {
+        panic!("fetch error lost")
+    };
+    assert_eq!(
+        (failed.repo.as_str(), error.as_str()),
+        ("flaky", "502 Bad Gateway")
+    );
 
-    let Err(ExtendsError::Config(errors)) = resolve("_extends: \"a b\"\n").await else { panic!("bad _extends accepted") };
-    assert_eq!(errors.errors()[0].message, "`_extends`: `a b` is not a repository reference");
+    let Err(ExtendsError::Config(errors)) = resolve("_extends: \"a b\"\n").await else {
+        panic!("bad _extends accepted")
+    };
+    assert_eq!(
+        errors.errors()[0].message,
+        "`_extends`: `a b` is not a repository reference"
+    );
 }

@@ -17,8 +17,8 @@ mod yaml;
 use std::fmt;
 
 pub use extends::{
-    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsError, MAX_EXTENDS_DEPTH, extends_target, merge_configs,
-    resolve_extends,
+    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsError, MAX_EXTENDS_DEPTH, extends_target,
+    merge_configs, resolve_extends,
 };
 pub use types::*;
 
@@ -37,7 +37,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
         }
@@ -106,7 +110,9 @@ pub fn parse_repo_config(file: &str, text: &str) -> Result<RepoConfig, ConfigErr
 /// The JSON Schema of `.github/relman.yml`, generated from [`RepoConfig`].
 /// `relman.schema.json` at the repository root is this, pretty-printed.
 pub fn json_schema() -> serde_json::Value {
-    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<RepoConfig>();
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<RepoConfig>();
     schema.to_value()
 }
 
@@ -122,7 +128,11 @@ pub fn check_config_summary(config: &RepoConfig) -> String {
     let holiday_entries = config.holidays.dates.len();
     let holidays = match (holiday_entries, &config.holidays.ics) {
         (0, None) => "no holidays".to_owned(),
-        (n, None) => format!("{n} holiday {} ({})", plural(n, "entry", "entries"), config.holidays.on_holiday.name()),
+        (n, None) => format!(
+            "{n} holiday {} ({})",
+            plural(n, "entry", "entries"),
+            config.holidays.on_holiday.name()
+        ),
         (n, Some(ics)) => format!(
             "{n} holiday {} + {ics} ({})",
             plural(n, "entry", "entries"),

@@ -83,7 +83,10 @@ impl fmt::Display for Adjustment {
             Adjustment::Moved { holiday } => write!(f, "moved: {holiday}"),
             Adjustment::Skipped { holiday } => write!(f, "skipped: {holiday}"),
             Adjustment::NoBusinessDayBeforeNextRelease { holiday } => {
-                write!(f, "skipped: {holiday}, and no business day before the next release day")
+                write!(
+                    f,
+                    "skipped: {holiday}, and no business day before the next release day"
+                )
             }
         }
     }
@@ -187,20 +190,30 @@ impl Calendar {
 
     /// The holiday covering `date`, if any (the first declared when several do).
     pub fn holiday_on(&self, date: NaiveDate) -> Option<Holiday> {
-        if let Some(holiday) = self.dated.iter().find(|h| h.first <= date && date <= h.last) {
+        if let Some(holiday) = self
+            .dated
+            .iter()
+            .find(|h| h.first <= date && date <= h.last)
+        {
             return Some(holiday.clone());
         }
-        self.yearly.iter().find_map(|rule| rule.occurrence_covering(date)).map(|(rule, first, last)| Holiday {
-            name: rule.name.clone(),
-            first,
-            last,
-            source: HolidaySource::Ics,
-        })
+        self.yearly
+            .iter()
+            .find_map(|rule| rule.occurrence_covering(date))
+            .map(|(rule, first, last)| Holiday {
+                name: rule.name.clone(),
+                first,
+                last,
+                source: HolidaySource::Ics,
+            })
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
         self.dated.iter().any(|h| h.first <= date && date <= h.last)
-            || self.yearly.iter().any(|rule| rule.occurrence_covering(date).is_some())
+            || self
+                .yearly
+                .iter()
+                .any(|rule| rule.occurrence_covering(date).is_some())
     }
 
     /// Monday to Friday and not a holiday.
@@ -216,7 +229,9 @@ impl Calendar {
 
     /// The cycle whose scheduled date is the latest on or before `date`.
     pub fn cycle_on_or_before(&self, date: NaiveDate) -> i64 {
-        (date - self.anchor).num_days().div_euclid(self.cadence_days)
+        (date - self.anchor)
+            .num_days()
+            .div_euclid(self.cadence_days)
     }
 
     /// The release day of `cycle`; None outside chrono's date range.
@@ -230,7 +245,8 @@ impl Calendar {
             OnHoliday::NextBusinessDay => {
                 // A move must stay before the next scheduled day, or two releases would share
                 // (or swap) dates; past that the cycle has no release.
-                let next_scheduled = scheduled.checked_add_signed(Duration::days(self.cadence_days))?;
+                let next_scheduled =
+                    scheduled.checked_add_signed(Duration::days(self.cadence_days))?;
                 let moved_to = scheduled
                     .iter_days()
                     .skip(1)
@@ -245,9 +261,16 @@ impl Calendar {
         Some(self.day(cycle, scheduled, date, Some(reason)))
     }
 
-    fn day(&self, cycle: i64, scheduled: NaiveDate, date: Option<NaiveDate>, reason: Option<Adjustment>) -> ReleaseDay {
-        let tracking_issue_on =
-            date.and_then(|date| date.checked_sub_signed(Duration::days(self.tracking_issue_days_before)));
+    fn day(
+        &self,
+        cycle: i64,
+        scheduled: NaiveDate,
+        date: Option<NaiveDate>,
+        reason: Option<Adjustment>,
+    ) -> ReleaseDay {
+        let tracking_issue_on = date.and_then(|date| {
+            date.checked_sub_signed(Duration::days(self.tracking_issue_days_before))
+        });
         ReleaseDay {
             cycle,
             scheduled,
@@ -268,14 +291,19 @@ impl Calendar {
         let starts_here = self
             .release_day(cycle)
             .is_some_and(|day| day.date.unwrap_or(day.scheduled) >= date);
-        ReleaseDays { calendar: self, next_cycle: if starts_here { cycle } else { cycle + 1 } }
+        ReleaseDays {
+            calendar: self,
+            next_cycle: if starts_here { cycle } else { cycle + 1 },
+        }
     }
 
     /// The next release that is not skipped and whose local day has not ended at `now`: on a
     /// release day, that day's release.
     pub fn next_release(&self, now: DateTime<Utc>) -> Option<ReleaseDay> {
         let today = now.with_timezone(&self.timezone).date_naive();
-        self.releases_from(today).take(MAX_CYCLES_SEARCHED).find(|day| day.date.is_some())
+        self.releases_from(today)
+            .take(MAX_CYCLES_SEARCHED)
+            .find(|day| day.date.is_some())
     }
 
     /// The release day happening on `date`, or skipped from it.
@@ -361,13 +389,23 @@ mod tests {
         let first = calendar.releases_from(date("2026-01-21")).next().unwrap();
         assert_eq!(first.scheduled, date("2026-01-20"));
         assert_eq!(first.date, Some(date("2026-01-21")));
-        assert_eq!(calendar.releases_from(date("2026-01-22")).next().unwrap().scheduled, date("2026-02-03"));
+        assert_eq!(
+            calendar
+                .releases_from(date("2026-01-22"))
+                .next()
+                .unwrap()
+                .scheduled,
+            date("2026-02-03")
+        );
     }
 
     #[test]
     fn release_on_finds_moved_and_skipped_days() {
         let moved = calendar("holidays: { dates: [2026-01-20] }");
-        assert_eq!(moved.release_on(date("2026-01-21")).unwrap().scheduled, date("2026-01-20"));
+        assert_eq!(
+            moved.release_on(date("2026-01-21")).unwrap().scheduled,
+            date("2026-01-20")
+        );
         assert_eq!(moved.release_on(date("2026-01-20")), None);
         let skipped = calendar("holidays: { dates: [2026-01-20], on_holiday: skip }");
         assert!(skipped.release_on(date("2026-01-20")).unwrap().is_skipped());

@@ -10,7 +10,9 @@
 //! instead of being expanded, so they cost nothing up front and have no horizon.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use icalendar::{CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike, EventStatus};
+use icalendar::{
+    CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike, EventStatus,
+};
 
 use super::calendar::CalendarEntry;
 use crate::config::repo::RepoSlug;
@@ -19,7 +21,11 @@ use crate::config::repo::RepoSlug;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IcsHoliday {
     /// A one-off holiday over the inclusive days `first..=last`.
-    Dated { name: Option<String>, first: NaiveDate, last: NaiveDate },
+    Dated {
+        name: Option<String>,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
     /// A holiday that recurs every year (or every `interval` years).
     Yearly(YearlyRule),
 }
@@ -67,17 +73,22 @@ impl YearlyRule {
             return None;
         }
         let date = match self.day {
-            YearlyDay::MonthDay(day) if day > 0 => NaiveDate::from_ymd_opt(year, self.month, u32::try_from(day).ok()?)?,
+            YearlyDay::MonthDay(day) if day > 0 => {
+                NaiveDate::from_ymd_opt(year, self.month, u32::try_from(day).ok()?)?
+            }
             YearlyDay::MonthDay(day) => {
                 let last = last_day_of_month(year, self.month)?;
                 let date = last.checked_sub_signed(Duration::days(i64::from(-day - 1)))?;
                 // -31 in a 30-day month does not exist (RFC 5545 ignores such dates).
                 (date.month() == self.month).then_some(date)?
             }
-            YearlyDay::NthWeekday { n, weekday } => {
-                NaiveDate::from_weekday_of_month_opt(year, self.month, weekday, u8::try_from(n).unwrap_or(0))
-                    .or_else(|| nth_weekday_from_end(year, self.month, weekday, n))?
-            }
+            YearlyDay::NthWeekday { n, weekday } => NaiveDate::from_weekday_of_month_opt(
+                year,
+                self.month,
+                weekday,
+                u8::try_from(n).unwrap_or(0),
+            )
+            .or_else(|| nth_weekday_from_end(year, self.month, weekday, n))?,
         };
         if date < self.start || self.until.is_some_and(|until| date > until) {
             return None;
@@ -97,11 +108,20 @@ impl YearlyRule {
 }
 
 fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
-    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(next_year, next_month, 1)?.pred_opt()
 }
 
-fn nth_weekday_from_end(year: i32, month: u32, weekday: chrono::Weekday, n: i32) -> Option<NaiveDate> {
+fn nth_weekday_from_end(
+    year: i32,
+    month: u32,
+    weekday: chrono::Weekday,
+    n: i32,
+) -> Option<NaiveDate> {
     if n >= 0 {
         return None;
     }
@@ -134,14 +154,25 @@ pub fn parse_holiday_ics(text: &str) -> Result<Vec<IcsHoliday>, IcsError> {
             continue;
         }
         let name = event.get_summary().map(str::to_owned);
-        let label = name.clone().or_else(|| event.get_uid().map(str::to_owned)).unwrap_or_else(|| format!("#{}", index + 1));
-        let unsupported = |problem: String| IcsError::Unsupported { event: format!("`{label}`"), problem };
-        let Some(start) = event.get_start() else {
-            return Err(IcsError::MissingStart { event: format!("`{label}`") });
+        let label = name
+            .clone()
+            .or_else(|| event.get_uid().map(str::to_owned))
+            .unwrap_or_else(|| format!("#{}", index + 1));
+        let unsupported = |problem: String| IcsError::Unsupported {
+            event: format!("`{label}`"),
+            problem,
         };
-        let (first, last) = event_days(&start, event.get_end(), event.property_value("DURATION")).map_err(unsupported)?;
+        let Some(start) = event.get_start() else {
+            return Err(IcsError::MissingStart {
+                event: format!("`{label}`"),
+            });
+        };
+        let (first, last) = event_days(&start, event.get_end(), event.property_value("DURATION"))
+            .map_err(unsupported)?;
         for property in ["RDATE", "EXDATE"] {
-            if event.property_value(property).is_some() || event.multi_properties().contains_key(property) {
+            if event.property_value(property).is_some()
+                || event.multi_properties().contains_key(property)
+            {
                 return Err(unsupported(format!("{property} is not supported")));
             }
         }
@@ -169,11 +200,19 @@ fn event_days(
         (Some(DatePerhapsTime::Date(end)), _) => end.pred_opt().unwrap_or(*end),
         (Some(end @ DatePerhapsTime::DateTime(_)), _) => {
             let end_date = local_date(end);
-            if local_time(end) == Some(NaiveTime::MIN) { end_date.pred_opt().unwrap_or(end_date) } else { end_date }
+            if local_time(end) == Some(NaiveTime::MIN) {
+                end_date.pred_opt().unwrap_or(end_date)
+            } else {
+                end_date
+            }
         }
         (None, Some(duration)) => {
-            let days = parse_day_duration(duration).ok_or_else(|| format!("DURATION `{duration}` is not a whole number of days or weeks"))?;
-            first.checked_add_signed(Duration::days(days - 1)).unwrap_or(first)
+            let days = parse_day_duration(duration).ok_or_else(|| {
+                format!("DURATION `{duration}` is not a whole number of days or weeks")
+            })?;
+            first
+                .checked_add_signed(Duration::days(days - 1))
+                .unwrap_or(first)
         }
         (None, None) => first,
     };
@@ -185,7 +224,9 @@ fn local_date(value: &DatePerhapsTime) -> NaiveDate {
         DatePerhapsTime::Date(date) => *date,
         DatePerhapsTime::DateTime(CalendarDateTime::Floating(local)) => local.date(),
         DatePerhapsTime::DateTime(CalendarDateTime::Utc(instant)) => instant.date_naive(),
-        DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, .. }) => date_time.date(),
+        DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, .. }) => {
+            date_time.date()
+        }
     }
 }
 
@@ -194,7 +235,9 @@ fn local_time(value: &DatePerhapsTime) -> Option<NaiveTime> {
         DatePerhapsTime::Date(_) => None,
         DatePerhapsTime::DateTime(CalendarDateTime::Floating(local)) => Some(local.time()),
         DatePerhapsTime::DateTime(CalendarDateTime::Utc(instant)) => Some(instant.time()),
-        DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, .. }) => Some(date_time.time()),
+        DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, .. }) => {
+            Some(date_time.time())
+        }
     }
 }
 
@@ -211,34 +254,60 @@ fn parse_day_duration(text: &str) -> Option<i64> {
     (days >= 1).then_some(days)
 }
 
-fn parse_yearly_rule(rule: &str, name: Option<String>, start: NaiveDate, days: i64) -> Result<YearlyRule, String> {
-    let unsupported = |what: &str| format!("RRULE `{rule}`: {what} (only yearly holidays are supported)");
+fn parse_yearly_rule(
+    rule: &str,
+    name: Option<String>,
+    start: NaiveDate,
+    days: i64,
+) -> Result<YearlyRule, String> {
+    let unsupported =
+        |what: &str| format!("RRULE `{rule}`: {what} (only yearly holidays are supported)");
     let mut frequency = None;
     let mut parsed = YearlyRule {
         name,
         start,
         days,
         month: start.month(),
-        day: YearlyDay::MonthDay(i32::try_from(start.day()).map_err(|_| unsupported("bad DTSTART"))?),
+        day: YearlyDay::MonthDay(
+            i32::try_from(start.day()).map_err(|_| unsupported("bad DTSTART"))?,
+        ),
         interval: 1,
         until: None,
         count: None,
     };
     let (mut by_month_day, mut by_day) = (None, None);
     for part in rule.split(';').filter(|part| !part.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or_else(|| unsupported(&format!("`{part}` is not KEY=VALUE")))?;
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| unsupported(&format!("`{part}` is not KEY=VALUE")))?;
         let bad = || unsupported(&format!("{key}={value} is not supported"));
         match key.to_ascii_uppercase().as_str() {
             "FREQ" => frequency = Some(value.to_ascii_uppercase()),
-            "INTERVAL" => parsed.interval = value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?,
+            "INTERVAL" => {
+                parsed.interval = value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?
+            }
             "COUNT" => parsed.count = Some(value.parse().map_err(|_| bad())?),
             "UNTIL" => {
-                let date = value.get(..8).and_then(|digits| NaiveDate::parse_from_str(digits, "%Y%m%d").ok());
+                let date = value
+                    .get(..8)
+                    .and_then(|digits| NaiveDate::parse_from_str(digits, "%Y%m%d").ok());
                 parsed.until = Some(date.ok_or_else(bad)?);
             }
-            "BYMONTH" => parsed.month = value.parse().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?,
+            "BYMONTH" => {
+                parsed.month = value
+                    .parse()
+                    .ok()
+                    .filter(|m| (1..=12).contains(m))
+                    .ok_or_else(bad)?
+            }
             "BYMONTHDAY" => {
-                by_month_day = Some(value.parse::<i32>().ok().filter(|d| (1..=31).contains(&d.abs())).ok_or_else(bad)?);
+                by_month_day = Some(
+                    value
+                        .parse::<i32>()
+                        .ok()
+                        .filter(|d| (1..=31).contains(&d.abs()))
+                        .ok_or_else(bad)?,
+                );
             }
             "BYDAY" => by_day = Some(parse_nth_weekday(value).ok_or_else(bad)?),
             // The week start only changes weekly rules.
@@ -247,7 +316,10 @@ fn parse_yearly_rule(rule: &str, name: Option<String>, start: NaiveDate, days: i
         }
     }
     if frequency.as_deref() != Some("YEARLY") {
-        return Err(unsupported(&format!("FREQ={}", frequency.as_deref().unwrap_or("(missing)"))));
+        return Err(unsupported(&format!(
+            "FREQ={}",
+            frequency.as_deref().unwrap_or("(missing)")
+        )));
     }
     if parsed.count.is_some() && parsed.until.is_some() {
         return Err(unsupported("COUNT and UNTIL together"));
@@ -287,11 +359,18 @@ fn parse_nth_weekday(value: &str) -> Option<(i32, chrono::Weekday)> {
 /// A day's `UID` is `<scheduled date>@<owner>.<repo>.relman`, stable when the day moves, so
 /// subscribed calendars update the event instead of adding one. `dtstamp` is when the feed was
 /// generated (RFC 5545 requires it; passed in to keep this pure).
-pub fn render_calendar_ics(repo: &RepoSlug, entries: &[CalendarEntry], dtstamp: DateTime<Utc>) -> String {
+pub fn render_calendar_ics(
+    repo: &RepoSlug,
+    entries: &[CalendarEntry],
+    dtstamp: DateTime<Utc>,
+) -> String {
     let mut calendar = icalendar::Calendar::empty();
     calendar
         .append_property(icalendar::Property::new("VERSION", "2.0"))
-        .append_property(icalendar::Property::new("PRODID", "-//relman//release calendar//EN"))
+        .append_property(icalendar::Property::new(
+            "PRODID",
+            "-//relman//release calendar//EN",
+        ))
         .append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"))
         .append_property(icalendar::Property::new("METHOD", "PUBLISH"))
         .name(&format!("{repo} releases"));
@@ -300,14 +379,19 @@ pub fn render_calendar_ics(repo: &RepoSlug, entries: &[CalendarEntry], dtstamp: 
         let on = day.date.unwrap_or(day.scheduled);
         let mut event = icalendar::Event::new();
         event
-            .uid(&format!("{}@{}.{}.relman", day.scheduled, repo.owner, repo.name))
+            .uid(&format!(
+                "{}@{}.{}.relman",
+                day.scheduled, repo.owner, repo.name
+            ))
             .timestamp(dtstamp)
             .starts(on)
             .ends(on.succ_opt().unwrap_or(on));
         let manager = &entry.release_manager.manager;
         match &day.reason {
             None => {
-                event.summary(&format!("{repo} release ({manager})")).status(EventStatus::Confirmed);
+                event
+                    .summary(&format!("{repo} release ({manager})"))
+                    .status(EventStatus::Confirmed);
             }
             Some(reason) if day.date.is_some() => {
                 event
@@ -337,10 +421,22 @@ mod tests {
 
     #[test]
     fn nth_weekday_rules() {
-        let thanksgiving = parse_yearly_rule("FREQ=YEARLY;BYMONTH=11;BYDAY=4TH", None, date("2020-11-26"), 1).unwrap();
+        let thanksgiving = parse_yearly_rule(
+            "FREQ=YEARLY;BYMONTH=11;BYDAY=4TH",
+            None,
+            date("2020-11-26"),
+            1,
+        )
+        .unwrap();
         assert_eq!(thanksgiving.occurrence_in(2026), Some(date("2026-11-26")));
         assert_eq!(thanksgiving.occurrence_in(2027), Some(date("2027-11-25")));
-        let memorial_day = parse_yearly_rule("FREQ=YEARLY;BYMONTH=5;BYDAY=-1MO", None, date("2020-05-25"), 1).unwrap();
+        let memorial_day = parse_yearly_rule(
+            "FREQ=YEARLY;BYMONTH=5;BYDAY=-1MO",
+            None,
+            date("2020-05-25"),
+            1,
+        )
+        .unwrap();
         assert_eq!(memorial_day.occurrence_in(2026), Some(date("2026-05-25")));
         assert_eq!(memorial_day.occurrence_in(2027), Some(date("2027-05-31")));
     }
@@ -351,27 +447,52 @@ mod tests {
         assert_eq!(rule.occurrence_in(2025), None);
         assert_eq!(rule.occurrence_in(2027), Some(date("2027-12-25")));
         assert_eq!(rule.occurrence_in(2028), None);
-        let until = parse_yearly_rule("FREQ=YEARLY;UNTIL=20271231T000000Z", None, date("2026-07-04"), 1).unwrap();
+        let until = parse_yearly_rule(
+            "FREQ=YEARLY;UNTIL=20271231T000000Z",
+            None,
+            date("2026-07-04"),
+            1,
+        )
+        .unwrap();
         assert_eq!(until.occurrence_in(2027), Some(date("2027-07-04")));
         assert_eq!(until.occurrence_in(2028), None);
-        let biennial = parse_yearly_rule("FREQ=YEARLY;INTERVAL=2", None, date("2026-03-01"), 1).unwrap();
+        let biennial =
+            parse_yearly_rule("FREQ=YEARLY;INTERVAL=2", None, date("2026-03-01"), 1).unwrap();
         assert_eq!(biennial.occurrence_in(2027), None);
         assert_eq!(biennial.occurrence_in(2028), Some(date("2028-03-01")));
-        let last_day = parse_yearly_rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1", None, date("2026-02-28"), 1).unwrap();
+        let last_day = parse_yearly_rule(
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1",
+            None,
+            date("2026-02-28"),
+            1,
+        )
+        .unwrap();
         assert_eq!(last_day.occurrence_in(2028), Some(date("2028-02-29")));
     }
 
     #[test]
     fn unsupported_rules_are_rejected() {
-        for rule in ["FREQ=MONTHLY", "FREQ=YEARLY;BYDAY=MO", "FREQ=YEARLY;BYSETPOS=1", "FREQ=YEARLY;BYMONTHDAY=1;BYDAY=1MO"] {
-            assert!(parse_yearly_rule(rule, None, date("2026-01-01"), 1).is_err(), "{rule}");
+        for rule in [
+            "FREQ=MONTHLY",
+            "FREQ=YEARLY;BYDAY=MO",
+            "FREQ=YEARLY;BYSETPOS=1",
+            "FREQ=YEARLY;BYMONTHDAY=1;BYDAY=1MO",
+        ] {
+            assert!(
+                parse_yearly_rule(rule, None, date("2026-01-01"), 1).is_err(),
+                "{rule}"
+            );
         }
     }
 
     #[test]
     fn multi_day_yearly_holiday_across_new_year() {
         let rule = parse_yearly_rule("FREQ=YEARLY", None, date("2026-12-30"), 4).unwrap();
-        assert_eq!(rule.occurrence_covering(date("2027-01-02")).map(|(_, first, _)| first), Some(date("2026-12-30")));
+        assert_eq!(
+            rule.occurrence_covering(date("2027-01-02"))
+                .map(|(_, first, _)| first),
+            Some(date("2026-12-30"))
+        );
         assert!(rule.occurrence_covering(date("2027-01-03")).is_none());
     }
 

@@ -79,7 +79,9 @@ impl Rotation {
     /// The rotation of a validated config; `calendar` must be built from the same config.
     pub fn from_config(config: &RepoConfig, calendar: &Calendar) -> Rotation {
         let rotation = &config.rotation;
-        let starts = rotation.starts.unwrap_or_else(|| YearMonth::of(config.schedule.anchor));
+        let starts = rotation
+            .starts
+            .unwrap_or_else(|| YearMonth::of(config.schedule.anchor));
         let first_cycle = starts
             .first_day()
             .and_then(|first| first.pred_opt())
@@ -115,7 +117,10 @@ impl Rotation {
         match self.every {
             RotationEvery::Month => Period::Month(YearMonth::of(date)),
             RotationEvery::Release => {
-                let scheduled = calendar.releases_from(date).next().map_or(date, |day| day.scheduled);
+                let scheduled = calendar
+                    .releases_from(date)
+                    .next()
+                    .map_or(date, |day| day.scheduled);
                 Period::Release(scheduled)
             }
         }
@@ -136,7 +141,10 @@ impl Rotation {
     pub fn assignment(&self, period: Period, calendar: &Calendar, swaps: &[Swap]) -> Assignment {
         let (mut manager, mut source) = match self.overrides.get(&period) {
             Some(login) => (login.clone(), AssignmentSource::Override),
-            None => (self.members[self.member_index(period, calendar)].clone(), AssignmentSource::Rotation),
+            None => (
+                self.members[self.member_index(period, calendar)].clone(),
+                AssignmentSource::Rotation,
+            ),
         };
         for swap in swaps.iter().filter(|swap| swap.period == period) {
             let replacement = if manager.eq_ignore_ascii_case(&swap.a) {
@@ -149,7 +157,11 @@ impl Rotation {
             manager.clone_from(replacement);
             source = AssignmentSource::Swap;
         }
-        Assignment { period, manager, source }
+        Assignment {
+            period,
+            manager,
+            source,
+        }
     }
 
     /// The release manager of a release day.
@@ -163,18 +175,32 @@ impl Rotation {
     }
 
     /// The next `count` period starts strictly after `after`, each with the manager taking over.
-    pub fn handoffs(&self, after: NaiveDate, count: usize, calendar: &Calendar, swaps: &[Swap]) -> Vec<Handoff> {
+    pub fn handoffs(
+        &self,
+        after: NaiveDate,
+        count: usize,
+        calendar: &Calendar,
+        swaps: &[Swap],
+    ) -> Vec<Handoff> {
         let mut handoffs = Vec::with_capacity(count);
         match self.every {
             RotationEvery::Month => {
                 let mut month = YearMonth::of(after);
-                let mut previous = self.assignment(Period::Month(month), calendar, swaps).manager;
+                let mut previous = self
+                    .assignment(Period::Month(month), calendar, swaps)
+                    .manager;
                 while handoffs.len() < count {
                     month = month.next();
-                    let Some(starts_on) = month.first_day() else { break };
+                    let Some(starts_on) = month.first_day() else {
+                        break;
+                    };
                     let assignment = self.assignment(Period::Month(month), calendar, swaps);
                     let next_previous = assignment.manager.clone();
-                    handoffs.push(Handoff { starts_on, previous, assignment });
+                    handoffs.push(Handoff {
+                        starts_on,
+                        previous,
+                        assignment,
+                    });
                     previous = next_previous;
                 }
             }
@@ -182,7 +208,9 @@ impl Rotation {
                 // A release period runs from the day after the previous release (or its
                 // scheduled date, when skipped) through its own release.
                 let mut releases = calendar.releases_from(after);
-                let Some(mut current) = releases.next() else { return handoffs };
+                let Some(mut current) = releases.next() else {
+                    return handoffs;
+                };
                 let mut previous = self.manager_for(&current, calendar, swaps).manager;
                 while handoffs.len() < count {
                     let Some(next) = releases.next() else { break };
@@ -191,7 +219,11 @@ impl Rotation {
                     let assignment = self.manager_for(&next, calendar, swaps);
                     let next_previous = assignment.manager.clone();
                     if starts_on > after {
-                        handoffs.push(Handoff { starts_on, previous, assignment });
+                        handoffs.push(Handoff {
+                            starts_on,
+                            previous,
+                            assignment,
+                        });
                     }
                     previous = next_previous;
                     current = next;
@@ -231,26 +263,63 @@ mod tests {
 
     #[test]
     fn swaps_exchange_within_one_period() {
-        let (calendar, rotation) = setup("{ members: [alice, bob, carol], overrides: { \"2026-02\": dave } }");
+        let (calendar, rotation) =
+            setup("{ members: [alice, bob, carol], overrides: { \"2026-02\": dave } }");
         let swaps = [
-            Swap { period: month("2026-01"), a: "bob".into(), b: "alice".into() },
-            Swap { period: month("2026-02"), a: "dave".into(), b: "erin".into() },
+            Swap {
+                period: month("2026-01"),
+                a: "bob".into(),
+                b: "alice".into(),
+            },
+            Swap {
+                period: month("2026-02"),
+                a: "dave".into(),
+                b: "erin".into(),
+            },
         ];
         let january = rotation.assignment(month("2026-01"), &calendar, &swaps);
-        assert_eq!((january.manager.as_str(), january.source), ("bob", AssignmentSource::Swap));
-        assert_eq!(rotation.assignment(month("2026-02"), &calendar, &swaps).manager, "erin");
-        assert_eq!(rotation.assignment(month("2026-03"), &calendar, &swaps).manager, "carol");
+        assert_eq!(
+            (january.manager.as_str(), january.source),
+            ("bob", AssignmentSource::Swap)
+        );
+        assert_eq!(
+            rotation
+                .assignment(month("2026-02"), &calendar, &swaps)
+                .manager,
+            "erin"
+        );
+        assert_eq!(
+            rotation
+                .assignment(month("2026-03"), &calendar, &swaps)
+                .manager,
+            "carol"
+        );
     }
 
     #[test]
     fn per_release_turns_and_handoffs() {
         let (calendar, rotation) = setup("{ every: release, members: [alice, bob] }");
-        let days: Vec<_> = calendar.releases_from("2026-01-06".parse().unwrap()).take(3).collect();
-        let managers: Vec<_> = days.iter().map(|d| rotation.manager_for(d, &calendar, &[]).manager).collect();
+        let days: Vec<_> = calendar
+            .releases_from("2026-01-06".parse().unwrap())
+            .take(3)
+            .collect();
+        let managers: Vec<_> = days
+            .iter()
+            .map(|d| rotation.manager_for(d, &calendar, &[]).manager)
+            .collect();
         assert_eq!(managers, ["alice", "bob", "alice"]);
         let handoffs = rotation.handoffs("2026-01-06".parse().unwrap(), 2, &calendar, &[]);
-        assert_eq!(handoffs[0].starts_on, "2026-01-07".parse::<NaiveDate>().unwrap());
-        assert_eq!((handoffs[0].previous.as_str(), handoffs[0].assignment.manager.as_str()), ("alice", "bob"));
+        assert_eq!(
+            handoffs[0].starts_on,
+            "2026-01-07".parse::<NaiveDate>().unwrap()
+        );
+        assert_eq!(
+            (
+                handoffs[0].previous.as_str(),
+                handoffs[0].assignment.manager.as_str()
+            ),
+            ("alice", "bob")
+        );
         assert!(handoffs.iter().all(Handoff::changes_manager));
     }
 }

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
+use super::ConfigError;
 use super::extends::extends_target;
 use super::types::*;
 use super::yaml::{Entry, Location, Node, Resolved, Value};
-use super::ConfigError;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "_extends",
@@ -43,13 +43,21 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("sunday", Weekday::Sunday),
 ];
 
-const ON_HOLIDAY: &[(&str, OnHoliday)] =
-    &[("next_business_day", OnHoliday::NextBusinessDay), ("skip", OnHoliday::Skip)];
+const ON_HOLIDAY: &[(&str, OnHoliday)] = &[
+    ("next_business_day", OnHoliday::NextBusinessDay),
+    ("skip", OnHoliday::Skip),
+];
 
-const ROTATION_EVERY: &[(&str, RotationEvery)] =
-    &[("month", RotationEvery::Month), ("release", RotationEvery::Release)];
+const ROTATION_EVERY: &[(&str, RotationEvery)] = &[
+    ("month", RotationEvery::Month),
+    ("release", RotationEvery::Release),
+];
 
-const BUMPS: &[(&str, Bump)] = &[("major", Bump::Major), ("minor", Bump::Minor), ("patch", Bump::Patch)];
+const BUMPS: &[(&str, Bump)] = &[
+    ("major", Bump::Major),
+    ("minor", Bump::Minor),
+    ("patch", Bump::Patch),
+];
 
 const REQUIREMENTS: &[(&str, Requirement)] = &[
     ("tests", Requirement::Tests),
@@ -58,9 +66,15 @@ const REQUIREMENTS: &[(&str, Requirement)] = &[
     ("not_holiday", Requirement::NotHoliday),
 ];
 
-const RELEASE_MODES: &[(&str, ReleaseMode)] = &[("tag", ReleaseMode::Tag), ("pull_request", ReleaseMode::PullRequest)];
+const RELEASE_MODES: &[(&str, ReleaseMode)] = &[
+    ("tag", ReleaseMode::Tag),
+    ("pull_request", ReleaseMode::PullRequest),
+];
 
-const ON_VIOLATION: &[(&str, OnViolation)] = &[("draft", OnViolation::Draft), ("annotate", OnViolation::Annotate)];
+const ON_VIOLATION: &[(&str, OnViolation)] = &[
+    ("draft", OnViolation::Draft),
+    ("annotate", OnViolation::Annotate),
+];
 
 /// Decodes a whole document. `root` is None for an empty file; `problems` are the non-fatal
 /// parse problems (duplicate keys) to report alongside validation errors.
@@ -70,15 +84,25 @@ pub(crate) fn decode_config(
     problems: Vec<ConfigError>,
 ) -> Result<RepoConfig, Vec<ConfigError>> {
     let mut decoder = Decoder { errors: problems };
-    let start = Location { file: Arc::clone(file), line: 1, column: 1 };
-    let empty = Node { at: start, value: Value::Mapping(Vec::new()) };
+    let start = Location {
+        file: Arc::clone(file),
+        line: 1,
+        column: 1,
+    };
+    let empty = Node {
+        at: start,
+        value: Value::Mapping(Vec::new()),
+    };
     // An empty file (or one that is only `~`) is an empty mapping, as in Probot.
     let root = root.filter(|node| !node.is_null()).unwrap_or(&empty);
     let config = decoder.config(root);
     match config {
         Some(config) if decoder.errors.is_empty() => Ok(config),
         _ => {
-            debug_assert!(!decoder.errors.is_empty(), "a decoder returned None without an error");
+            debug_assert!(
+                !decoder.errors.is_empty(),
+                "a decoder returned None without an error"
+            );
             let mut errors = decoder.errors;
             errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
             Err(errors)
@@ -101,11 +125,19 @@ impl<'n> Fields<'n> {
     /// The value of `key`; None when it is absent or set to nothing (`key:` / `key: ~`), which
     /// means "use the default".
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|entry| entry.key == key).map(|entry| &entry.value).filter(|node| !node.is_null())
+        self.entries
+            .iter()
+            .find(|entry| entry.key == key)
+            .map(|entry| &entry.value)
+            .filter(|node| !node.is_null())
     }
 
     fn path(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 }
 
@@ -121,14 +153,29 @@ impl Decoder {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
-        self.report(&node.at, format!("`{path}` must be {expected}, found {}", node.kind()), None);
+        self.report(
+            &node.at,
+            format!("`{path}` must be {expected}, found {}", node.kind()),
+            None,
+        );
     }
 
     /// Checks that `node` is a mapping whose keys are all in `known`.
     fn fields<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<Fields<'n>> {
         let Value::Mapping(entries) = &node.value else {
-            let what = if path.is_empty() { "the configuration" } else { path };
-            self.report(&node.at, format!("`{what}` must be a mapping of keys to values, found {}", node.kind()), None);
+            let what = if path.is_empty() {
+                "the configuration".to_owned()
+            } else {
+                format!("`{path}`")
+            };
+            self.report(
+                &node.at,
+                format!(
+                    "{what} must be a mapping of keys to values, found {}",
+                    node.kind()
+                ),
+                None,
+            );
             return None;
         };
         for entry in entries {
@@ -145,7 +192,11 @@ impl Decoder {
                 self.report(&entry.key_at, message, Some(hint));
             }
         }
-        Some(Fields { at: &node.at, entries, path: path.to_owned() })
+        Some(Fields {
+            at: &node.at,
+            entries,
+            path: path.to_owned(),
+        })
     }
 
     fn require<'n>(&mut self, fields: &Fields<'n>, key: &str, hint: &str) -> Option<&'n Node> {
@@ -196,7 +247,10 @@ impl Decoder {
             return None;
         };
         let errors_before = self.errors.len();
-        let decoded: Vec<T> = items.iter().filter_map(|node| item(self, node, path)).collect();
+        let decoded: Vec<T> = items
+            .iter()
+            .filter_map(|node| item(self, node, path))
+            .collect();
         (self.errors.len() == errors_before).then_some(decoded)
     }
 
@@ -221,7 +275,11 @@ impl Decoder {
         match u32::try_from(value) {
             Ok(value) if (min..=max).contains(&value) => Some(value),
             _ => {
-                self.report(&node.at, format!("`{path}` must be between {min} and {max}, found {value}"), None);
+                self.report(
+                    &node.at,
+                    format!("`{path}` must be between {min} and {max}, found {value}"),
+                    None,
+                );
                 None
             }
         }
@@ -232,15 +290,29 @@ impl Decoder {
         match parse_date(text) {
             Ok(date) => Some(date),
             Err(problem) => {
-                self.report(&node.at, format!("`{path}`: `{text}` {problem}"), Some(DATE_HINT.to_owned()));
+                self.report(
+                    &node.at,
+                    format!("`{path}`: `{text}` {problem}"),
+                    Some(problem.hint().to_owned()),
+                );
                 None
             }
         }
     }
 
     /// One of a fixed set of lower-case words.
-    fn keyword<T: Copy>(&mut self, node: &Node, path: &str, what: &str, options: &[(&str, T)]) -> Option<T> {
-        let text = self.scalar_text(node, path, &format!("one of {}", list_of(options.iter().map(|(name, _)| *name))))?;
+    fn keyword<T: Copy>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let text = self.scalar_text(
+            node,
+            path,
+            &format!("one of {}", list_of(options.iter().map(|(name, _)| *name))),
+        )?;
         if let Some((_, value)) = options.iter().find(|(name, _)| *name == text) {
             return Some(*value);
         }
@@ -249,7 +321,11 @@ impl Decoder {
             Some(close) => format!("did you mean `{close}`?"),
             None => format!("expected one of {}", list_of(names)),
         };
-        self.report(&node.at, format!("`{path}`: unknown {what} `{text}`"), Some(hint));
+        self.report(
+            &node.at,
+            format!("`{path}`: unknown {what} `{text}`"),
+            Some(hint),
+        );
         None
     }
 
@@ -262,7 +338,11 @@ impl Decoder {
             Some(bare) if is_github_login(bare) => format!("write `{bare}` without the `@`"),
             _ => "a GitHub login has 1-39 letters, digits and hyphens".to_owned(),
         };
-        self.report(&node.at, format!("`{path}`: `{text}` is not a GitHub login"), Some(hint));
+        self.report(
+            &node.at,
+            format!("`{path}`: `{text}` is not a GitHub login"),
+            Some(hint),
+        );
         None
     }
 
@@ -307,7 +387,9 @@ impl Decoder {
     fn http_url(&mut self, node: &Node, path: &str) -> Option<String> {
         let text = self.string(node, path)?;
         match url::Url::parse(&text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(text),
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(text)
+            }
             _ => {
                 self.report(
                     &node.at,
@@ -325,31 +407,69 @@ impl Decoder {
             Some(node) => self.extends(node).map(Some),
             None => Some(None),
         };
-        let timezone = top.get("timezone").map_or(Some(TimeZone::default()), |node| self.timezone(node));
+        let timezone = top
+            .get("timezone")
+            .map_or(Some(TimeZone::default()), |node| self.timezone(node));
         let schedule = self
-            .require(&top, "schedule", "add `schedule: { every_weeks: 2, weekday: tuesday, anchor: YYYY-MM-DD }`")
+            .require(
+                &top,
+                "schedule",
+                "add `schedule: { every_weeks: 2, weekday: tuesday, anchor: YYYY-MM-DD }`",
+            )
             .and_then(|node| self.schedule(node));
-        let holidays = top.get("holidays").map_or(Some(Holidays::default()), |node| self.holidays(node));
+        let holidays = top
+            .get("holidays")
+            .map_or(Some(Holidays::default()), |node| self.holidays(node));
         let rotation = self
-            .require(&top, "rotation", "add `rotation: { every: month, members: [alice, bob] }`")
+            .require(
+                &top,
+                "rotation",
+                "add `rotation: { every: month, members: [alice, bob] }`",
+            )
             .and_then(|node| self.rotation(node, schedule.as_ref()));
-        let versioning = top.get("versioning").map_or(Some(Versioning::default()), |node| self.versioning(node));
-        let requirements =
-            top.get("requirements").map_or(Some(Requirements::default()), |node| self.requirements(node));
-        let environments =
-            top.get("environments").map_or(Some(Environments::default()), |node| self.environments(node));
+        let versioning = top
+            .get("versioning")
+            .map_or(Some(Versioning::default()), |node| self.versioning(node));
+        let requirements = top
+            .get("requirements")
+            .map_or(Some(Requirements::default()), |node| {
+                self.requirements(node)
+            });
+        let environments = top
+            .get("environments")
+            .map_or(Some(Environments::default()), |node| {
+                self.environments(node)
+            });
         let deployment_request = top
             .get("deployment_request")
-            .map_or(Some(DeploymentRequest::default()), |node| self.deployment_request(node));
-        let functional_tests =
-            top.get("functional_tests").map_or(Some(FunctionalTests::default()), |node| self.functional_tests(node));
-        let qa = top.get("qa").map_or(Some(Qa::default()), |node| self.qa(node));
-        let dashboards = top.get("dashboards").map_or(Some(Vec::new()), |node| self.dashboards(node));
-        let pr_checklist =
-            top.get("pr_checklist").map_or(Some(default_pr_checklist()), |node| self.string_list(node, "pr_checklist"));
-        let release = top.get("release").map_or(Some(ReleaseSettings::default()), |node| self.release(node));
-        let gate = top.get("gate").map_or(Some(Gate::default()), |node| self.gate(node));
-        let monitoring = top.get("monitoring").map_or(Some(Monitoring::default()), |node| self.monitoring(node));
+            .map_or(Some(DeploymentRequest::default()), |node| {
+                self.deployment_request(node)
+            });
+        let functional_tests = top
+            .get("functional_tests")
+            .map_or(Some(FunctionalTests::default()), |node| {
+                self.functional_tests(node)
+            });
+        let qa = top
+            .get("qa")
+            .map_or(Some(Qa::default()), |node| self.qa(node));
+        let dashboards = top
+            .get("dashboards")
+            .map_or(Some(Vec::new()), |node| self.dashboards(node));
+        let pr_checklist = top
+            .get("pr_checklist")
+            .map_or(Some(default_pr_checklist()), |node| {
+                self.string_list(node, "pr_checklist")
+            });
+        let release = top
+            .get("release")
+            .map_or(Some(ReleaseSettings::default()), |node| self.release(node));
+        let gate = top
+            .get("gate")
+            .map_or(Some(Gate::default()), |node| self.gate(node));
+        let monitoring = top
+            .get("monitoring")
+            .map_or(Some(Monitoring::default()), |node| self.monitoring(node));
 
         Some(RepoConfig {
             extends: extends?,
@@ -390,10 +510,14 @@ impl Decoder {
         if let Ok(tz) = text.parse::<Tz>() {
             return Some(TimeZone(tz));
         }
-        let same_but_case = chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(text));
+        let same_but_case = chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(text));
         let hint = if let Some(tz) = same_but_case {
             format!("did you mean `{}`?", tz.name())
-        } else if let Some(close) = did_you_mean(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())) {
+        } else if let Some(close) =
+            did_you_mean(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
+        {
             format!("did you mean `{close}`?")
         } else {
             "use an IANA name such as `America/Los_Angeles`, `Europe/Berlin` or `UTC`".to_owned()
@@ -403,20 +527,37 @@ impl Decoder {
     }
 
     fn schedule(&mut self, node: &Node) -> Option<Schedule> {
-        let fields =
-            self.fields(node, "schedule", &["every_weeks", "weekday", "anchor", "tracking_issue_days_before"])?;
+        let fields = self.fields(
+            node,
+            "schedule",
+            &[
+                "every_weeks",
+                "weekday",
+                "anchor",
+                "tracking_issue_days_before",
+            ],
+        )?;
         let every_weeks = fields
             .get("every_weeks")
-            .map_or(Some(default_every_weeks()), |node| self.unsigned(node, "schedule.every_weeks", 1, 52));
+            .map_or(Some(default_every_weeks()), |node| {
+                self.unsigned(node, "schedule.every_weeks", 1, 52)
+            });
         let weekday = fields
             .get("weekday")
-            .map_or(Some(default_weekday()), |node| self.keyword(node, "schedule.weekday", "weekday", WEEKDAYS));
-        let anchor_node = self.require(&fields, "anchor", "add the date of one release day, e.g. `anchor: 2026-01-06`");
+            .map_or(Some(default_weekday()), |node| {
+                self.keyword(node, "schedule.weekday", "weekday", WEEKDAYS)
+            });
+        let anchor_node = self.require(
+            &fields,
+            "anchor",
+            "add the date of one release day, e.g. `anchor: 2026-01-06`",
+        );
         let anchor = anchor_node.and_then(|node| self.date(node, "schedule.anchor"));
         let days_before_node = fields.get("tracking_issue_days_before");
-        let tracking_issue_days_before = days_before_node.map_or(Some(default_tracking_issue_days_before()), |node| {
-            self.unsigned(node, "schedule.tracking_issue_days_before", 0, 364)
-        });
+        let tracking_issue_days_before = days_before_node
+            .map_or(Some(default_tracking_issue_days_before()), |node| {
+                self.unsigned(node, "schedule.tracking_issue_days_before", 0, 364)
+            });
 
         if let (Some(anchor), Some(weekday), Some(anchor_node)) = (anchor, weekday, anchor_node)
             && anchor.weekday() != weekday.to_chrono()
@@ -425,8 +566,13 @@ impl Decoder {
             let after = before + Duration::days(7);
             self.report(
                 &anchor_node.at,
-                format!("`schedule.anchor` {anchor} is a {}, but `schedule.weekday` is {weekday}", weekday_name(anchor)),
-                Some(format!("use the {weekday} before or after it: {before} or {after}")),
+                format!(
+                    "`schedule.anchor` {anchor} is a {}, but `schedule.weekday` is {weekday}",
+                    weekday_name(anchor)
+                ),
+                Some(format!(
+                    "use the {weekday} before or after it: {before} or {after}"
+                )),
             );
         }
         if let (Some(every_weeks), Some(days_before), Some(node)) =
@@ -454,16 +600,24 @@ impl Decoder {
     fn holidays(&mut self, node: &Node) -> Option<Holidays> {
         let fields = self.fields(node, "holidays", &["dates", "on_holiday", "ics"])?;
         let dates = fields.get("dates").map_or(Some(Vec::new()), |node| {
-            self.list(node, "holidays.dates", |d, node, path| d.holiday_dates(node, path))
+            self.list(node, "holidays.dates", |d, node, path| {
+                d.holiday_dates(node, path)
+            })
         });
-        let on_holiday = fields.get("on_holiday").map_or(Some(OnHoliday::default()), |node| {
-            self.keyword(node, "holidays.on_holiday", "value", ON_HOLIDAY)
-        });
+        let on_holiday = fields
+            .get("on_holiday")
+            .map_or(Some(OnHoliday::default()), |node| {
+                self.keyword(node, "holidays.on_holiday", "value", ON_HOLIDAY)
+            });
         let ics = match fields.get("ics") {
             Some(node) => self.non_empty_string(node, "holidays.ics").map(Some),
             None => Some(None),
         };
-        Some(Holidays { dates: dates?, on_holiday: on_holiday?, ics: ics? })
+        Some(Holidays {
+            dates: dates?,
+            on_holiday: on_holiday?,
+            ics: ics?,
+        })
     }
 
     fn holiday_dates(&mut self, node: &Node, path: &str) -> Option<HolidayDates> {
@@ -472,7 +626,11 @@ impl Decoder {
             return match parse_date(text) {
                 Ok(day) => Some(HolidayDates::Day(day)),
                 Err(problem) => {
-                    self.report(&node.at, format!("`{path}`: `{text}` {problem}"), Some(HOLIDAY_HINT.to_owned()));
+                    self.report(
+                        &node.at,
+                        format!("`{path}`: `{text}` {problem}"),
+                        Some(HOLIDAY_HINT.to_owned()),
+                    );
                     None
                 }
             };
@@ -499,16 +657,26 @@ impl Decoder {
     }
 
     fn rotation(&mut self, node: &Node, schedule: Option<&Schedule>) -> Option<RotationConfig> {
-        let fields = self.fields(node, "rotation", &["every", "starts", "members", "overrides"])?;
+        let fields = self.fields(
+            node,
+            "rotation",
+            &["every", "starts", "members", "overrides"],
+        )?;
         let every = fields
             .get("every")
-            .map_or(Some(RotationEvery::default()), |node| self.keyword(node, "rotation.every", "value", ROTATION_EVERY));
+            .map_or(Some(RotationEvery::default()), |node| {
+                self.keyword(node, "rotation.every", "value", ROTATION_EVERY)
+            });
         let starts = match fields.get("starts") {
             Some(node) => self.month(node, "rotation.starts").map(Some),
             None => Some(None),
         };
         let members = self
-            .require(&fields, "members", "list the GitHub logins who take turns, e.g. `members: [alice, bob]`")
+            .require(
+                &fields,
+                "members",
+                "list the GitHub logins who take turns, e.g. `members: [alice, bob]`",
+            )
             .and_then(|node| self.logins(node, "rotation.members"));
         if let (Some(members), Some(node)) = (&members, fields.get("members"))
             && members.is_empty()
@@ -526,7 +694,12 @@ impl Decoder {
             (Some(_), None) => None,
         };
         let members = members.filter(|members| !members.is_empty());
-        Some(RotationConfig { every: every?, starts: starts?, members: members?, overrides: overrides? })
+        Some(RotationConfig {
+            every: every?,
+            starts: starts?,
+            members: members?,
+            overrides: overrides?,
+        })
     }
 
     fn month(&mut self, node: &Node, path: &str) -> Option<YearMonth> {
@@ -570,7 +743,12 @@ impl Decoder {
         ok.then_some(overrides)
     }
 
-    fn period(&mut self, entry: &Entry, every: RotationEvery, schedule: Option<&Schedule>) -> Option<Period> {
+    fn period(
+        &mut self,
+        entry: &Entry,
+        every: RotationEvery,
+        schedule: Option<&Schedule>,
+    ) -> Option<Period> {
         const PATH: &str = "rotation.overrides";
         let key = entry.key.as_str();
         match every {
@@ -583,7 +761,11 @@ impl Decoder {
                 } else {
                     "write months as YYYY-MM, e.g. \"2026-07\"".to_owned()
                 };
-                self.report(&entry.key_at, format!("`{PATH}`: `{key}` is not a month"), Some(hint));
+                self.report(
+                    &entry.key_at,
+                    format!("`{PATH}`: `{key}` is not a month"),
+                    Some(hint),
+                );
                 None
             }
             RotationEvery::Release => {
@@ -604,14 +786,18 @@ impl Decoder {
                 // Without a valid schedule there is nothing to check the date against (and the
                 // schedule's own error is already reported).
                 let schedule = schedule?;
-                let offset = (date - schedule.anchor).num_days().rem_euclid(schedule.cadence_days());
+                let offset = (date - schedule.anchor)
+                    .num_days()
+                    .rem_euclid(schedule.cadence_days());
                 if offset != 0 {
                     let before = date - Duration::days(offset);
                     let after = before + Duration::days(schedule.cadence_days());
                     self.report(
                         &entry.key_at,
                         format!("`{PATH}`: {date} is not a scheduled release day"),
-                        Some(format!("the scheduled release days around it are {before} and {after}")),
+                        Some(format!(
+                            "the scheduled release days around it are {before} and {after}"
+                        )),
                     );
                     return None;
                 }
@@ -621,30 +807,57 @@ impl Decoder {
     }
 
     fn versioning(&mut self, node: &Node) -> Option<Versioning> {
-        let fields = self.fields(node, "versioning", &["tag_prefix", "default_bump", "bump_labels"])?;
-        let tag_prefix = fields.get("tag_prefix").map_or(Some(default_tag_prefix()), |node| self.tag_prefix(node));
+        let fields = self.fields(
+            node,
+            "versioning",
+            &["tag_prefix", "default_bump", "bump_labels"],
+        )?;
+        let tag_prefix = fields
+            .get("tag_prefix")
+            .map_or(Some(default_tag_prefix()), |node| self.tag_prefix(node));
         let default_bump = fields
             .get("default_bump")
-            .map_or(Some(default_bump()), |node| self.keyword(node, "versioning.default_bump", "bump", BUMPS));
-        let bump_labels = fields.get("bump_labels").map_or(Some(BumpLabels::default()), |node| self.bump_labels(node));
-        Some(Versioning { tag_prefix: tag_prefix?, default_bump: default_bump?, bump_labels: bump_labels? })
+            .map_or(Some(default_bump()), |node| {
+                self.keyword(node, "versioning.default_bump", "bump", BUMPS)
+            });
+        let bump_labels = fields
+            .get("bump_labels")
+            .map_or(Some(BumpLabels::default()), |node| self.bump_labels(node));
+        Some(Versioning {
+            tag_prefix: tag_prefix?,
+            default_bump: default_bump?,
+            bump_labels: bump_labels?,
+        })
     }
 
     fn tag_prefix(&mut self, node: &Node) -> Option<String> {
         const PATH: &str = "versioning.tag_prefix";
         let text = self.string(node, PATH)?;
         // The characters git refuses in a ref name (git-check-ref-format).
-        let forbidden = text.chars().find(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(*c));
+        let forbidden = text
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(*c));
         if let Some(c) = forbidden {
+            let what = if c.is_whitespace() || c.is_control() {
+                "whitespace".to_owned()
+            } else {
+                format!("`{c}`")
+            };
             self.report(
                 &node.at,
-                format!("`{PATH}`: `{text}` contains `{c}`, which git does not allow in a tag name"),
+                format!(
+                    "`{PATH}`: `{text}` contains {what}, which git does not allow in a tag name"
+                ),
                 None,
             );
             return None;
         }
         if text.contains("..") || text.starts_with(['.', '/', '-']) {
-            self.report(&node.at, format!("`{PATH}`: `{text}` cannot start a git tag name"), None);
+            self.report(
+                &node.at,
+                format!("`{PATH}`: `{text}` cannot start a git tag name"),
+                None,
+            );
             return None;
         }
         Some(text)
@@ -654,7 +867,9 @@ impl Decoder {
         const PATH: &str = "versioning.bump_labels";
         let fields = self.fields(node, PATH, &["major", "minor", "patch"])?;
         let level = |d: &mut Self, key: &str, default: fn() -> Vec<String>| match fields.get(key) {
-            Some(node) => d.string_list(node, &fields.path(key)).map(|labels| (labels, Some(node))),
+            Some(node) => d
+                .string_list(node, &fields.path(key))
+                .map(|labels| (labels, Some(node))),
             None => Some((default(), None)),
         };
         let major = level(self, "major", default_major_labels);
@@ -670,8 +885,14 @@ impl Decoder {
                 match seen.get(&label.to_lowercase()) {
                     Some(first) if *first != name => {
                         let at = node.map_or(fields.at, |node| &node.at);
-                        let message = format!("`{PATH}`: label `{label}` is listed under both `{first}` and `{name}`");
-                        self.report(at, message, Some("a label can select only one bump".to_owned()));
+                        let message = format!(
+                            "`{PATH}`: label `{label}` is listed under both `{first}` and `{name}`"
+                        );
+                        self.report(
+                            at,
+                            message,
+                            Some("a label can select only one bump".to_owned()),
+                        );
                         ok = false;
                     }
                     Some(_) => {
@@ -685,21 +906,39 @@ impl Decoder {
                 }
             }
         }
-        ok.then(|| BumpLabels { major: major.0, minor: minor.0, patch: patch.0 })
+        ok.then_some(BumpLabels {
+            major: major.0,
+            minor: minor.0,
+            patch: patch.0,
+        })
     }
 
     fn requirements(&mut self, node: &Node) -> Option<Requirements> {
-        let fields = self.fields(node, "requirements", &["staging", "production", "required_checks"])?;
-        let staging = fields.get("staging").map_or(Some(default_staging_requirements()), |node| {
-            self.requirement_list(node, "requirements.staging")
-        });
-        let production = fields.get("production").map_or(Some(default_production_requirements()), |node| {
-            self.requirement_list(node, "requirements.production")
-        });
+        let fields = self.fields(
+            node,
+            "requirements",
+            &["staging", "production", "required_checks"],
+        )?;
+        let staging = fields
+            .get("staging")
+            .map_or(Some(default_staging_requirements()), |node| {
+                self.requirement_list(node, "requirements.staging")
+            });
+        let production = fields
+            .get("production")
+            .map_or(Some(default_production_requirements()), |node| {
+                self.requirement_list(node, "requirements.production")
+            });
         let required_checks = fields
             .get("required_checks")
-            .map_or(Some(Vec::new()), |node| self.string_list(node, "requirements.required_checks"));
-        Some(Requirements { staging: staging?, production: production?, required_checks: required_checks? })
+            .map_or(Some(Vec::new()), |node| {
+                self.string_list(node, "requirements.required_checks")
+            });
+        Some(Requirements {
+            staging: staging?,
+            production: production?,
+            required_checks: required_checks?,
+        })
     }
 
     fn requirement_list(&mut self, node: &Node, path: &str) -> Option<Vec<Requirement>> {
@@ -712,7 +951,11 @@ impl Decoder {
         for item in items {
             match self.keyword(item, path, "requirement", REQUIREMENTS) {
                 Some(requirement) if requirements.contains(&requirement) => {
-                    self.report(&item.at, format!("`{path}` lists `{}` twice", requirement.name()), None);
+                    self.report(
+                        &item.at,
+                        format!("`{path}` lists `{}` twice", requirement.name()),
+                        None,
+                    );
                     ok = false;
                 }
                 Some(requirement) => requirements.push(requirement),
@@ -724,23 +967,40 @@ impl Decoder {
 
     fn environments(&mut self, node: &Node) -> Option<Environments> {
         let fields = self.fields(node, "environments", &["staging", "production"])?;
-        let staging = fields.get("staging").map_or(Some(Environment::staging()), |node| {
-            self.environment(node, "environments.staging", Environment::staging())
-        });
-        let production = fields.get("production").map_or(Some(Environment::production()), |node| {
-            self.environment(node, "environments.production", Environment::production())
-        });
-        Some(Environments { staging: staging?, production: production? })
+        let staging = fields
+            .get("staging")
+            .map_or(Some(Environment::staging()), |node| {
+                self.environment(node, "environments.staging", Environment::staging())
+            });
+        let production = fields
+            .get("production")
+            .map_or(Some(Environment::production()), |node| {
+                self.environment(node, "environments.production", Environment::production())
+            });
+        Some(Environments {
+            staging: staging?,
+            production: production?,
+        })
     }
 
-    fn environment(&mut self, node: &Node, path: &str, default: Environment) -> Option<Environment> {
+    fn environment(
+        &mut self,
+        node: &Node,
+        path: &str,
+        default: Environment,
+    ) -> Option<Environment> {
         let fields = self.fields(node, path, &["name", "version_url"])?;
-        let name = fields.get("name").map_or(Some(default.name), |node| self.non_empty_string(node, &fields.path("name")));
+        let name = fields.get("name").map_or(Some(default.name), |node| {
+            self.non_empty_string(node, &fields.path("name"))
+        });
         let version_url = match fields.get("version_url") {
             Some(node) => self.http_url(node, &fields.path("version_url")).map(Some),
             None => Some(None),
         };
-        Some(Environment { name: name?, version_url: version_url? })
+        Some(Environment {
+            name: name?,
+            version_url: version_url?,
+        })
     }
 
     fn deployment_request(&mut self, node: &Node) -> Option<DeploymentRequest> {
@@ -751,10 +1011,17 @@ impl Decoder {
         };
         let labels = fields
             .get("labels")
-            .map_or(Some(default_deployment_request_labels()), |node| self.string_list(node, "deployment_request.labels"));
-        let assignees =
-            fields.get("assignees").map_or(Some(Vec::new()), |node| self.logins(node, "deployment_request.assignees"));
-        Some(DeploymentRequest { repo: repo?, labels: labels?, assignees: assignees? })
+            .map_or(Some(default_deployment_request_labels()), |node| {
+                self.string_list(node, "deployment_request.labels")
+            });
+        let assignees = fields.get("assignees").map_or(Some(Vec::new()), |node| {
+            self.logins(node, "deployment_request.assignees")
+        });
+        Some(DeploymentRequest {
+            repo: repo?,
+            labels: labels?,
+            assignees: assignees?,
+        })
     }
 
     fn functional_tests(&mut self, node: &Node) -> Option<FunctionalTests> {
@@ -768,7 +1035,9 @@ impl Decoder {
 
     fn qa(&mut self, node: &Node) -> Option<Qa> {
         let fields = self.fields(node, "qa", &["members"])?;
-        let members = fields.get("members").map_or(Some(Vec::new()), |node| self.logins(node, "qa.members"));
+        let members = fields
+            .get("members")
+            .map_or(Some(Vec::new()), |node| self.logins(node, "qa.members"));
         Some(Qa { members: members? })
     }
 
@@ -779,9 +1048,16 @@ impl Decoder {
                 .require(&fields, "name", "name the dashboard, e.g. `name: Grafana`")
                 .and_then(|node| d.non_empty_string(node, "dashboards.name"));
             let url = d
-                .require(&fields, "url", "add its address, e.g. `url: https://grafana.example.net/d/abc`")
+                .require(
+                    &fields,
+                    "url",
+                    "add its address, e.g. `url: https://grafana.example.net/d/abc`",
+                )
                 .and_then(|node| d.http_url(node, "dashboards.url"));
-            Some(Dashboard { name: name?, url: url? })
+            Some(Dashboard {
+                name: name?,
+                url: url?,
+            })
         })
     }
 
@@ -789,49 +1065,102 @@ impl Decoder {
         let fields = self.fields(node, "release", &["mode", "version_files", "changelog"])?;
         let mode = fields
             .get("mode")
-            .map_or(Some(ReleaseMode::default()), |node| self.keyword(node, "release.mode", "mode", RELEASE_MODES));
-        let version_files =
-            fields.get("version_files").map_or(Some(Vec::new()), |node| self.string_list(node, "release.version_files"));
-        let changelog =
-            fields.get("changelog").map_or(Some(default_changelog()), |node| self.non_empty_string(node, "release.changelog"));
-        Some(ReleaseSettings { mode: mode?, version_files: version_files?, changelog: changelog? })
+            .map_or(Some(ReleaseMode::default()), |node| {
+                self.keyword(node, "release.mode", "mode", RELEASE_MODES)
+            });
+        let version_files = fields
+            .get("version_files")
+            .map_or(Some(Vec::new()), |node| {
+                self.string_list(node, "release.version_files")
+            });
+        let changelog = fields
+            .get("changelog")
+            .map_or(Some(default_changelog()), |node| {
+                self.non_empty_string(node, "release.changelog")
+            });
+        Some(ReleaseSettings {
+            mode: mode?,
+            version_files: version_files?,
+            changelog: changelog?,
+        })
     }
 
     fn gate(&mut self, node: &Node) -> Option<Gate> {
         let fields = self.fields(node, "gate", &["on_violation"])?;
-        let on_violation = fields.get("on_violation").map_or(Some(OnViolation::default()), |node| {
-            self.keyword(node, "gate.on_violation", "value", ON_VIOLATION)
-        });
-        Some(Gate { on_violation: on_violation? })
+        let on_violation = fields
+            .get("on_violation")
+            .map_or(Some(OnViolation::default()), |node| {
+                self.keyword(node, "gate.on_violation", "value", ON_VIOLATION)
+            });
+        Some(Gate {
+            on_violation: on_violation?,
+        })
     }
 
     fn monitoring(&mut self, node: &Node) -> Option<Monitoring> {
         let fields = self.fields(node, "monitoring", &["watch_hours"])?;
         let watch_hours = fields
             .get("watch_hours")
-            .map_or(Some(default_watch_hours()), |node| self.unsigned(node, "monitoring.watch_hours", 1, 720));
-        Some(Monitoring { watch_hours: watch_hours? })
+            .map_or(Some(default_watch_hours()), |node| {
+                self.unsigned(node, "monitoring.watch_hours", 1, 720)
+            });
+        Some(Monitoring {
+            watch_hours: watch_hours?,
+        })
     }
 }
 
 const DATE_HINT: &str = "write dates as YYYY-MM-DD, e.g. 2026-01-06";
-const HOLIDAY_HINT: &str = "write a day as YYYY-MM-DD or an inclusive range as \"YYYY-MM-DD..YYYY-MM-DD\"";
+const HOLIDAY_HINT: &str =
+    "write a day as YYYY-MM-DD or an inclusive range as \"YYYY-MM-DD..YYYY-MM-DD\"";
 
-/// Parses a strict `YYYY-MM-DD` date; the error completes "`text` ...".
-fn parse_date(text: &str) -> Result<NaiveDate, &'static str> {
+/// Why a text is not a date; displays as the end of "`text` ...".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateProblem {
+    /// Not of the form YYYY-MM-DD.
+    Shape,
+    /// Of the form, but no such day (2026-02-30, 2026-13-01).
+    NoSuchDay,
+}
+
+impl DateProblem {
+    fn hint(self) -> &'static str {
+        match self {
+            DateProblem::Shape => DATE_HINT,
+            DateProblem::NoSuchDay => "that month has no such day",
+        }
+    }
+}
+
+impl std::fmt::Display for DateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DateProblem::Shape => "is not a date",
+            DateProblem::NoSuchDay => "is not a day of the calendar",
+        })
+    }
+}
+
+/// Parses a strict `YYYY-MM-DD` date.
+fn parse_date(text: &str) -> Result<NaiveDate, DateProblem> {
     let bytes = text.as_bytes();
     let shape_ok = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     if !shape_ok {
-        return Err("is not a date");
+        return Err(DateProblem::Shape);
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "is not a day of the calendar")
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| DateProblem::NoSuchDay)
 }
 
 fn previous_on_or_before(date: NaiveDate, weekday: Weekday) -> NaiveDate {
-    let back = (7 + date.weekday().num_days_from_monday() - weekday.to_chrono().num_days_from_monday()) % 7;
+    let back = (7 + date.weekday().num_days_from_monday()
+        - weekday.to_chrono().num_days_from_monday())
+        % 7;
     date - Duration::days(i64::from(back))
 }
 
@@ -848,19 +1177,31 @@ fn weekday_name(date: NaiveDate) -> &'static str {
 }
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
-pub(crate) fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lowered = input.to_lowercase();
     let budget = (input.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(&lowered, &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(&lowered, &candidate.to_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= budget)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
 
 fn list_of<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    names.into_iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -878,14 +1219,20 @@ mod tests {
     #[test]
     fn strict_dates() {
         assert!(parse_date("2026-01-06").is_ok());
-        assert_eq!(parse_date("2026-1-6"), Err("is not a date"));
-        assert_eq!(parse_date("2026-02-30"), Err("is not a day of the calendar"));
+        assert_eq!(parse_date("2026-1-6"), Err(DateProblem::Shape));
+        assert_eq!(parse_date("2026-02-30"), Err(DateProblem::NoSuchDay));
     }
 
     #[test]
     fn previous_weekday() {
         let wednesday = NaiveDate::from_ymd_opt(2026, 1, 7).unwrap();
-        assert_eq!(previous_on_or_before(wednesday, Weekday::Tuesday), NaiveDate::from_ymd_opt(2026, 1, 6).unwrap());
-        assert_eq!(previous_on_or_before(wednesday, Weekday::Wednesday), wednesday);
+        assert_eq!(
+            previous_on_or_before(wednesday, Weekday::Tuesday),
+            NaiveDate::from_ymd_opt(2026, 1, 6).unwrap()
+        );
+        assert_eq!(
+            previous_on_or_before(wednesday, Weekday::Wednesday),
+            wednesday
+        );
     }
 }

@@ -46,7 +46,9 @@ pub fn extends_target(value: &str, owner: &str) -> Option<ConfigSource> {
     };
     let path_ok = !path.is_empty()
         && !path.starts_with('/')
-        && !path.split('/').any(|segment| segment.is_empty() || segment == "." || segment == "..");
+        && !path
+            .split('/')
+            .any(|segment| segment.is_empty() || segment == "." || segment == "..");
     if !path_ok {
         return None;
     }
@@ -76,7 +78,11 @@ impl ConfigDocument {
     /// everything else is reported by [`ConfigDocument::into_config`].
     pub fn parse(file: &str, text: &str) -> Result<Self, ConfigErrors> {
         let parsed = yaml::parse(file, text).map_err(|error| ConfigErrors::from(vec![error]))?;
-        Ok(ConfigDocument { file: Arc::from(file), root: parsed.root, problems: parsed.problems })
+        Ok(ConfigDocument {
+            file: Arc::from(file),
+            root: parsed.root,
+            problems: parsed.problems,
+        })
     }
 
     /// The name this document reports errors under.
@@ -91,7 +97,9 @@ impl ConfigDocument {
         };
         let entry = entries.iter().find(|entry| entry.key == "_extends")?;
         match &entry.value.value {
-            Value::Scalar(scalar) if !entry.value.is_null() => Some((scalar.text.as_str(), &entry.value.at)),
+            Value::Scalar(scalar) if !entry.value.is_null() => {
+                Some((scalar.text.as_str(), &entry.value.at))
+            }
             _ => Some(("", &entry.value.at)),
         }
     }
@@ -132,7 +140,11 @@ impl ConfigDocument {
         };
         let mut problems = base.problems;
         problems.extend(self.problems);
-        ConfigDocument { file: self.file, root, problems }
+        ConfigDocument {
+            file: self.file,
+            root,
+            problems,
+        }
     }
 
     /// Validates the document into a [`RepoConfig`], reporting every problem at once.
@@ -154,9 +166,15 @@ fn merge_nodes(base: Node, own: Node) -> Node {
                     }
                     continue;
                 }
-                match merged.iter_mut().find(|base_entry| base_entry.key == entry.key) {
+                match merged
+                    .iter_mut()
+                    .find(|base_entry| base_entry.key == entry.key)
+                {
                     Some(slot) => {
-                        let placeholder = Node { at: entry.value.at.clone(), value: Value::Sequence(Vec::new()) };
+                        let placeholder = Node {
+                            at: entry.value.at.clone(),
+                            value: Value::Sequence(Vec::new()),
+                        };
                         let base_value = std::mem::replace(&mut slot.value, placeholder);
                         slot.value = merge_nodes(base_value, entry.value);
                         slot.key_at = entry.key_at;
@@ -164,9 +182,15 @@ fn merge_nodes(base: Node, own: Node) -> Node {
                     None => merged.push(entry),
                 }
             }
-            Node { at: own.at, value: Value::Mapping(merged) }
+            Node {
+                at: own.at,
+                value: Value::Mapping(merged),
+            }
         }
-        (_, own_value) => Node { at: own.at, value: own_value },
+        (_, own_value) => Node {
+            at: own.at,
+            value: own_value,
+        },
     }
 }
 
@@ -177,9 +201,12 @@ pub fn merge_configs(base: (&str, &str), own: (&str, &str)) -> Result<RepoConfig
     let own_document = ConfigDocument::parse(own.0, own.1);
     match (base_document, own_document) {
         (Ok(base), Ok(own)) => own.merged_onto(base).into_config(),
-        (Err(base_errors), Err(own_errors)) => {
-            Err(ConfigErrors::from(base_errors.into_iter().chain(own_errors).collect::<Vec<_>>()))
-        }
+        (Err(base_errors), Err(own_errors)) => Err(ConfigErrors::from(
+            base_errors
+                .into_iter()
+                .chain(own_errors)
+                .collect::<Vec<_>>(),
+        )),
         (Err(errors), Ok(_)) | (Ok(_), Err(errors)) => Err(errors),
     }
 }
@@ -199,7 +226,11 @@ pub enum ExtendsError<E> {
 /// base with `fetch`, and returns the merged document. `fetch` answers `Ok(None)` when the file
 /// does not exist (a config error pointing at the `_extends` that names it) and `Err` when it
 /// could not tell (the caller retries later).
-pub async fn resolve_extends<F, E>(own: ConfigDocument, owner: &str, mut fetch: F) -> Result<ConfigDocument, ExtendsError<E>>
+pub async fn resolve_extends<F, E>(
+    own: ConfigDocument,
+    owner: &str,
+    mut fetch: F,
+) -> Result<ConfigDocument, ExtendsError<E>>
 where
     F: AsyncFnMut(&ConfigSource) -> Result<Option<String>, E>,
 {
@@ -207,13 +238,24 @@ where
     let mut owner = owner.to_owned();
     let mut visited: Vec<ConfigSource> = Vec::new();
     loop {
-        let Some(source) = document.extends_target(&owner).map_err(ExtendsError::Config)? else {
+        let Some(source) = document
+            .extends_target(&owner)
+            .map_err(ExtendsError::Config)?
+        else {
             return Ok(document);
         };
         let chain_error = |message: String, hint: Option<String>| {
             let at = document.extends_entry().map(|(_, at)| at.clone());
-            let (file, line, column) = at.map_or((document.file.to_string(), 1, 1), |at| (at.file.to_string(), at.line, at.column));
-            ExtendsError::Config(ConfigErrors::from(vec![ConfigError { file, line, column, message, hint }]))
+            let (file, line, column) = at.map_or((document.file.to_string(), 1, 1), |at| {
+                (at.file.to_string(), at.line, at.column)
+            });
+            ExtendsError::Config(ConfigErrors::from(vec![ConfigError {
+                file,
+                line,
+                column,
+                message,
+                hint,
+            }]))
         };
         if visited.contains(&source) {
             return Err(chain_error(
@@ -222,7 +264,10 @@ where
             ));
         }
         if visited.len() == MAX_EXTENDS_DEPTH {
-            return Err(chain_error(format!("`_extends` chain is longer than {MAX_EXTENDS_DEPTH} files"), None));
+            return Err(chain_error(
+                format!("`_extends` chain is longer than {MAX_EXTENDS_DEPTH} files"),
+                None,
+            ));
         }
         let text = match fetch(&source).await {
             Ok(Some(text)) => text,
@@ -232,9 +277,15 @@ where
                     Some("check the repository name and path, and that the app is installed on that repository".to_owned()),
                 ));
             }
-            Err(error) => return Err(ExtendsError::Fetch { file: source, error }),
+            Err(error) => {
+                return Err(ExtendsError::Fetch {
+                    file: source,
+                    error,
+                });
+            }
         };
-        let base = ConfigDocument::parse(&source.to_string(), &text).map_err(ExtendsError::Config)?;
+        let base =
+            ConfigDocument::parse(&source.to_string(), &text).map_err(ExtendsError::Config)?;
         owner.clone_from(&source.owner);
         visited.push(source);
         document = document.merged_onto(base);
@@ -246,23 +297,53 @@ mod tests {
     use super::*;
 
     fn source(owner: &str, repo: &str, path: &str) -> ConfigSource {
-        ConfigSource { owner: owner.to_owned(), repo: repo.to_owned(), path: path.to_owned() }
+        ConfigSource {
+            owner: owner.to_owned(),
+            repo: repo.to_owned(),
+            path: path.to_owned(),
+        }
     }
 
     #[test]
     fn extends_target_forms() {
-        assert_eq!(extends_target(".github", "acme"), Some(source("acme", ".github", CONFIG_PATH)));
-        assert_eq!(extends_target("shared", "acme"), Some(source("acme", "shared", CONFIG_PATH)));
-        assert_eq!(extends_target("other/shared", "acme"), Some(source("other", "shared", CONFIG_PATH)));
-        assert_eq!(extends_target("shared:relman/base.yml", "acme"), Some(source("acme", "shared", "relman/base.yml")));
-        assert_eq!(extends_target("other/shared:base.yml", "acme"), Some(source("other", "shared", "base.yml")));
-        for bad in ["", "a/b/c", "shared:", "shared:/etc/passwd", "shared:../x.yml", "-bad/repo", "re po"] {
+        assert_eq!(
+            extends_target(".github", "acme"),
+            Some(source("acme", ".github", CONFIG_PATH))
+        );
+        assert_eq!(
+            extends_target("shared", "acme"),
+            Some(source("acme", "shared", CONFIG_PATH))
+        );
+        assert_eq!(
+            extends_target("other/shared", "acme"),
+            Some(source("other", "shared", CONFIG_PATH))
+        );
+        assert_eq!(
+            extends_target("shared:relman/base.yml", "acme"),
+            Some(source("acme", "shared", "relman/base.yml"))
+        );
+        assert_eq!(
+            extends_target("other/shared:base.yml", "acme"),
+            Some(source("other", "shared", "base.yml"))
+        );
+        for bad in [
+            "",
+            "a/b/c",
+            "shared:",
+            "shared:/etc/passwd",
+            "shared:../x.yml",
+            "-bad/repo",
+            "re po",
+        ] {
             assert_eq!(extends_target(bad, "acme"), None, "{bad:?}");
         }
     }
 
     #[test]
     fn display_is_the_extends_form() {
-        assert_eq!(source("acme", ".github", CONFIG_PATH).to_string(), "acme/.github:.github/relman.yml");
+        assert_eq!(
+            source("acme", ".github", CONFIG_PATH).to_string(),
+            "acme/.github:.github/relman.yml"
+        );
     }
 }

@@ -339,11 +339,16 @@ pub struct YearMonth {
 impl YearMonth {
     /// `month` is 1-based; None when it is not 1..=12.
     pub fn new(year: i32, month: u32) -> Option<Self> {
-        (1..=12).contains(&month).then_some(YearMonth { year, month })
+        (1..=12)
+            .contains(&month)
+            .then_some(YearMonth { year, month })
     }
 
     pub fn of(date: NaiveDate) -> Self {
-        YearMonth { year: date.year(), month: date.month() }
+        YearMonth {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     pub fn year(self) -> i32 {
@@ -361,14 +366,21 @@ impl YearMonth {
 
     /// Months from `self` to `later` (negative when `later` is earlier).
     pub fn months_until(self, later: YearMonth) -> i64 {
-        (i64::from(later.year) - i64::from(self.year)) * 12 + i64::from(later.month) - i64::from(self.month)
+        (i64::from(later.year) - i64::from(self.year)) * 12 + i64::from(later.month)
+            - i64::from(self.month)
     }
 
     pub fn next(self) -> Self {
         if self.month == 12 {
-            YearMonth { year: self.year + 1, month: 1 }
+            YearMonth {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            YearMonth { year: self.year, month: self.month + 1 }
+            YearMonth {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 }
@@ -390,7 +402,13 @@ impl FromStr for YearMonth {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let error = || ParseYearMonthError(text.to_owned());
         let (year, month) = text.split_once('-').ok_or_else(error)?;
-        if year.len() != 4 || month.len() != 2 || !(year.bytes().chain(month.bytes()).all(|b| b.is_ascii_digit())) {
+        if year.len() != 4
+            || month.len() != 2
+            || !(year
+                .bytes()
+                .chain(month.bytes())
+                .all(|b| b.is_ascii_digit()))
+        {
             return Err(error());
         }
         let year = year.parse().map_err(|_| error())?;
@@ -473,7 +491,11 @@ pub struct Versioning {
 
 impl Default for Versioning {
     fn default() -> Self {
-        Versioning { tag_prefix: default_tag_prefix(), default_bump: default_bump(), bump_labels: BumpLabels::default() }
+        Versioning {
+            tag_prefix: default_tag_prefix(),
+            default_bump: default_bump(),
+            bump_labels: BumpLabels::default(),
+        }
     }
 }
 
@@ -516,7 +538,11 @@ pub struct BumpLabels {
 
 impl Default for BumpLabels {
     fn default() -> Self {
-        BumpLabels { major: default_major_labels(), minor: default_minor_labels(), patch: default_patch_labels() }
+        BumpLabels {
+            major: default_major_labels(),
+            minor: default_minor_labels(),
+            patch: default_patch_labels(),
+        }
     }
 }
 
@@ -535,10 +561,14 @@ pub(crate) fn default_patch_labels() -> Vec<String> {
 impl BumpLabels {
     /// The bump a PR label selects. GitHub label names are case-insensitive.
     pub fn bump_for_label(&self, label: &str) -> Option<Bump> {
-        [(Bump::Major, &self.major), (Bump::Minor, &self.minor), (Bump::Patch, &self.patch)]
-            .into_iter()
-            .find(|(_, labels)| labels.iter().any(|l| l.eq_ignore_ascii_case(label)))
-            .map(|(bump, _)| bump)
+        [
+            (Bump::Major, &self.major),
+            (Bump::Minor, &self.minor),
+            (Bump::Patch, &self.patch),
+        ]
+        .into_iter()
+        .find(|(_, labels)| labels.iter().any(|l| l.eq_ignore_ascii_case(label)))
+        .map(|(bump, _)| bump)
     }
 }
 
@@ -566,11 +596,20 @@ impl Default for Requirements {
 }
 
 pub(crate) fn default_staging_requirements() -> Vec<Requirement> {
-    vec![Requirement::Tests, Requirement::Signoff, Requirement::NotHoliday]
+    vec![
+        Requirement::Tests,
+        Requirement::Signoff,
+        Requirement::NotHoliday,
+    ]
 }
 
 pub(crate) fn default_production_requirements() -> Vec<Requirement> {
-    vec![Requirement::Tests, Requirement::Qa, Requirement::Signoff, Requirement::NotHoliday]
+    vec![
+        Requirement::Tests,
+        Requirement::Qa,
+        Requirement::Signoff,
+        Requirement::NotHoliday,
+    ]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -587,7 +626,12 @@ pub enum Requirement {
 }
 
 impl Requirement {
-    pub const ALL: [Requirement; 4] = [Requirement::Tests, Requirement::Qa, Requirement::Signoff, Requirement::NotHoliday];
+    pub const ALL: [Requirement; 4] = [
+        Requirement::Tests,
+        Requirement::Qa,
+        Requirement::Signoff,
+        Requirement::NotHoliday,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -610,7 +654,10 @@ pub struct Environments {
 
 impl Default for Environments {
     fn default() -> Self {
-        Environments { staging: Environment::staging(), production: Environment::production() }
+        Environments {
+            staging: Environment::staging(),
+            production: Environment::production(),
+        }
     }
 }
 
@@ -629,18 +676,27 @@ pub struct Environment {
 /// `name` defaults per environment (`staging` / `production`), which a schema default on the
 /// shared `Environment` type cannot say; it is optional, described in prose.
 fn name_is_optional(schema: &mut Schema) {
-    if let Some(required) = schema.get_mut("required").and_then(|value| value.as_array_mut()) {
+    if let Some(required) = schema
+        .get_mut("required")
+        .and_then(|value| value.as_array_mut())
+    {
         required.retain(|field| field != "name");
     }
 }
 
 impl Environment {
     pub fn staging() -> Self {
-        Environment { name: "staging".to_owned(), version_url: None }
+        Environment {
+            name: "staging".to_owned(),
+            version_url: None,
+        }
     }
 
     pub fn production() -> Self {
-        Environment { name: "production".to_owned(), version_url: None }
+        Environment {
+            name: "production".to_owned(),
+            version_url: None,
+        }
     }
 }
 
@@ -659,7 +715,11 @@ pub struct DeploymentRequest {
 
 impl Default for DeploymentRequest {
     fn default() -> Self {
-        DeploymentRequest { repo: None, labels: default_deployment_request_labels(), assignees: Vec::new() }
+        DeploymentRequest {
+            repo: None,
+            labels: default_deployment_request_labels(),
+            assignees: Vec::new(),
+        }
     }
 }
 
@@ -707,7 +767,11 @@ pub struct ReleaseSettings {
 
 impl Default for ReleaseSettings {
     fn default() -> Self {
-        ReleaseSettings { mode: ReleaseMode::default(), version_files: Vec::new(), changelog: default_changelog() }
+        ReleaseSettings {
+            mode: ReleaseMode::default(),
+            version_files: Vec::new(),
+            changelog: default_changelog(),
+        }
     }
 }
 
@@ -752,7 +816,9 @@ pub struct Monitoring {
 
 impl Default for Monitoring {
     fn default() -> Self {
-        Monitoring { watch_hours: default_watch_hours() }
+        Monitoring {
+            watch_hours: default_watch_hours(),
+        }
     }
 }
 
@@ -800,7 +866,9 @@ pub fn is_github_login(login: &str) -> bool {
     let bytes = login.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 39
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && bytes.first() != Some(&b'-')
 }
 
@@ -810,7 +878,9 @@ pub fn is_github_repo_name(name: &str) -> bool {
         && name.len() <= 100
         && name != "."
         && name != ".."
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl FromStr for RepoSlug {
@@ -819,7 +889,10 @@ impl FromStr for RepoSlug {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let (owner, name) = text.split_once('/').ok_or(())?;
         if is_github_login(owner) && is_github_repo_name(name) {
-            Ok(RepoSlug { owner: owner.to_owned(), name: name.to_owned() })
+            Ok(RepoSlug {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            })
         } else {
             Err(())
         }

@@ -123,7 +123,9 @@ fn is_core_float(text: &str) -> bool {
     };
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match frac_part {
-        Some(frac) => all_digits(int_part) && all_digits(frac) && !(int_part.is_empty() && frac.is_empty()),
+        Some(frac) => {
+            all_digits(int_part) && all_digits(frac) && !(int_part.is_empty() && frac.is_empty())
+        }
         None => !int_part.is_empty() && all_digits(int_part),
     };
     let exponent_ok = exponent.is_none_or(|e| {
@@ -177,7 +179,10 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<ParsedYaml, ConfigError> {
         let (event, span) = event.map_err(|error| syntax_error(&file, &error))?;
         builder.event(event, span)?;
     }
-    Ok(ParsedYaml { root: builder.root, problems: builder.problems })
+    Ok(ParsedYaml {
+        root: builder.root,
+        problems: builder.problems,
+    })
 }
 
 fn syntax_error(file: &Arc<str>, error: &ScanError) -> ConfigError {
@@ -191,8 +196,17 @@ fn syntax_error(file: &Arc<str>, error: &ScanError) -> ConfigError {
 }
 
 enum Frame {
-    Sequence { at: Location, anchor: usize, items: Vec<Node> },
-    Mapping { at: Location, anchor: usize, entries: Vec<Entry>, pending_key: Option<(String, Location)> },
+    Sequence {
+        at: Location,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Mapping {
+        at: Location,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, Location)>,
+    },
 }
 
 struct TreeBuilder {
@@ -243,21 +257,48 @@ impl TreeBuilder {
                     return Err(self.error(&at, "alias to an unknown anchor", None));
                 };
                 // The alias is reported where it is used, so errors inside it point at the alias.
-                let node = Node { at, value: target.value.clone() };
+                let node = Node {
+                    at,
+                    value: target.value.clone(),
+                };
                 self.finish_node(node, 0)?;
             }
             Event::SequenceStart(anchor, _tag) => {
-                self.stack.push(Frame::Sequence { at, anchor, items: Vec::new() });
+                self.stack.push(Frame::Sequence {
+                    at,
+                    anchor,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, _tag) => {
-                self.stack.push(Frame::Mapping { at, anchor, entries: Vec::new(), pending_key: None });
+                self.stack.push(Frame::Mapping {
+                    at,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Sequence { at, anchor, items }) => (Node { at, value: Value::Sequence(items) }, anchor),
-                    Some(Frame::Mapping { at, anchor, entries, .. }) => {
-                        (Node { at, value: Value::Mapping(entries) }, anchor)
-                    }
+                    Some(Frame::Sequence { at, anchor, items }) => (
+                        Node {
+                            at,
+                            value: Value::Sequence(items),
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Mapping {
+                        at,
+                        anchor,
+                        entries,
+                        ..
+                    }) => (
+                        Node {
+                            at,
+                            value: Value::Mapping(entries),
+                        },
+                        anchor,
+                    ),
                     None => return Err(self.error(&at, "unbalanced YAML collection end", None)),
                 };
                 self.finish_node(node, anchor)?;
@@ -278,7 +319,11 @@ impl TreeBuilder {
         };
         match parent {
             Frame::Sequence { items, .. } => items.push(node),
-            Frame::Mapping { entries, pending_key, .. } => match pending_key.take() {
+            Frame::Mapping {
+                entries,
+                pending_key,
+                ..
+            } => match pending_key.take() {
                 Some((key, key_at)) => {
                     if let Some(first) = entries.iter().find(|entry| entry.key == key) {
                         let hint = format!("it is already set on line {}", first.key_at.line);
@@ -291,7 +336,11 @@ impl TreeBuilder {
                         };
                         self.problems.push(problem);
                     } else {
-                        entries.push(Entry { key, key_at, value: node });
+                        entries.push(Entry {
+                            key,
+                            key_at,
+                            value: node,
+                        });
                     }
                 }
                 None => match node.value {
@@ -321,15 +370,22 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let node = root("a:\n  b: [1, 2]\n");
-        let Value::Mapping(entries) = &node.value else { panic!("not a mapping") };
-        let Value::Mapping(inner) = &entries[0].value.value else { panic!("not a mapping") };
+        let Value::Mapping(entries) = &node.value else {
+            panic!("not a mapping")
+        };
+        let Value::Mapping(inner) = &entries[0].value.value else {
+            panic!("not a mapping")
+        };
         assert_eq!((inner[0].key_at.line, inner[0].key_at.column), (2, 3));
         assert_eq!((inner[0].value.at.line, inner[0].value.at.column), (2, 6));
     }
 
     #[test]
     fn core_schema_resolution() {
-        let scalar = |text: &str, plain| Scalar { text: text.to_owned(), plain };
+        let scalar = |text: &str, plain| Scalar {
+            text: text.to_owned(),
+            plain,
+        };
         assert_eq!(scalar("2", true).resolve(), Resolved::Int(2));
         assert_eq!(scalar("2", false).resolve(), Resolved::Str);
         assert_eq!(scalar("0x1f", true).resolve(), Resolved::Int(31));
@@ -344,13 +400,18 @@ mod tests {
     fn duplicate_keys_are_reported_not_fatal() {
         let parsed = parse("t.yml", "a: 1\nb: 2\na: 3\n").unwrap();
         assert_eq!(parsed.problems.len(), 1);
-        assert_eq!(parsed.problems[0].to_string(), "t.yml:3:1: duplicate key `a` (it is already set on line 1)");
+        assert_eq!(
+            parsed.problems[0].to_string(),
+            "t.yml:3:1: duplicate key `a` (it is already set on line 1)"
+        );
     }
 
     #[test]
     fn aliases_are_expanded() {
         let node = root("x: &m [alice, bob]\ny: *m\n");
-        let Value::Mapping(entries) = &node.value else { panic!("not a mapping") };
+        let Value::Mapping(entries) = &node.value else {
+            panic!("not a mapping")
+        };
         assert!(matches!(&entries[1].value.value, Value::Sequence(items) if items.len() == 2));
     }
 

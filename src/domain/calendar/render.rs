@@ -29,7 +29,10 @@ pub fn calendar_entries(
         .take(count)
         .map(|day| {
             let release_manager = rotation.manager_for(&day, calendar, swaps);
-            CalendarEntry { day, release_manager }
+            CalendarEntry {
+                day,
+                release_manager,
+            }
         })
         .collect()
 }
@@ -51,21 +54,33 @@ pub fn render_calendar_text(calendar: &Calendar, entries: &[CalendarEntry]) -> S
             let note = match (&day.reason, day.date) {
                 (None, _) => String::new(),
                 (Some(reason), Some(_)) => {
-                    format!("moved from {} {}: {}", short_weekday(day.scheduled), day.scheduled, reason.holiday())
+                    format!(
+                        "moved from {} {}: {}",
+                        short_weekday(day.scheduled),
+                        day.scheduled,
+                        reason.holiday()
+                    )
                 }
                 (Some(reason), None) => reason.to_string(),
             };
             let mut manager = entry.release_manager.manager.clone();
             match entry.release_manager.source {
                 crate::domain::rotation::AssignmentSource::Rotation => {}
-                crate::domain::rotation::AssignmentSource::Override => manager.push_str(" (override)"),
+                crate::domain::rotation::AssignmentSource::Override => {
+                    manager.push_str(" (override)")
+                }
                 crate::domain::rotation::AssignmentSource::Swap => manager.push_str(" (swap)"),
             }
             [
                 shown.to_string(),
-                if day.date.is_some() { short_weekday(shown).to_owned() } else { "-".to_owned() },
+                if day.date.is_some() {
+                    short_weekday(shown).to_owned()
+                } else {
+                    "-".to_owned()
+                },
                 manager,
-                day.tracking_issue_on.map_or_else(|| "-".to_owned(), |date| date.to_string()),
+                day.tracking_issue_on
+                    .map_or_else(|| "-".to_owned(), |date| date.to_string()),
                 note,
             ]
         })
@@ -78,9 +93,17 @@ pub fn render_calendar_text(calendar: &Calendar, entries: &[CalendarEntry]) -> S
     }
     let mut out = String::new();
     let cadence_weeks = calendar.cadence_days() / 7;
-    let cadence = if cadence_weeks == 1 { "every week".to_owned() } else { format!("every {cadence_weeks} weeks") };
+    let cadence = if cadence_weeks == 1 {
+        "every week".to_owned()
+    } else {
+        format!("every {cadence_weeks} weeks")
+    };
     // Writing to a String cannot fail.
-    let _ = writeln!(out, "Release days ({cadence}, dates in {})", calendar.timezone().name());
+    let _ = writeln!(
+        out,
+        "Release days ({cadence}, dates in {})",
+        calendar.timezone().name()
+    );
     let header_row = header.map(str::to_owned);
     for row in std::iter::once(&header_row).chain(&rows) {
         let mut line = String::new();
