@@ -3,8 +3,9 @@
 //! The layout follows DESIGN.md §4; `ARCHITECTURE.md` at the root is the map.
 
 pub mod clock;
-pub mod dev;
 pub mod config;
+pub mod dev;
+pub mod domain;
 pub mod github;
 pub mod handlers;
 pub mod inbox;

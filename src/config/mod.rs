@@ -1,3 +1,5 @@
-//! Configuration: process settings (env/flags) and, per repository, `.github/relman.yml`.
+//! Configuration: process settings (env/flags, `settings`) and, per repository,
+//! `.github/relman.yml` (`repo`).
 
+pub mod repo;
 pub mod settings;

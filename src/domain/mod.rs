@@ -1,0 +1,5 @@
+//! The pure core: no I/O, no clock of its own (time is passed in).
+
+pub mod calendar;
+pub mod ics;
+pub mod rotation;
