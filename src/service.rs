@@ -83,11 +83,7 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
     let (writer, writer_task) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
 
     let dispatcher = Arc::new(Dispatcher {
-        ctx: Context {
-            github,
-            store: store.clone(),
-            clock: clock.clone(),
-        },
+        ctx: Context::new(github, store.clone(), clock.clone()),
     });
     let workers_stop = CancellationToken::new();
     let mut workers = spawn_workers(

@@ -17,7 +17,7 @@ mod yaml;
 use std::fmt;
 
 pub use extends::{
-    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsError, MAX_EXTENDS_DEPTH, extends_target,
+    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsChain, ExtendsError, MAX_EXTENDS_DEPTH, extends_target,
     merge_configs, resolve_extends,
 };
 pub use types::*;

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use super::events::{Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent};
+use super::permissions::PermissionCache;
+use super::commands;
+use crate::config::load::ConfigCache;
 use crate::clock::Clock;
 use crate::github::GitHubError;
 use crate::github::app::GitHubApp;
@@ -12,11 +15,25 @@ use crate::inbox::{ProcessError, Processor};
 use crate::store::Store;
 use crate::store::work::{ClaimedItem, WorkKind};
 
-/// What handlers share: the GitHub App, the store and the clock.
+/// What handlers share: the GitHub App, the store, the clock and short-lived caches.
 pub struct Context {
     pub github: Arc<GitHubApp>,
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub permissions: PermissionCache,
+    pub configs: ConfigCache,
+}
+
+impl Context {
+    pub fn new(github: Arc<GitHubApp>, store: Store, clock: Arc<dyn Clock>) -> Self {
+        Context {
+            github,
+            store,
+            clock,
+            permissions: PermissionCache::default(),
+            configs: ConfigCache::default(),
+        }
+    }
 }
 
 /// The production [`Processor`].
@@ -26,14 +43,10 @@ pub struct Dispatcher {
 
 impl From<GitHubError> for ProcessError {
     fn from(e: GitHubError) -> Self {
-        if e.is_transient() {
-            ProcessError::Retryable(e.to_string())
-        } else {
-            // Not found, forbidden, rejected: retrying the same request will not help, but
-            // state on GitHub may change (a permission granted), so give it the retry budget
-            // anyway; handlers turn user-caused failures into replies before this point.
-            ProcessError::Retryable(e.to_string())
-        }
+        // Even a 403 or 404 may pass (a permission granted, a repository transferred back), so
+        // GitHub failures get the retry budget; handlers turn what the user caused into replies
+        // before this point, and what is left parks as dead for a human to look at.
+        ProcessError::Retryable(e.to_string())
     }
 }
 
@@ -60,7 +73,7 @@ impl Dispatcher {
         match item.name.as_str() {
             "issue_comment" => {
                 let event: IssueCommentEvent = parse(item)?;
-                tracing::debug!(issue = event.issue.number, sender = %event.common.sender.login, action, "comment");
+                commands::handle_comment(&self.ctx, &event).await?;
             }
             "pull_request" => {
                 let event: PullRequestEvent = parse(item)?;

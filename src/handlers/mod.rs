@@ -1,8 +1,11 @@
 //! Handlers: one file per capability. This module decides which events relman acts on (used by
 //! ingress, so it must stay pure) and routes stored work to the capability that handles it.
 
+pub mod commands;
 pub mod dispatch;
 pub mod events;
+pub mod permissions;
+pub mod roles;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).
 pub const SUBSCRIBED_EVENTS: &[&str] = &[

@@ -5,6 +5,7 @@
 //! are unix milliseconds. Where the dialects differ (claiming work with `SKIP LOCKED`) the
 //! [`Backend`] says which text to send. Migrations are kept per back-end in `migrations/`.
 
+pub mod audit;
 pub mod comments;
 pub mod dry_run;
 pub mod work;

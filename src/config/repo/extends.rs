@@ -234,61 +234,100 @@ pub async fn resolve_extends<F, E>(
 where
     F: AsyncFnMut(&ConfigSource) -> Result<Option<String>, E>,
 {
-    let mut document = own;
-    let mut owner = owner.to_owned();
-    let mut visited: Vec<ConfigSource> = Vec::new();
-    loop {
-        let Some(source) = document
-            .extends_target(&owner)
-            .map_err(ExtendsError::Config)?
-        else {
-            return Ok(document);
-        };
-        let chain_error = |message: String, hint: Option<String>| {
-            let at = document.extends_entry().map(|(_, at)| at.clone());
-            let (file, line, column) = at.map_or((document.file.to_string(), 1, 1), |at| {
-                (at.file.to_string(), at.line, at.column)
-            });
-            ExtendsError::Config(ConfigErrors::from(vec![ConfigError {
-                file,
-                line,
-                column,
-                message,
-                hint,
-            }]))
-        };
-        if visited.contains(&source) {
-            return Err(chain_error(
-                format!("`_extends` loops back to {source}"),
-                Some("remove `_extends` from one of the files in the chain".to_owned()),
-            ));
-        }
-        if visited.len() == MAX_EXTENDS_DEPTH {
-            return Err(chain_error(
-                format!("`_extends` chain is longer than {MAX_EXTENDS_DEPTH} files"),
-                None,
-            ));
-        }
-        let text = match fetch(&source).await {
-            Ok(Some(text)) => text,
-            Ok(None) => {
-                return Err(chain_error(
-                    format!("`_extends`: {source} does not exist"),
-                    Some("check the repository name and path, and that the app is installed on that repository".to_owned()),
-                ));
-            }
+    let mut chain = ExtendsChain::new(own, owner);
+    while let Some(source) = chain.next_base().map_err(ExtendsError::Config)? {
+        match fetch(&source).await {
+            Ok(text) => chain.add_base(source, text).map_err(ExtendsError::Config)?,
             Err(error) => {
                 return Err(ExtendsError::Fetch {
                     file: source,
                     error,
                 });
             }
+        }
+    }
+    Ok(chain.into_document())
+}
+
+/// [`resolve_extends`] one step at a time, for callers that fetch with their own loop (an
+/// async closure cannot always be proven `Send`): ask [`next_base`](Self::next_base), fetch
+/// it, hand it to [`add_base`](Self::add_base), until `next_base` answers `None`.
+#[derive(Debug)]
+pub struct ExtendsChain {
+    document: ConfigDocument,
+    owner: String,
+    visited: Vec<ConfigSource>,
+}
+
+impl ExtendsChain {
+    pub fn new(own: ConfigDocument, owner: &str) -> Self {
+        ExtendsChain {
+            document: own,
+            owner: owner.to_owned(),
+            visited: Vec::new(),
+        }
+    }
+
+    fn chain_error(&self, message: String, hint: Option<String>) -> ConfigErrors {
+        let at = self.document.extends_entry().map(|(_, at)| at.clone());
+        let (file, line, column) = at.map_or((self.document.file.to_string(), 1, 1), |at| {
+            (at.file.to_string(), at.line, at.column)
+        });
+        ConfigErrors::from(vec![ConfigError {
+            file,
+            line,
+            column,
+            message,
+            hint,
+        }])
+    }
+
+    /// The next base file to fetch; `None` when the chain is complete. Loops and chains that are
+    /// too long are config errors.
+    pub fn next_base(&self) -> Result<Option<ConfigSource>, ConfigErrors> {
+        let Some(source) = self.document.extends_target(&self.owner)? else {
+            return Ok(None);
         };
-        let base =
-            ConfigDocument::parse(&source.to_string(), &text).map_err(ExtendsError::Config)?;
-        owner.clone_from(&source.owner);
-        visited.push(source);
-        document = document.merged_onto(base);
+        if self.visited.contains(&source) {
+            return Err(self.chain_error(
+                format!("`_extends` loops back to {source}"),
+                Some("remove `_extends` from one of the files in the chain".to_owned()),
+            ));
+        }
+        if self.visited.len() == MAX_EXTENDS_DEPTH {
+            return Err(self.chain_error(
+                format!("`_extends` chain is longer than {MAX_EXTENDS_DEPTH} files"),
+                None,
+            ));
+        }
+        Ok(Some(source))
+    }
+
+    /// Merges the fetched base under the chain so far; `None` means the file does not exist.
+    pub fn add_base(&mut self, source: ConfigSource, text: Option<String>) -> Result<(), ConfigErrors> {
+        let Some(text) = text else {
+            return Err(self.chain_error(
+                format!("`_extends`: {source} does not exist"),
+                Some("check the repository name and path, and that the app is installed on that repository".to_owned()),
+            ));
+        };
+        let base = ConfigDocument::parse(&source.to_string(), &text)?;
+        self.owner.clone_from(&source.owner);
+        self.visited.push(source);
+        let document = std::mem::replace(
+            &mut self.document,
+            ConfigDocument {
+                file: Arc::from(""),
+                root: None,
+                problems: Vec::new(),
+            },
+        );
+        self.document = document.merged_onto(base);
+        Ok(())
+    }
+
+    pub fn into_document(self) -> ConfigDocument {
+        self.document
     }
 }
 

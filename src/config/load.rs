@@ -1,0 +1,188 @@
+//! Reading `.github/relman.yml` from GitHub: the I/O shell around the pure config module.
+//!
+//! The file is read from the default branch, its `_extends` chain followed through the GitHub
+//! port, and the result validated. Answers are cached per repository for a few minutes and
+//! dropped when a push touches the file. An invalid file never replaces the last good one: the
+//! last good configuration keeps serving (and the push that broke it gets a failing check run).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::repo::{CONFIG_PATH, ConfigDocument, ConfigError, ConfigErrors, ExtendsChain, RepoConfig};
+use crate::github::{GitHubError, GitHubPort, RepoName};
+
+/// What a repository's configuration is now.
+#[derive(Debug, Clone)]
+pub enum ConfigState {
+    /// No `.github/relman.yml`: relman stays quiet in this repository.
+    Missing,
+    Valid(Arc<RepoConfig>),
+    /// The file (or a base it extends) is invalid. `last_good` is what keeps serving, if relman
+    /// has seen a good version since it started.
+    Invalid {
+        errors: ConfigErrors,
+        last_good: Option<Arc<RepoConfig>>,
+    },
+}
+
+impl ConfigState {
+    /// The configuration to act on, if any.
+    pub fn usable(&self) -> Option<&Arc<RepoConfig>> {
+        match self {
+            ConfigState::Valid(c) => Some(c),
+            ConfigState::Invalid { last_good, .. } => last_good.as_ref(),
+            ConfigState::Missing => None,
+        }
+    }
+}
+
+/// Reads and validates the configuration at `git_ref` (the default branch when `None`).
+/// `Err` only for GitHub failures that may pass; a config problem is `Ok(Err(errors))`.
+pub async fn fetch_config(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    git_ref: Option<&str>,
+) -> Result<Option<Result<RepoConfig, ConfigErrors>>, GitHubError> {
+    let Some(file) = github.get_file(repo, CONFIG_PATH, git_ref).await? else {
+        return Ok(None);
+    };
+    let own = match ConfigDocument::parse(CONFIG_PATH, &file.text) {
+        Ok(doc) => doc,
+        Err(errors) => return Ok(Some(Err(errors))),
+    };
+    let mut chain = ExtendsChain::new(own, &repo.owner);
+    loop {
+        let source = match chain.next_base() {
+            Ok(Some(source)) => source,
+            Ok(None) => break,
+            Err(errors) => return Ok(Some(Err(errors))),
+        };
+        let base_repo = RepoName::new(source.owner.clone(), source.repo.clone());
+        let text = match github.get_file(&base_repo, &source.path, None).await {
+            Ok(file) => file.map(|f| f.text),
+            // The base lives in a repository the installation cannot read: a config problem
+            // the user fixes (install the App there, or inline the settings), not a retry.
+            Err(GitHubError::Forbidden { .. }) => {
+                return Ok(Some(Err(ConfigErrors::from(vec![ConfigError {
+                    file: CONFIG_PATH.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!("`_extends`: relman cannot read {source}"),
+                    hint: Some("install the App on that repository, or copy the settings here".into()),
+                }]))));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Err(errors) = chain.add_base(source, text) {
+            return Ok(Some(Err(errors)));
+        }
+    }
+    Ok(Some(chain.into_document().into_config()))
+}
+
+/// Per-repository cache of [`ConfigState`].
+pub struct ConfigCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<RepoName, Entry>>,
+}
+
+struct Entry {
+    fetched: Instant,
+    state: ConfigState,
+}
+
+impl Default for ConfigCache {
+    fn default() -> Self {
+        ConfigCache::new(Duration::from_secs(300))
+    }
+}
+
+impl ConfigCache {
+    pub fn new(ttl: Duration) -> Self {
+        ConfigCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RepoName, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The repository's configuration, from the cache when fresh.
+    pub async fn get(
+        &self,
+        github: &dyn GitHubPort,
+        repo: &RepoName,
+    ) -> Result<ConfigState, GitHubError> {
+        if let Some(entry) = self.lock().get(repo)
+            && entry.fetched.elapsed() < self.ttl
+        {
+            return Ok(entry.state.clone());
+        }
+        let fetched = fetch_config(github, repo, None).await?;
+        Ok(self.record(repo, fetched))
+    }
+
+    /// Stores a fresh answer, keeping the last good configuration through an invalid one.
+    pub fn record(
+        &self,
+        repo: &RepoName,
+        fetched: Option<Result<RepoConfig, ConfigErrors>>,
+    ) -> ConfigState {
+        let mut entries = self.lock();
+        let last_good = entries.get(repo).and_then(|e| e.state.usable().cloned());
+        let state = match fetched {
+            None => ConfigState::Missing,
+            Some(Ok(config)) => ConfigState::Valid(Arc::new(config)),
+            Some(Err(errors)) => ConfigState::Invalid { errors, last_good },
+        };
+        entries.insert(
+            repo.clone(),
+            Entry {
+                fetched: Instant::now(),
+                state: state.clone(),
+            },
+        );
+        state
+    }
+
+    /// Forgets the cached answer (a push touched the file), keeping the last good config so an
+    /// invalid replacement cannot take its place.
+    pub fn invalidate(&self, repo: &RepoName) {
+        if let Some(entry) = self.lock().get_mut(repo) {
+            entry.fetched = Instant::now() - self.ttl - Duration::from_secs(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::repo::parse_repo_config;
+
+    const GOOD: &str = "schedule: { every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }\nrotation: { every: month, starts: 2026-01, members: [alice, bob] }\n";
+
+    #[test]
+    fn an_invalid_config_never_replaces_the_last_good_one() {
+        let cache = ConfigCache::default();
+        let repo = RepoName::new("acme", "web");
+        let good = parse_repo_config(CONFIG_PATH, GOOD).unwrap();
+        assert!(matches!(cache.record(&repo, Some(Ok(good.clone()))), ConfigState::Valid(_)));
+        let bad = parse_repo_config(CONFIG_PATH, "schedule: { weekdy: tuesday }\n").unwrap_err();
+        let state = cache.record(&repo, Some(Err(bad)));
+        match &state {
+            ConfigState::Invalid { errors, last_good } => {
+                assert!(!errors.errors().is_empty());
+                assert_eq!(last_good.as_deref(), Some(&good));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(state.usable().map(|c| c.as_ref()), Some(&good));
+        // Fixed again: the new config serves.
+        assert!(matches!(cache.record(&repo, Some(Ok(good))), ConfigState::Valid(_)));
+        // Deleted: relman stops acting.
+        assert!(cache.record(&repo, None).usable().is_none());
+    }
+}
