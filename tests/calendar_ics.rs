@@ -139,6 +139,12 @@ fn unsupported_recurrences_and_garbage_are_errors() {
         parse_holiday_ics(&exdate),
         Err(IcsError::Unsupported { .. })
     ));
+    assert_eq!(
+        parse_holiday_ics("<html>Not Found</html>"),
+        Err(IcsError::Parse(
+            "it does not start with BEGIN:VCALENDAR".into()
+        ))
+    );
     let no_start =
         "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:When?\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     assert_eq!(

@@ -168,7 +168,8 @@ impl Calendar {
         Calendar {
             timezone: config.timezone.0,
             anchor: config.schedule.anchor,
-            cadence_days: config.schedule.cadence_days(),
+            // Validation keeps every_weeks in 1..=52; a hand-built 0 must not divide by zero.
+            cadence_days: config.schedule.cadence_days().max(7),
             tracking_issue_days_before: i64::from(config.schedule.tracking_issue_days_before),
             on_holiday: config.holidays.on_holiday,
             dated,

@@ -144,6 +144,17 @@ pub enum IcsError {
 
 /// Reads the holidays of an iCalendar file: every `VEVENT` that is not cancelled.
 pub fn parse_holiday_ics(text: &str) -> Result<Vec<IcsHoliday>, IcsError> {
+    // The parser accepts bare components too; a holiday file that is not a calendar at all
+    // (an HTML error page, say) must not read as "no holidays".
+    let content = text.trim_start_matches('\u{feff}').trim_start();
+    if !content
+        .get(..15)
+        .is_some_and(|start| start.eq_ignore_ascii_case("BEGIN:VCALENDAR"))
+    {
+        return Err(IcsError::Parse(
+            "it does not start with BEGIN:VCALENDAR".to_owned(),
+        ));
+    }
     let calendar: icalendar::Calendar = text.parse().map_err(IcsError::Parse)?;
     let mut holidays = Vec::new();
     for (index, component) in calendar.components.iter().enumerate() {

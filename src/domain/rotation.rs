@@ -141,10 +141,16 @@ impl Rotation {
     pub fn assignment(&self, period: Period, calendar: &Calendar, swaps: &[Swap]) -> Assignment {
         let (mut manager, mut source) = match self.overrides.get(&period) {
             Some(login) => (login.clone(), AssignmentSource::Override),
-            None => (
-                self.members[self.member_index(period, calendar)].clone(),
-                AssignmentSource::Rotation,
-            ),
+            // Validation guarantees members; a hand-built empty rotation yields an empty login
+            // rather than a panic.
+            None => {
+                let member = self
+                    .members
+                    .get(self.member_index(period, calendar))
+                    .cloned()
+                    .unwrap_or_default();
+                (member, AssignmentSource::Rotation)
+            }
         };
         for swap in swaps.iter().filter(|swap| swap.period == period) {
             let replacement = if manager.eq_ignore_ascii_case(&swap.a) {

@@ -119,8 +119,9 @@ pub struct Schedule {
     pub weekday: Weekday,
     /// The date (YYYY-MM-DD) of one release day; the cadence counts from it, both ways.
     pub anchor: NaiveDate,
-    /// How many days before a release day its tracking issue is opened.
+    /// How many days before a release day its tracking issue is opened (less than the cycle).
     #[serde(default = "default_tracking_issue_days_before")]
+    #[schemars(range(max = 364))]
     pub tracking_issue_days_before: u32,
 }
 
