@@ -9,7 +9,9 @@ use support::scenario::{CONFIG, Tester};
 #[tokio::test]
 async fn help_lists_every_command_and_acknowledges_in_order() {
     let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
-    let id = t.comment_as("rita", 1, "What can I do here?\n\n/help").await;
+    let id = t
+        .comment_as("rita", 1, "What can I do here?\n\n/help")
+        .await;
 
     let replies = t.bot_comments(1);
     assert_eq!(replies.len(), 1);
@@ -29,7 +31,11 @@ async fn a_mistyped_command_gets_the_nearest_one() {
     let id = t.comment_as("alice", 1, "/relase").await;
     let replies = t.bot_comments(1);
     assert_eq!(replies.len(), 1);
-    assert!(replies[0].contains("unknown command `/relase` — did you mean `/release`?"), "{}", replies[0]);
+    assert!(
+        replies[0].contains("unknown command `/relase` — did you mean `/release`?"),
+        "{}",
+        replies[0]
+    );
     assert_eq!(t.reactions_on(id), vec!["eyes", "confused"]);
     t.shutdown().await;
 }
@@ -37,10 +43,13 @@ async fn a_mistyped_command_gets_the_nearest_one() {
 #[tokio::test]
 async fn a_read_only_user_is_refused_with_who_may() {
     let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
-    let id = t.comment_as("rita", 1, "/hotfix the login page is down").await;
+    let id = t
+        .comment_as("rita", 1, "/hotfix the login page is down")
+        .await;
     let replies = t.bot_comments(1);
     assert!(
-        replies[0].contains("`/hotfix` can be run by anyone with write access; @rita has read access."),
+        replies[0]
+            .contains("`/hotfix` can be run by anyone with write access; @rita has read access."),
         "{}",
         replies[0]
     );
@@ -49,7 +58,13 @@ async fn a_read_only_user_is_refused_with_who_may() {
     // A release-manager command names the release manager of the period.
     let id = t.comment_as("bob", 1, "/skip nothing to ship").await;
     let replies = t.bot_comments(1);
-    assert!(replies.last().unwrap().contains("(the release manager of this period is @alice)"), "{replies:?}");
+    assert!(
+        replies
+            .last()
+            .unwrap()
+            .contains("(the release manager of this period is @alice)"),
+        "{replies:?}"
+    );
     assert_eq!(t.reactions_on(id), vec!["eyes", "confused"]);
     t.shutdown().await;
 }
@@ -59,13 +74,17 @@ async fn the_bots_own_comments_and_plain_comments_cost_nothing() {
     let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
     t.clear_calls();
     // A comment without commands: no API call at all.
-    t.comment_as("alice", 1, "Looks good to me, ship it on Tuesday.").await;
+    t.comment_as("alice", 1, "Looks good to me, ship it on Tuesday.")
+        .await;
     assert!(t.calls().is_empty(), "{:?}", t.calls());
     // relman's own comment quoting a command is never obeyed.
     let (_, event) = t.sim.with(|w| {
         w.add_user("relman-test[bot]", github_sim::UserKind::Bot);
         let id = w.add_comment(support::scenario::REPO, 1, "relman-test[bot]", "/help");
-        (id, github_sim::events::issue_comment_created(w, support::scenario::REPO, id))
+        (
+            id,
+            github_sim::events::issue_comment_created(w, support::scenario::REPO, id),
+        )
     });
     t.deliver(event).await;
     assert!(t.calls().is_empty(), "{:?}", t.calls());
@@ -79,14 +98,20 @@ async fn an_edit_runs_only_the_command_it_added() {
     assert_eq!(t.bot_comments(1).len(), 1);
     t.clear_calls();
     // Fixing a typo elsewhere in the comment runs nothing again.
-    t.edit_comment_as("alice", id, "/relase\n\n(typo above)").await;
+    t.edit_comment_as("alice", id, "/relase\n\n(typo above)")
+        .await;
     assert!(t.calls().is_empty(), "{:?}", t.calls());
     // Adding /help runs /help only: the reply is edited in place to answer it.
-    t.edit_comment_as("alice", id, "/relase\n\n(typo above)\n/help").await;
+    t.edit_comment_as("alice", id, "/relase\n\n(typo above)\n/help")
+        .await;
     let replies = t.bot_comments(1);
     assert_eq!(replies.len(), 1, "the reply is edited, not duplicated");
     assert!(replies[0].contains("/stats"), "{}", replies[0]);
-    assert!(!replies[0].contains("did you mean"), "the old error is not repeated: {}", replies[0]);
+    assert!(
+        !replies[0].contains("did you mean"),
+        "the old error is not repeated: {}",
+        replies[0]
+    );
     t.shutdown().await;
 }
 
@@ -95,7 +120,10 @@ async fn a_redelivered_comment_does_not_answer_twice() {
     let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
     let (id, event) = t.sim.with(|w| {
         let id = w.add_comment(support::scenario::REPO, 1, "bob", "/help");
-        (id, github_sim::events::issue_comment_created(w, support::scenario::REPO, id))
+        (
+            id,
+            github_sim::events::issue_comment_created(w, support::scenario::REPO, id),
+        )
     });
     let delivery = t.deliver(event.clone()).await;
     t.redeliver(event.0, &event.1, &delivery).await;
@@ -110,11 +138,18 @@ async fn a_redelivered_comment_does_not_answer_twice() {
 async fn every_command_is_audited() {
     for db in TestDb::all().await {
         let mut t = Tester::new(db, Some(CONFIG)).await;
-        t.comment_as("rita", 1, "/help\n/relase\n/hotfix down").await;
+        t.comment_as("rita", 1, "/help\n/relase\n/hotfix down")
+            .await;
         let log = t.store.audit_log("acme/web", 10).await.unwrap();
         let rows: Vec<(String, String, String)> = log
             .iter()
-            .map(|e| (e.actor_login.clone(), e.command_text.clone(), e.outcome.clone()))
+            .map(|e| {
+                (
+                    e.actor_login.clone(),
+                    e.command_text.clone(),
+                    e.outcome.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             rows,

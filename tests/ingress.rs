@@ -42,7 +42,10 @@ impl Post {
             r = r.header("x-hub-signature-256", s);
         }
         if self.sha1_only {
-            r = r.header("x-hub-signature", "sha1=0000000000000000000000000000000000000000");
+            r = r.header(
+                "x-hub-signature",
+                "sha1=0000000000000000000000000000000000000000",
+            );
         }
         r.body(Body::from(self.body)).unwrap()
     }
@@ -65,11 +68,18 @@ async fn accepted_deliveries_are_stored_before_the_answer() {
     for db in TestDb::all().await {
         let store = db.store().await;
         let (router, _) = app(&store);
-        let (status, body) = send(&router, Post::signed("issue_comment", "d-1", &comment_body())).await;
+        let (status, body) = send(
+            &router,
+            Post::signed("issue_comment", "d-1", &comment_body()),
+        )
+        .await;
         assert_eq!(status, StatusCode::ACCEPTED, "{}", db.label);
         assert_eq!(body, json!({"status": "accepted"}));
         // The row exists the moment the 202 is out.
-        assert_eq!(store.work_status("d-1").await.unwrap(), Some(WorkStatus::Pending));
+        assert_eq!(
+            store.work_status("d-1").await.unwrap(),
+            Some(WorkStatus::Pending)
+        );
         let items = store.list_work(None, 10).await.unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].name, "issue_comment");
@@ -84,7 +94,12 @@ async fn a_redelivered_id_is_not_run_twice() {
         let store = db.store().await;
         let (router, _) = app(&store);
         let body = comment_body();
-        assert_eq!(send(&router, Post::signed("issue_comment", "dup", &body)).await.1["status"], "accepted");
+        assert_eq!(
+            send(&router, Post::signed("issue_comment", "dup", &body))
+                .await
+                .1["status"],
+            "accepted"
+        );
         let (status, answer) = send(&router, Post::signed("issue_comment", "dup", &body)).await;
         assert_eq!(status, StatusCode::ACCEPTED);
         assert_eq!(answer, json!({"status": "duplicate"}), "{}", db.label);
@@ -97,8 +112,15 @@ async fn events_relman_does_not_handle_are_acknowledged_and_dropped() {
     let db = TestDb::sqlite();
     let store = db.store().await;
     let (router, _) = app(&store);
-    for (event, body) in [("ping", br#"{"zen":"Keep it logically awesome.","hook_id":1}"#.to_vec()), ("star", b"{}".to_vec())] {
-        let (status, answer) = send(&router, Post::signed(event, &format!("i-{event}"), &body)).await;
+    for (event, body) in [
+        (
+            "ping",
+            br#"{"zen":"Keep it logically awesome.","hook_id":1}"#.to_vec(),
+        ),
+        ("star", b"{}".to_vec()),
+    ] {
+        let (status, answer) =
+            send(&router, Post::signed(event, &format!("i-{event}"), &body)).await;
         assert_eq!(status, StatusCode::ACCEPTED);
         assert_eq!(answer, json!({"status": "ignored"}));
     }
@@ -199,7 +221,9 @@ async fn bodies_over_25_mib_answer_413() {
         .header("x-github-delivery", "big-2")
         .header("x-hub-signature-256", sign(SECRET.as_bytes(), &body))
         .body(Body::from_stream(futures::stream::iter(
-            body.chunks(1 << 20).map(|c| Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(c))).collect::<Vec<_>>(),
+            body.chunks(1 << 20)
+                .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(c)))
+                .collect::<Vec<_>>(),
         )))
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
@@ -226,21 +250,40 @@ async fn dockerflow_endpoints_and_metrics() {
     let store = db.store().await;
     relman::server::metrics::handle();
     let (router, _) = app(&store);
-    send(&router, Post::signed("issue_comment", "met-1", &comment_body())).await;
+    send(
+        &router,
+        Post::signed("issue_comment", "met-1", &comment_body()),
+    )
+    .await;
 
     let get = |path: &'static str| {
         let router = router.clone();
         async move {
-            let response = router.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+            let response = router
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
             let status = response.status();
-            let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+            let text = String::from_utf8(
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec(),
+            )
+            .unwrap();
             (status, text)
         }
     };
     assert_eq!(get("/__lbheartbeat__").await.0, StatusCode::OK);
     let (status, text) = get("/__heartbeat__").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["checks"]["database"], "ok");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["checks"]["database"],
+        "ok"
+    );
     let (status, text) = get("/__version__").await;
     assert_eq!(status, StatusCode::OK);
     let version: Value = serde_json::from_str(&text).unwrap();
@@ -249,13 +292,24 @@ async fn dockerflow_endpoints_and_metrics() {
 
     let (status, text) = get("/metrics").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(text.contains(r#"relman_webhook_deliveries_total{event="issue_comment",outcome="accepted"}"#), "{text}");
-    assert!(text.contains(r#"relman_inbox_items{status="pending"} 1"#), "{text}");
+    assert!(
+        text.contains(
+            r#"relman_webhook_deliveries_total{event="issue_comment",outcome="accepted"}"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"relman_inbox_items{status="pending"} 1"#),
+        "{text}"
+    );
 
     // The store goes away: the heartbeat says so, the load-balancer heartbeat does not care.
     store.close().await;
     let (status, text) = get("/__heartbeat__").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["status"], "error");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["status"],
+        "error"
+    );
     assert_eq!(get("/__lbheartbeat__").await.0, StatusCode::OK);
 }

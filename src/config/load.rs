@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::repo::{CONFIG_PATH, ConfigDocument, ConfigError, ConfigErrors, ExtendsChain, RepoConfig};
+use super::repo::{
+    CONFIG_PATH, ConfigDocument, ConfigError, ConfigErrors, ExtendsChain, RepoConfig,
+};
 use crate::github::{GitHubError, GitHubPort, RepoName};
 
 /// What a repository's configuration is now.
@@ -69,7 +71,9 @@ pub async fn fetch_config(
                     line: 1,
                     column: 1,
                     message: format!("`_extends`: relman cannot read {source}"),
-                    hint: Some("install the App on that repository, or copy the settings here".into()),
+                    hint: Some(
+                        "install the App on that repository, or copy the settings here".into(),
+                    ),
                 }]))));
             }
             Err(e) => return Err(e),
@@ -169,7 +173,10 @@ mod tests {
         let cache = ConfigCache::default();
         let repo = RepoName::new("acme", "web");
         let good = parse_repo_config(CONFIG_PATH, GOOD).unwrap();
-        assert!(matches!(cache.record(&repo, Some(Ok(good.clone()))), ConfigState::Valid(_)));
+        assert!(matches!(
+            cache.record(&repo, Some(Ok(good.clone()))),
+            ConfigState::Valid(_)
+        ));
         let bad = parse_repo_config(CONFIG_PATH, "schedule: { weekdy: tuesday }\n").unwrap_err();
         let state = cache.record(&repo, Some(Err(bad)));
         match &state {
@@ -181,7 +188,10 @@ mod tests {
         }
         assert_eq!(state.usable().map(|c| c.as_ref()), Some(&good));
         // Fixed again: the new config serves.
-        assert!(matches!(cache.record(&repo, Some(Ok(good))), ConfigState::Valid(_)));
+        assert!(matches!(
+            cache.record(&repo, Some(Ok(good))),
+            ConfigState::Valid(_)
+        ));
         // Deleted: relman stops acting.
         assert!(cache.record(&repo, None).usable().is_none());
     }

@@ -17,8 +17,8 @@ mod yaml;
 use std::fmt;
 
 pub use extends::{
-    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsChain, ExtendsError, MAX_EXTENDS_DEPTH, extends_target,
-    merge_configs, resolve_extends,
+    CONFIG_PATH, ConfigDocument, ConfigSource, ExtendsChain, ExtendsError, MAX_EXTENDS_DEPTH,
+    extends_target, merge_configs, resolve_extends,
 };
 pub use types::*;
 

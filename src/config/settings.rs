@@ -369,7 +369,8 @@ mod tests {
 
     #[test]
     fn each_bad_setting_is_named_in_one_line() {
-        let cases: Vec<(fn(&mut ServeArgs), &str)> = vec![
+        type Case = (fn(&mut ServeArgs), &'static str);
+        let cases: Vec<Case> = vec![
             (|r| r.app_id = None, "APP_ID (--app-id): is required"),
             (
                 |r| r.app_id = Some("x1".into()),

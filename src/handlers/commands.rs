@@ -142,8 +142,12 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
         return Ok(());
     }
 
-    let (Some(installation), Some(repository)) = (&event.common.installation, &event.common.repository) else {
-        return Err(ProcessError::Permanent("comment event without installation or repository".into()));
+    let (Some(installation), Some(repository)) =
+        (&event.common.installation, &event.common.repository)
+    else {
+        return Err(ProcessError::Permanent(
+            "comment event without installation or repository".into(),
+        ));
     };
     let repo: RepoName = repository
         .full_name
@@ -154,7 +158,9 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
     let comment_id = event.comment.id;
     let now_ms = ctx.clock.now_ms();
 
-    github.add_comment_reaction(&repo, comment_id, Reaction::Eyes).await?;
+    github
+        .add_comment_reaction(&repo, comment_id, Reaction::Eyes)
+        .await?;
 
     let user = &event.comment.user;
     let access = ctx
@@ -216,24 +222,46 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
                 let spec = parsed.command.spec();
                 let json = serde_json::to_string(&parsed.command).ok();
                 if !may_run(spec.permission, &actor, &roles) {
-                    let message = denial(&format!("/{}", spec.name), spec.permission, &actor, &roles);
-                    (parsed.text.clone(), parsed.span.start, json, "denied", Some(message.clone()), Answer {
-                        line: parsed.text.clone(),
-                        message: Some(message),
-                        ok: false,
-                    })
-                } else {
-                    match run(&parsed.command, &invocation).await {
-                        Ok(Outcome::Done(message)) => (parsed.text.clone(), parsed.span.start, json, "ok", None, Answer {
-                            line: parsed.text.clone(),
-                            message,
-                            ok: true,
-                        }),
-                        Ok(Outcome::Refused(message)) => (parsed.text.clone(), parsed.span.start, json, "refused", Some(message.clone()), Answer {
+                    let message =
+                        denial(&format!("/{}", spec.name), spec.permission, &actor, &roles);
+                    (
+                        parsed.text.clone(),
+                        parsed.span.start,
+                        json,
+                        "denied",
+                        Some(message.clone()),
+                        Answer {
                             line: parsed.text.clone(),
                             message: Some(message),
                             ok: false,
-                        }),
+                        },
+                    )
+                } else {
+                    match run(&parsed.command, &invocation).await {
+                        Ok(Outcome::Done(message)) => (
+                            parsed.text.clone(),
+                            parsed.span.start,
+                            json,
+                            "ok",
+                            None,
+                            Answer {
+                                line: parsed.text.clone(),
+                                message,
+                                ok: true,
+                            },
+                        ),
+                        Ok(Outcome::Refused(message)) => (
+                            parsed.text.clone(),
+                            parsed.span.start,
+                            json,
+                            "refused",
+                            Some(message.clone()),
+                            Answer {
+                                line: parsed.text.clone(),
+                                message: Some(message),
+                                ok: false,
+                            },
+                        ),
                         Err(e) => {
                             tracing::error!(error = %e, command = %parsed.text, "command failed");
                             let error = e.to_string();
@@ -283,7 +311,15 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
     }
     let all_ok = answers.iter().all(|a| a.ok);
     github
-        .add_comment_reaction(&repo, comment_id, if all_ok { Reaction::PlusOne } else { Reaction::Confused })
+        .add_comment_reaction(
+            &repo,
+            comment_id,
+            if all_ok {
+                Reaction::PlusOne
+            } else {
+                Reaction::Confused
+            },
+        )
         .await?;
     match internal_failure {
         Some(error) => Err(ProcessError::Retryable(error)),
@@ -293,7 +329,9 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
 
 /// The source line a byte offset falls on.
 fn line_at(body: &str, offset: usize) -> String {
-    let start = body[..offset.min(body.len())].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let start = body[..offset.min(body.len())]
+        .rfind(['\n', '\r'])
+        .map_or(0, |i| i + 1);
     let rest = &body[start..];
     rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())].to_string()
 }
@@ -310,10 +348,16 @@ mod tests {
     fn an_edit_runs_only_what_it_added() {
         let before = "/signoff staging\nlooks good";
         let after = "/signoff staging\nlooks good\n/release";
-        assert_eq!(texts(&commands_to_run(after, Some(before))), vec!["/release"]);
+        assert_eq!(
+            texts(&commands_to_run(after, Some(before))),
+            vec!["/release"]
+        );
         assert!(commands_to_run(before, Some(before)).is_empty());
         // Typing the same command twice more runs it once more, not twice.
-        assert_eq!(texts(&commands_to_run("/help\n/help", Some("/help"))), vec!["/help"]);
+        assert_eq!(
+            texts(&commands_to_run("/help\n/help", Some("/help"))),
+            vec!["/help"]
+        );
         assert_eq!(texts(&commands_to_run(after, None)).len(), 2);
     }
 
@@ -326,14 +370,36 @@ mod tests {
     #[test]
     fn replies_quote_each_command() {
         let answers = [
-            Answer { line: "/help".into(), message: Some("the list".into()), ok: true },
-            Answer { line: "/stats".into(), message: None, ok: true },
-            Answer { line: "/relase".into(), message: Some("did you mean".into()), ok: false },
+            Answer {
+                line: "/help".into(),
+                message: Some("the list".into()),
+                ok: true,
+            },
+            Answer {
+                line: "/stats".into(),
+                message: None,
+                ok: true,
+            },
+            Answer {
+                line: "/relase".into(),
+                message: Some("did you mean".into()),
+                ok: false,
+            },
         ];
         assert_eq!(
             render_reply("alice", &answers).unwrap(),
             "@alice\n\n> /help\n\nthe list\n\n> /relase\n\n⚠️ did you mean\n"
         );
-        assert_eq!(render_reply("a", &[Answer { line: "/x".into(), message: None, ok: true }]), None);
+        assert_eq!(
+            render_reply(
+                "a",
+                &[Answer {
+                    line: "/x".into(),
+                    message: None,
+                    ok: true
+                }]
+            ),
+            None
+        );
     }
 }

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use super::commands;
 use super::events::{Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent};
 use super::permissions::PermissionCache;
-use super::commands;
-use crate::config::load::ConfigCache;
 use crate::clock::Clock;
+use crate::config::load::ConfigCache;
 use crate::github::GitHubError;
 use crate::github::app::GitHubApp;
 use crate::inbox::{ProcessError, Processor};

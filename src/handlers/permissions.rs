@@ -34,7 +34,10 @@ impl Actor {
     }
 
     fn is_release_manager(&self, roles: &Roles) -> bool {
-        roles.release_manager.as_deref().is_some_and(|rm| self.is(rm))
+        roles
+            .release_manager
+            .as_deref()
+            .is_some_and(|rm| self.is(rm))
     }
 }
 
@@ -160,8 +163,13 @@ mod tests {
         assert!(may_run(Required::Anyone, &outsider, &roles));
         assert!(may_run(Required::Write, &maintainer, &roles));
         assert!(!may_run(Required::Write, &quinn, &roles));
-        assert!(may_run(Required::Admin, &admin, &roles) && !may_run(Required::Admin, &alice, &roles));
-        assert!(may_run(Required::ReleaseManager, &alice, &roles), "logins ignore case");
+        assert!(
+            may_run(Required::Admin, &admin, &roles) && !may_run(Required::Admin, &alice, &roles)
+        );
+        assert!(
+            may_run(Required::ReleaseManager, &alice, &roles),
+            "logins ignore case"
+        );
         assert!(!may_run(Required::ReleaseManager, &admin, &roles));
         assert!(may_run(Required::ReleaseManagerOrAdmin, &admin, &roles));
         assert!(may_run(Required::QaOrReleaseManager, &quinn, &roles));

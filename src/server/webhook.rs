@@ -188,7 +188,10 @@ impl FromRequest<AppState> for Delivery {
         let envelope: Envelope = serde_json::from_slice(&body)
             .ok()
             .filter(|_| is_object)
-            .ok_or(Rejection::new(StatusCode::BAD_REQUEST, "body is not a JSON object"))?;
+            .ok_or(Rejection::new(
+                StatusCode::BAD_REQUEST,
+                "body is not a JSON object",
+            ))?;
 
         Ok(Delivery {
             id,

@@ -49,7 +49,10 @@ impl TestDb {
             .execute(&mut admin)
             .await
             .unwrap();
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(admin_url);
         TestDb {
             url: format!("{base}/{name}"),
             label: "postgres",
@@ -77,7 +80,10 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg.take() {
             // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {

@@ -165,7 +165,10 @@ impl Tester {
             if busy == 0 {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "inbox never went idle: {counts:?}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "inbox never went idle: {counts:?}"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }

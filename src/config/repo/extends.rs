@@ -304,7 +304,11 @@ impl ExtendsChain {
     }
 
     /// Merges the fetched base under the chain so far; `None` means the file does not exist.
-    pub fn add_base(&mut self, source: ConfigSource, text: Option<String>) -> Result<(), ConfigErrors> {
+    pub fn add_base(
+        &mut self,
+        source: ConfigSource,
+        text: Option<String>,
+    ) -> Result<(), ConfigErrors> {
         let Some(text) = text else {
             return Err(self.chain_error(
                 format!("`_extends`: {source} does not exist"),
