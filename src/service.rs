@@ -93,6 +93,7 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         stored,
         WorkerConfig {
             workers: settings.workers,
+            lease: settings.lease,
             ..WorkerConfig::default()
         },
         workers_stop.clone(),

@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// Worker tasks processing the inbox (0: accept and store only, e.g. an ingress-only replica).
     #[arg(long, env = "RELMAN_WORKERS")]
     pub workers: Option<String>,
+    /// Seconds a worker's claim on an item lasts before another may take it over (renewed while
+    /// the item runs; it only matters when a process dies).
+    #[arg(long, env = "RELMAN_LEASE_SECONDS")]
+    pub lease_seconds: Option<String>,
     /// Read from GitHub for real but log and record every write instead of sending it.
     #[arg(long, env = "RELMAN_DRY_RUN")]
     pub dry_run: bool,
@@ -113,6 +117,7 @@ pub struct Settings {
     pub log_level: String,
     pub log_format: LogFormat,
     pub workers: usize,
+    pub lease: std::time::Duration,
     pub dry_run: bool,
 }
 
@@ -273,6 +278,21 @@ impl Settings {
                 })?,
         };
 
+        let lease = match present(raw.lease_seconds.as_deref()) {
+            None => std::time::Duration::from_secs(60),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| {
+                    bad(
+                        "RELMAN_LEASE_SECONDS (--lease-seconds)",
+                        format!("must be a number of seconds from 1 to 3600, got {v:?}"),
+                    )
+                })?,
+        };
+
         Ok(Settings {
             app: AppCredentials {
                 app_id,
@@ -287,6 +307,7 @@ impl Settings {
             log_level,
             log_format,
             workers,
+            lease,
             dry_run: raw.dry_run,
         })
     }
