@@ -6,7 +6,7 @@
 //! to the next business day (Monday to Friday, not a holiday) or is skipped. Time is always
 //! passed in; nothing here reads a clock.
 
-mod render;
+pub mod render;
 
 use std::fmt;
 

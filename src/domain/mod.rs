@@ -1,5 +1,6 @@
 //! The pure core: no I/O, no clock of its own (time is passed in).
 
 pub mod calendar;
+pub mod feed;
 pub mod ics;
 pub mod rotation;

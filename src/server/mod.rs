@@ -1,5 +1,6 @@
 //! The HTTP surface: the webhook route, Dockerflow endpoints and Prometheus metrics.
 
+pub mod calendar;
 pub mod dockerflow;
 pub mod metrics;
 pub mod signature;
@@ -29,5 +30,10 @@ pub fn router(state: AppState, webhook_path: &str) -> Router {
         .route("/__heartbeat__", get(dockerflow::heartbeat))
         .route("/__version__", get(dockerflow::version))
         .route("/metrics", get(metrics::render))
+        .route("/calendar/{owner}/{file}", get(calendar::public_feed))
+        .route(
+            "/calendar/{owner}/{repo}/{file}",
+            get(calendar::secret_feed),
+        )
         .with_state(state)
 }
