@@ -1,6 +1,8 @@
 //! Shared test helpers: stores on every back-end, and a router wired like production.
 #![allow(dead_code)]
 
+pub mod github;
+
 use std::sync::Arc;
 
 use relman::clock::{Clock, SystemClock};
