@@ -60,9 +60,13 @@ pub struct RawResponse {
     pub body: Bytes,
 }
 
+/// Cheap to clone; clones share one octocrab client.
 #[derive(Clone)]
 pub struct RestClient {
-    octocrab: Octocrab,
+    /// Shared, not cloned: cloning an `Octocrab` copies its cached installation token into a
+    /// new cache, so clones taken before the first call (as `GitHubApp::installation` hands
+    /// out) would each fetch and renew a token of their own.
+    octocrab: Arc<Octocrab>,
     budget: RetryBudget,
     dry_run: Option<Arc<dyn WriteRecorder>>,
 }
@@ -81,7 +85,7 @@ impl RestClient {
         dry_run: Option<Arc<dyn WriteRecorder>>,
     ) -> Self {
         RestClient {
-            octocrab,
+            octocrab: Arc::new(octocrab),
             budget,
             dry_run,
         }
