@@ -336,3 +336,21 @@ async fn the_prefix_proxy_refuses_requests_outside_its_base_path() {
     assert!(error.is_not_found(), "{error:?}");
     assert!(sim.requests().is_empty(), "{:?}", sim.requests());
 }
+
+#[tokio::test]
+async fn app_level_calls_authenticate_with_the_app_jwt_not_an_installation_token() {
+    let s = SimRepo::start().await;
+    let counter = s.counter();
+    let app: serde_json::Value = s.app.app_rest().get("/app").await.unwrap();
+    assert_eq!(app["slug"], github_sim::APP_SLUG);
+
+    assert_eq!(counter.token_requests(), 0);
+    let calls = counter.calls();
+    assert_eq!(calls.len(), 1);
+    let authorization = calls[0].authorization.as_deref().unwrap_or_default();
+    let jwt = authorization
+        .strip_prefix("Bearer ")
+        .unwrap_or_else(|| panic!("{authorization}"));
+    assert_eq!(jwt.split('.').count(), 3, "a JWT: {jwt}");
+    assert!(issued_tokens(&s.sim).is_empty());
+}
