@@ -60,9 +60,13 @@ pub struct RawResponse {
     pub body: Bytes,
 }
 
+/// Cheap to clone; clones share one octocrab client.
 #[derive(Clone)]
 pub struct RestClient {
-    octocrab: Octocrab,
+    /// Shared, not cloned: cloning an `Octocrab` copies its cached installation token into a
+    /// new cache, so clones taken before the first call (as `GitHubApp::installation` hands
+    /// out) would each fetch and renew a token of their own.
+    octocrab: Arc<Octocrab>,
     budget: RetryBudget,
     dry_run: Option<Arc<dyn WriteRecorder>>,
 }
@@ -81,7 +85,7 @@ impl RestClient {
         dry_run: Option<Arc<dyn WriteRecorder>>,
     ) -> Self {
         RestClient {
-            octocrab,
+            octocrab: Arc::new(octocrab),
             budget,
             dry_run,
         }
@@ -356,11 +360,24 @@ fn judge(route: &str, response: RawResponse, attempt: u32, budget: &RetryBudget)
         return Verdict::Done(response);
     }
     let message = github_message(&response.body);
+    classify(route, status, &response.headers, message, attempt, budget)
+}
+
+/// What to do about an error answer. API answers and the errors octocrab makes of a failed
+/// token exchange both come here, so a 403 or a 5xx means the same wherever it came from.
+fn classify(
+    route: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: String,
+    attempt: u32,
+    budget: &RetryBudget,
+) -> Verdict {
     let route = route.to_string();
     match status.as_u16() {
         404 | 410 => Verdict::Fail(GitHubError::NotFound { route }),
         401 => Verdict::Fail(GitHubError::Unauthorized { route, message }),
-        403 | 429 => match rate_limit_wait(&response.headers) {
+        403 | 429 => match rate_limit_wait(headers) {
             Some(wait) => Verdict::RetryAfter(
                 wait,
                 GitHubError::RateLimited {
@@ -399,43 +416,20 @@ fn transport_verdict(
     attempt: u32,
     budget: &RetryBudget,
 ) -> Verdict {
-    let route = route.to_string();
     match error {
-        // octocrab answers a failed installation-token request with the GitHub error.
+        // octocrab answers a failed installation-token request with the GitHub error. A 403
+        // there is a rate limit only if GitHub says so (a suspended installation is a 403 that
+        // waiting will not fix).
         octocrab::Error::GitHub { source, .. } => {
-            let status = source.status_code.as_u16();
-            if status >= 500 {
-                Verdict::RetryAfter(
-                    backoff(budget, attempt),
-                    GitHubError::Server { route, status },
-                )
-            } else if status == 401 {
-                Verdict::Fail(GitHubError::Unauthorized {
-                    route,
-                    message: source.message,
-                })
-            } else if status == 403 || status == 429 {
-                let wait = source
-                    .headers
-                    .as_ref()
-                    .and_then(rate_limit_wait)
-                    .unwrap_or(Duration::from_secs(60));
-                Verdict::RetryAfter(
-                    wait,
-                    GitHubError::RateLimited {
-                        route,
-                        retry_in: wait,
-                    },
-                )
-            } else if status == 404 {
-                Verdict::Fail(GitHubError::NotFound { route })
-            } else {
-                Verdict::Fail(GitHubError::Rejected {
-                    route,
-                    status,
-                    message: source.message,
-                })
-            }
+            let headers = source.headers.unwrap_or_default();
+            classify(
+                route,
+                source.status_code,
+                &headers,
+                source.message,
+                attempt,
+                budget,
+            )
         }
         octocrab::Error::Installation { .. }
         | octocrab::Error::InstallationTokenInvalidAuth { .. }
@@ -448,7 +442,7 @@ fn transport_verdict(
         other => Verdict::RetryAfter(
             backoff(budget, attempt),
             GitHubError::Transport {
-                route,
+                route: route.to_string(),
                 message: other.to_string(),
             },
         ),

@@ -1,6 +1,7 @@
 //! Shared test helpers: stores on every back-end, and a router wired like production.
 #![allow(dead_code)]
 
+pub mod github;
 pub mod scenario;
 
 use std::sync::Arc;
