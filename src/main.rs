@@ -29,6 +29,37 @@ enum Command {
     Serve(ServeArgs),
     /// Sign webhook fixtures and post them to a running relman (like `probot receive`).
     Replay(ReplayArgs),
+    /// The next release days with their release managers, from a local file or a repository.
+    Calendar(CalendarArgs),
+    /// Validate a `.github/relman.yml` file: exit 0 with a summary, or 1 with each error.
+    CheckConfig { file: PathBuf },
+    /// Print the JSON Schema of `.github/relman.yml` (for editor completion).
+    ConfigSchema,
+    /// Print the secret address of a repository's calendar feed (`--rotate` makes a new one).
+    CalendarUrl {
+        #[arg(long)]
+        repo: String,
+        #[arg(long)]
+        rotate: bool,
+        /// Where relman is reachable, e.g. https://relman.example.com.
+        #[arg(
+            long,
+            env = "RELMAN_PUBLIC_URL",
+            default_value = "http://localhost:3000"
+        )]
+        base_url: String,
+        #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
+    /// Print the commands run in a repository: who, what, where, with what outcome.
+    Audit {
+        #[arg(long)]
+        repo: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// Inspect and repair the inbox.
     Inbox {
         #[command(subcommand)]
@@ -37,6 +68,26 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL, global = true)]
         database_url: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["config", "repo"])))]
+struct CalendarArgs {
+    /// A local `.github/relman.yml` (works offline).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Read the configuration of owner/name through the GitHub App (APP_ID and the key).
+    #[arg(long)]
+    repo: Option<String>,
+    /// First day to list (YYYY-MM-DD); today in the repository's time zone by default.
+    #[arg(long)]
+    from: Option<chrono::NaiveDate>,
+    #[arg(long, default_value_t = 10)]
+    count: usize,
+    #[arg(long, value_enum, default_value = "text")]
+    format: relman::cli::CalendarFormat,
+    #[command(flatten)]
+    github: ServeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +175,89 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay(args) => replay(args).await,
+        Command::Calendar(args) => calendar(args).await,
+        Command::CheckConfig { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            match relman::cli::check_config(&file.display().to_string(), &text) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    for e in errors.iter() {
+                        println!("{e}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::ConfigSchema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&relman::config::repo::json_schema())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CalendarUrl {
+            repo,
+            rotate,
+            base_url,
+            database_url,
+        } => {
+            let repo: relman::github::RepoName = repo.parse()?;
+            relman::telemetry::init("warn", parse_log_format(None)?);
+            let store = Store::connect(&database_url).await?;
+            let existing = store
+                .repository(&repo.to_string())
+                .await?
+                .and_then(|r| r.calendar_token);
+            let token = match existing {
+                Some(token) if !rotate => token,
+                _ => {
+                    let token = relman::server::calendar::new_token();
+                    store
+                        .set_calendar_token(
+                            &repo.to_string(),
+                            &token,
+                            chrono::Utc::now().timestamp_millis(),
+                        )
+                        .await?;
+                    token
+                }
+            };
+            println!(
+                "{}/calendar/{}/{}/{token}.ics",
+                base_url.trim_end_matches('/'),
+                repo.owner,
+                repo.name
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            repo,
+            limit,
+            database_url,
+        } => {
+            relman::telemetry::init("warn", parse_log_format(None)?);
+            let store = Store::connect(&database_url).await?;
+            println!(
+                "{:<20}  {:<16}  {:>6}  {:<9}  {:<30}  DETAIL",
+                "WHEN (UTC)", "WHO", "ISSUE", "OUTCOME", "COMMAND"
+            );
+            for e in store.audit_log(&repo, limit).await? {
+                println!(
+                    "{:<20}  {:<16}  {:>6}  {:<9}  {:<30}  {}",
+                    relman::store::from_millis(e.at).format("%Y-%m-%d %H:%M:%S"),
+                    e.actor_login,
+                    format!("#{}", e.issue_number),
+                    e.outcome,
+                    e.command_text,
+                    e.detail.unwrap_or_default().replace('\n', " ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inbox {
             command,
             database_url,
@@ -245,4 +379,97 @@ async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn calendar(args: CalendarArgs) -> anyhow::Result<ExitCode> {
+    use relman::config::repo::{RepoSlug, parse_repo_config};
+    let now = chrono::Utc::now();
+    let (config, holidays, slug) = if let Some(path) = &args.config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let config = match parse_repo_config(&path.display().to_string(), &text) {
+            Ok(c) => c,
+            Err(errors) => {
+                eprintln!("{errors}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        // `holidays.ics` is a path in the repository: next to `.github/`, or next to the file.
+        let holidays = match &config.holidays.ics {
+            Some(ics) => {
+                let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                let root = if dir.file_name().is_some_and(|n| n == ".github") {
+                    dir.parent().unwrap_or(dir)
+                } else {
+                    dir
+                };
+                let text = std::fs::read_to_string(root.join(ics))
+                    .map_err(|e| anyhow::anyhow!("holidays.ics {ics}: {e}"))?;
+                relman::domain::ics::parse_holiday_ics(&text)?
+            }
+            None => Vec::new(),
+        };
+        (
+            config,
+            holidays,
+            RepoSlug {
+                owner: "local".into(),
+                name: "repo".into(),
+            },
+        )
+    } else {
+        let repo: relman::github::RepoName = args.repo.clone().unwrap_or_default().parse()?;
+        relman::telemetry::init("warn", parse_log_format(None)?);
+        let mut raw = args.github.clone();
+        raw.webhook_secret
+            .get_or_insert_with(|| "unused-by-this-command".into());
+        let settings = Settings::from_raw(&raw, |p| std::fs::read_to_string(p))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let app = relman::github::app::GitHubApp::new(
+            &settings.app,
+            &settings.github_api_url,
+            Default::default(),
+            None,
+        )?;
+        let installation = app.installation_id_for(&repo).await?;
+        let client = app.installation(installation)?;
+        let config = match relman::config::load::fetch_config(&client, &repo, None).await? {
+            None => anyhow::bail!("{repo} has no {}", relman::config::repo::CONFIG_PATH),
+            Some(Err(errors)) => {
+                eprintln!("{errors}");
+                return Ok(ExitCode::FAILURE);
+            }
+            Some(Ok(config)) => config,
+        };
+        let holidays = match &config.holidays.ics {
+            Some(path) => match relman::github::GitHubPort::get_file(&client, &repo, path, None)
+                .await?
+            {
+                Some(file) => relman::domain::ics::parse_holiday_ics(&file.text)?,
+                None => anyhow::bail!("{repo}: holidays.ics names {path}, which does not exist"),
+            },
+            None => Vec::new(),
+        };
+        (
+            config,
+            holidays,
+            RepoSlug {
+                owner: repo.owner.clone(),
+                name: repo.name.clone(),
+            },
+        )
+    };
+    print!(
+        "{}",
+        relman::cli::render_calendar(
+            &config,
+            &holidays,
+            &slug,
+            args.from,
+            args.count,
+            args.format,
+            now
+        )
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -73,6 +73,19 @@ impl GitHubApp {
         Ok(client)
     }
 
+    /// The installation of the App on `repo` (`GET /repos/{owner}/{repo}/installation`, as the App).
+    pub async fn installation_id_for(&self, repo: &super::RepoName) -> GitHubResult<u64> {
+        #[derive(serde::Deserialize)]
+        struct Installation {
+            id: u64,
+        }
+        let found: Installation = self
+            .app_rest()
+            .get(&format!("/repos/{}/{}/installation", repo.owner, repo.name))
+            .await?;
+        Ok(found.id)
+    }
+
     /// Calls as the App itself (JWT): `/app/...` endpoints such as webhook deliveries.
     pub fn app_rest(&self) -> RestClient {
         RestClient::new(self.app.clone(), self.budget, self.dry_run.clone())

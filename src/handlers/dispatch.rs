@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::commands;
 use super::events::{Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent};
 use super::permissions::PermissionCache;
+use super::{commands, config_check};
 use crate::clock::Clock;
 use crate::config::load::ConfigCache;
 use crate::github::GitHubError;
@@ -87,6 +87,14 @@ impl Dispatcher {
             "release" => {
                 let event: ReleaseEvent = parse(item)?;
                 tracing::debug!(tag = %event.release.tag_name, action, "release");
+            }
+            "push" => {
+                let event: config_check::PushEvent = parse(item)?;
+                config_check::handle_push(&self.ctx, &event).await?;
+            }
+            "installation" | "installation_repositories" => {
+                let event: config_check::InstallationEvent = parse(item)?;
+                config_check::handle_installation(&self.ctx, &event).await?;
             }
             _ => {
                 let common: Common = parse(item)?;

@@ -2,6 +2,7 @@
 //! ingress, so it must stay pure) and routes stored work to the capability that handles it.
 
 pub mod commands;
+pub mod config_check;
 pub mod dispatch;
 pub mod events;
 pub mod permissions;
