@@ -79,7 +79,12 @@ mod tests {
             .to_utc();
         let text = render_calendar(&config, &[], &slug, None, 1000, CalendarFormat::Text, now);
         assert!(text.lines().count() > 1000);
-        assert!(text.lines().nth(2).is_some_and(|l| l.starts_with("2026-12-08")), "the first release after today: {text:.300}");
+        assert!(
+            text.lines()
+                .nth(2)
+                .is_some_and(|l| l.starts_with("2026-12-08")),
+            "the first release after today: {text:.300}"
+        );
         let json: serde_json::Value = serde_json::from_str(&render_calendar(
             &config,
             &[],
