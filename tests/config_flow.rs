@@ -4,12 +4,9 @@
 
 mod support;
 
-use axum::body::Body;
 use github_sim::events;
-use http_body_util::BodyExt;
 use support::TestDb;
 use support::scenario::{CONFIG, REPO, Tester};
-use tower::ServiceExt;
 
 const PATH: &str = ".github/relman.yml";
 
@@ -53,35 +50,9 @@ fn config_check(t: &Tester, sha: &str) -> (String, String, Vec<serde_json::Value
 }
 
 async fn get(t: &Tester, path: &str) -> (u16, String) {
-    let router = relman::server::router(
-        relman::server::AppState {
-            secrets: vec![relman::config::settings::Secret::new("x")].into(),
-            writer: relman::inbox::writer::InboxWriter::spawn(
-                t.store.clone(),
-                std::sync::Arc::new(relman::clock::SystemClock),
-                Default::default(),
-            )
-            .0,
-            store: t.store.clone(),
-        },
-        "/hooks",
-    );
-    let response = router
-        .oneshot(http::Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
-    (status, body)
+    let (router, _) = support::app(&t.store);
+    let (status, body) = support::http_get(&router, path).await;
+    (status.as_u16(), body)
 }
 
 #[tokio::test]

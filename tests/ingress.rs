@@ -256,27 +256,7 @@ async fn dockerflow_endpoints_and_metrics() {
     )
     .await;
 
-    let get = |path: &'static str| {
-        let router = router.clone();
-        async move {
-            let response = router
-                .oneshot(Request::get(path).body(Body::empty()).unwrap())
-                .await
-                .unwrap();
-            let status = response.status();
-            let text = String::from_utf8(
-                response
-                    .into_body()
-                    .collect()
-                    .await
-                    .unwrap()
-                    .to_bytes()
-                    .to_vec(),
-            )
-            .unwrap();
-            (status, text)
-        }
-    };
+    let get = |path: &'static str| support::http_get(&router, path);
     assert_eq!(get("/__lbheartbeat__").await.0, StatusCode::OK);
     let (status, text) = get("/__heartbeat__").await;
     assert_eq!(status, StatusCode::OK);
