@@ -164,3 +164,16 @@ async fn every_command_is_audited() {
         t.shutdown().await;
     }
 }
+
+/// The words people read are reviewed, not changed by accident.
+#[tokio::test]
+async fn bot_replies_snapshot() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    t.comment_as("rita", 1, "/relase\n/hotfix checkout is down").await;
+    let replies = t.bot_comments(1);
+    insta::assert_snapshot!("mistyped_and_denied", replies[0]);
+    t.comment_as("bob", 1, "/help").await;
+    let replies = t.bot_comments(1);
+    insta::assert_snapshot!("help", replies[1]);
+    t.shutdown().await;
+}
