@@ -169,7 +169,8 @@ async fn every_command_is_audited() {
 #[tokio::test]
 async fn bot_replies_snapshot() {
     let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
-    t.comment_as("rita", 1, "/relase\n/hotfix checkout is down").await;
+    t.comment_as("rita", 1, "/relase\n/hotfix checkout is down")
+        .await;
     let replies = t.bot_comments(1);
     insta::assert_snapshot!("mistyped_and_denied", replies[0]);
     t.comment_as("bob", 1, "/help").await;

@@ -3,4 +3,5 @@
 pub mod calendar;
 pub mod feed;
 pub mod ics;
+pub mod requirements;
 pub mod rotation;

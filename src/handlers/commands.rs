@@ -52,9 +52,10 @@ pub struct Invocation<'a> {
 }
 
 /// Runs one command that passed the permission check.
-async fn run(command: &Command, _at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     match command {
         Command::Help => Ok(Outcome::Done(Some(relman_commands::help_markdown()))),
+        Command::ReleaseStatus => super::release_status::release_status(at).await,
         other => Ok(Outcome::Refused(format!(
             "`/{}` is not available in this version of relman yet; `/help` lists what is.",
             other.name()

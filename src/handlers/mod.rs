@@ -6,6 +6,7 @@ pub mod config_check;
 pub mod dispatch;
 pub mod events;
 pub mod permissions;
+pub mod release_status;
 pub mod roles;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).
