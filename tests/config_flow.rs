@@ -157,3 +157,34 @@ async fn the_calendar_feed_is_served_at_the_secret_address_and_never_leaks_a_pri
         t.shutdown().await;
     }
 }
+
+/// After a restart the process has no "last good" config in memory; the one the store kept
+/// stands in, so a broken file pushed while relman was down does not stop it.
+#[tokio::test]
+async fn after_a_restart_the_stored_config_is_the_last_good_one() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let s = support::github::SimRepo::start().await;
+        let good = relman::config::repo::parse_repo_config(PATH, CONFIG).unwrap();
+        store
+            .save_repo_config(REPO, false, &serde_json::to_string(&good).unwrap(), None, 0)
+            .await
+            .unwrap();
+        s.sim.with(|w| {
+            w.commit(
+                REPO,
+                "main",
+                "Break the config",
+                &[(PATH, "schedule: { weekdy: tuesday }\n")],
+            );
+        });
+        let cache = relman::config::load::ConfigCache::default();
+        let state = cache.get(&s.github, &store, &s.repo).await.unwrap();
+        match &state {
+            relman::config::load::ConfigState::Invalid { last_good, .. } => {
+                assert_eq!(last_good.as_deref(), Some(&good), "{}", db.label)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

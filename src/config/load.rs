@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use super::repo::{
     CONFIG_PATH, ConfigDocument, ConfigError, ConfigErrors, ExtendsChain, RepoConfig,
+    parse_repo_config,
 };
 use crate::github::{GitHubError, GitHubPort, RepoName};
+use crate::store::Store;
 
 /// What a repository's configuration is now.
 #[derive(Debug, Clone)]
@@ -85,6 +87,20 @@ pub async fn fetch_config(
     Ok(Some(chain.into_document().into_config()))
 }
 
+/// The last good configuration the store kept for `repo`, if it can be read.
+async fn persisted_config(store: &Store, repo: &RepoName) -> Option<RepoConfig> {
+    match store.repository(&repo.to_string()).await {
+        Ok(record) => {
+            let json = record?.config_json?;
+            parse_repo_config("stored", &json).ok()
+        }
+        Err(e) => {
+            tracing::warn!(repo = %repo, error = %e, "could not read the stored config");
+            None
+        }
+    }
+}
+
 /// Per-repository cache of [`ConfigState`].
 pub struct ConfigCache {
     ttl: Duration,
@@ -114,10 +130,13 @@ impl ConfigCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The repository's configuration, from the cache when fresh.
+    /// The repository's configuration, from the cache when fresh. The last good configuration
+    /// the store kept (`Store::save_repo_config`) stands in as "last good" when this process has
+    /// not seen a good one yet, e.g. right after a restart.
     pub async fn get(
         &self,
         github: &dyn GitHubPort,
+        store: &Store,
         repo: &RepoName,
     ) -> Result<ConfigState, GitHubError> {
         if let Some(entry) = self.lock().get(repo)
@@ -126,6 +145,16 @@ impl ConfigCache {
             return Ok(entry.state.clone());
         }
         let fetched = fetch_config(github, repo, None).await?;
+        let known_good = self
+            .lock()
+            .get(repo)
+            .is_some_and(|e| e.state.usable().is_some());
+        if matches!(fetched, Some(Err(_)))
+            && !known_good
+            && let Some(config) = persisted_config(store, repo).await
+        {
+            self.record(repo, Some(Ok(config)));
+        }
         Ok(self.record(repo, fetched))
     }
 

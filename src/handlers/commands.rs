@@ -183,7 +183,7 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
         })
     });
     let roles = if needs_roles {
-        match current_roles(&ctx.configs, github, &repo, ctx.clock.now()).await {
+        match current_roles(&ctx.configs, &ctx.store, github, &repo, ctx.clock.now()).await {
             Ok(r) => r,
             Err(CommandError::GitHub(e)) => return Err(e.into()),
             Err(e) => return Err(ProcessError::Retryable(e.to_string())),

@@ -12,7 +12,7 @@ use crate::domain::requirements::{
 pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     let github = at.github;
     let repo = at.repo;
-    let state = at.ctx.configs.get(github, repo).await?;
+    let state = at.ctx.configs.get(github, &at.ctx.store, repo).await?;
     let Some(config) = state.usable().cloned() else {
         let why = match &state {
             ConfigState::Invalid { errors, .. } => {

@@ -10,6 +10,7 @@ use crate::config::repo::RepoConfig;
 use crate::domain::calendar::Calendar;
 use crate::domain::rotation::Rotation;
 use crate::github::{GitHubPort, RepoName};
+use crate::store::Store;
 
 /// The roles for `now` under `config`. Pure.
 pub fn roles_under(config: &RepoConfig, now: DateTime<Utc>) -> Roles {
@@ -28,11 +29,12 @@ pub fn roles_under(config: &RepoConfig, now: DateTime<Utc>) -> Roles {
 /// add one.
 pub async fn current_roles(
     configs: &ConfigCache,
+    store: &Store,
     github: &dyn GitHubPort,
     repo: &RepoName,
     now: DateTime<Utc>,
 ) -> Result<Roles, CommandError> {
-    let state = configs.get(github, repo).await?;
+    let state = configs.get(github, store, repo).await?;
     if let ConfigState::Invalid { errors, .. } = &state {
         tracing::warn!(repo = %repo, errors = %errors, "invalid .github/relman.yml");
     }
