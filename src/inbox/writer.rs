@@ -82,7 +82,10 @@ async fn run(
             items.push(request.item);
             replies.push(request.reply);
         }
+        let started = std::time::Instant::now();
         let result = store.enqueue_batch(&items, clock.now_ms()).await;
+        // How long a batch takes to reach the disk: with the batch size, where ack latency goes.
+        metrics::histogram!("relman_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
         metrics::histogram!("relman_inbox_commit_batch_size").record(items.len() as f64);
         match result {
             Ok(outcomes) => {

@@ -6,6 +6,8 @@
 //! (one repository) run in id order, one at a time: an item is claimable only when no earlier item
 //! of its queue is running or waiting to run.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -147,62 +149,132 @@ const CLAIMABLE: &str = "
           AND (p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= $3 OR p.attempts > 0)))
     )";
 
+/// Most rows in one INSERT statement: 10 parameters a row stays far below SQLite's limit of
+/// 32,766 bound parameters and PostgreSQL's 65,535.
+const MAX_ROWS_PER_INSERT: usize = 256;
+
+/// The multi-row INSERT for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]. A batch is
+/// split into such chunks, so the database prepares (and caches) at most nine statements
+/// however the batch sizes vary.
+fn insert_statement(rows: usize) -> &'static str {
+    static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let statements = STATEMENTS.get_or_init(|| {
+        (0..=MAX_ROWS_PER_INSERT.trailing_zeros())
+            .map(|power| {
+                let rows = 1usize << power;
+                let mut sql = String::from(
+                    "INSERT INTO work_items
+                        (kind, dedupe_key, name, action, queue_key, repo, installation_id, payload,
+                         status, attempts, run_at, created_at)
+                     VALUES ",
+                );
+                for row in 0..rows {
+                    let p = row * 10;
+                    if row > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6,
+                        p + 7,
+                        p + 8,
+                        p + 9,
+                        p + 10
+                    ));
+                }
+                sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+                sql
+            })
+            .collect()
+    });
+    debug_assert!(rows.is_power_of_two() && rows <= MAX_ROWS_PER_INSERT);
+    &statements[rows.trailing_zeros() as usize]
+}
+
 impl Store {
     /// Stores a batch in one transaction (one fsync for all: group commit).
+    ///
+    /// Outcomes are as if the items were stored one after another in order: the first of
+    /// several items with one dedupe key is accepted (or revives a dead one), the others are
+    /// duplicates; ids increase in item order, which is the order items of a queue run in.
     pub async fn enqueue_batch(
         &self,
         items: &[NewWorkItem],
         now_ms: i64,
     ) -> Result<Vec<Enqueued>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        for item in items {
-            let inserted = sqlx::query(
-                "INSERT INTO work_items
-                    (kind, dedupe_key, name, action, queue_key, repo, installation_id, payload,
-                     status, attempts, run_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10)
-                 ON CONFLICT (dedupe_key) DO NOTHING
-                 RETURNING id",
-            )
-            .bind(item.kind.as_str())
-            .bind(&item.dedupe_key)
-            .bind(&item.name)
-            .bind(&item.action)
-            .bind(&item.queue_key)
-            .bind(&item.repo)
-            .bind(item.installation_id)
-            .bind(&item.payload)
-            .bind(item.run_at)
-            .bind(now_ms)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let outcome = match inserted {
-                Some(row) => Enqueued::Accepted {
-                    id: row.try_get(0)?,
-                },
-                None => {
-                    let revived = sqlx::query(
-                        "UPDATE work_items
-                         SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
-                             lease_owner = NULL, lease_until = NULL, finished_at = NULL
-                         WHERE dedupe_key = $1 AND status = 'dead'",
-                    )
-                    .bind(&item.dedupe_key)
-                    .bind(now_ms)
-                    .execute(&mut *tx)
-                    .await?;
-                    if revived.rows_affected() > 0 {
-                        Enqueued::Revived
-                    } else {
-                        Enqueued::Duplicate
-                    }
-                }
+        let mut outcomes: Vec<Option<Enqueued>> = vec![None; items.len()];
+        // Few statements rather than one per item: each statement is a round trip to the
+        // database (for SQLite, to its connection's thread), which cost more than the row.
+        let mut start = 0;
+        while start < items.len() {
+            let remaining = items.len() - start;
+            let rows = if remaining >= MAX_ROWS_PER_INSERT {
+                MAX_ROWS_PER_INSERT
+            } else {
+                1 << remaining.ilog2()
             };
-            outcomes.push(outcome);
+            let chunk = &items[start..start + rows];
+            let mut insert = sqlx::query(insert_statement(rows));
+            for item in chunk {
+                insert = insert
+                    .bind(item.kind.as_str())
+                    .bind(&item.dedupe_key)
+                    .bind(&item.name)
+                    .bind(&item.action)
+                    .bind(&item.queue_key)
+                    .bind(&item.repo)
+                    .bind(item.installation_id)
+                    .bind(&item.payload)
+                    .bind(item.run_at)
+                    .bind(now_ms);
+            }
+            // Rows come back in no guaranteed order, and only for keys that were new.
+            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows);
+            for row in insert.fetch_all(&mut *tx).await? {
+                inserted.insert(row.try_get(1)?, row.try_get(0)?);
+            }
+            for (item, outcome) in chunk.iter().zip(&mut outcomes[start..]) {
+                // `remove`: a second item with the same key in this chunk was not inserted.
+                if let Some(id) = inserted.remove(&item.dedupe_key) {
+                    *outcome = Some(Enqueued::Accepted { id });
+                }
+            }
+            start += rows;
+        }
+        // The rest were known already: a dead one is queued again, as a redelivery asks. Rare
+        // (GitHub redelivers on request), so one statement each, in item order, keeps the
+        // first-wins rule simple.
+        for (item, outcome) in items.iter().zip(&mut outcomes) {
+            if outcome.is_some() {
+                continue;
+            }
+            let revived = sqlx::query(
+                "UPDATE work_items
+                 SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
+                     lease_owner = NULL, lease_until = NULL, finished_at = NULL
+                 WHERE dedupe_key = $1 AND status = 'dead'",
+            )
+            .bind(&item.dedupe_key)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            *outcome = Some(if revived.rows_affected() > 0 {
+                Enqueued::Revived
+            } else {
+                Enqueued::Duplicate
+            });
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Enqueued::Duplicate))
+            .collect())
     }
 
     /// Claims the next claimable item for `owner` until `lease_until_ms`.
@@ -415,4 +487,81 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(key: &str) -> NewWorkItem {
+        NewWorkItem {
+            kind: WorkKind::Webhook,
+            dedupe_key: key.to_string(),
+            name: "issue_comment".into(),
+            action: Some("created".into()),
+            queue_key: format!("repo:{}", key.len()),
+            repo: Some("acme/web".into()),
+            installation_id: Some(7),
+            payload: key.as_bytes().to_vec(),
+            run_at: 0,
+        }
+    }
+
+    /// A batch larger than one INSERT, with repeats inside a chunk, across chunks and of rows
+    /// already stored (one of them dead), gives what storing the items one by one would.
+    #[tokio::test]
+    async fn a_large_batch_is_stored_as_if_item_by_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let earlier = store
+            .enqueue_batch(&[item("old"), item("dead")], 1)
+            .await
+            .unwrap();
+        let Enqueued::Accepted { id: dead_id } = earlier[1] else {
+            panic!("{earlier:?}")
+        };
+        let claimed = store.claim("w", 2, 100).await.unwrap().unwrap();
+        assert!(store.complete(claimed.id, "w", 3).await.unwrap());
+        let claimed = store.claim("w", 4, 100).await.unwrap().unwrap();
+        assert_eq!(claimed.id, dead_id);
+        assert!(store.fail(dead_id, "w", 5, "boom", None).await.unwrap());
+
+        // 600 items: chunks of 256, 256, 64, 16 and 8 rows.
+        let mut keys: Vec<String> = (0..595).map(|n| format!("k{n}")).collect();
+        keys.insert(3, "k1".into()); // repeat inside the first chunk
+        keys.insert(300, "k2".into()); // repeat in a later chunk
+        keys.insert(400, "old".into()); // stored before, not dead
+        keys.insert(500, "dead".into()); // stored before, dead: revived once
+        keys.insert(590, "dead".into());
+        let items: Vec<NewWorkItem> = keys.iter().map(|k| item(k)).collect();
+        assert_eq!(items.len(), 600);
+        let outcomes = store.enqueue_batch(&items, 10).await.unwrap();
+
+        let mut seen = std::collections::HashSet::new();
+        let mut last_id = dead_id;
+        for (key, outcome) in keys.iter().zip(&outcomes) {
+            let first = seen.insert(key.as_str());
+            match (key.as_str(), first) {
+                ("dead", true) => assert_eq!(*outcome, Enqueued::Revived),
+                ("old", _) | (_, false) => assert_eq!(*outcome, Enqueued::Duplicate, "{key}"),
+                _ => match outcome {
+                    // Ids follow item order: the order a queue's items run in.
+                    Enqueued::Accepted { id } => {
+                        assert!(*id > last_id, "{key}: {id} after {last_id}");
+                        last_id = *id;
+                    }
+                    other => panic!("{key}: {other:?}"),
+                },
+            }
+        }
+        assert_eq!(
+            store.work_status("dead").await.unwrap(),
+            Some(WorkStatus::Pending)
+        );
+        let stored = store.list_work(None, 10_000).await.unwrap();
+        assert_eq!(stored.len(), 595 + 2);
+        store.close().await;
+    }
 }
