@@ -201,8 +201,8 @@ fn insert_statement(rows: usize) -> &'static str {
 /// hold tens of MiB at once where one row at a time holds a few.
 const MAX_PAYLOAD_BYTES_PER_INSERT: usize = 1024 * 1024;
 
-/// How many of `items` (at least one) the next INSERT stores: the largest power of two that
-/// fits within [`MAX_ROWS_PER_INSERT`] and [`MAX_PAYLOAD_BYTES_PER_INSERT`].
+/// How many of `items` (at least one, if any) the next INSERT stores: the largest power of two
+/// that fits within [`MAX_ROWS_PER_INSERT`] and [`MAX_PAYLOAD_BYTES_PER_INSERT`].
 fn rows_in_next_insert(items: &[NewWorkItem]) -> usize {
     let mut rows = items.len().min(MAX_ROWS_PER_INSERT);
     if rows == 0 {
@@ -230,7 +230,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut outcomes: Vec<Option<Enqueued>> = vec![None; items.len()];
         // Few statements rather than one per item: each statement is a round trip to the
-        // database (for SQLite, to its connection's thread), which cost more than the row.
+        // database (for SQLite, to its connection's thread) that costs more than the row itself.
         let mut start = 0;
         while start < items.len() {
             let rows = rows_in_next_insert(&items[start..]);
