@@ -196,6 +196,26 @@ fn insert_statement(rows: usize) -> &'static str {
     &statements[rows.trailing_zeros() as usize]
 }
 
+/// Payload bytes one INSERT carries at most, unless a single item is larger. The driver copies
+/// every bound value while the statement runs, so a statement of sixteen 1 MiB pushes would
+/// hold tens of MiB at once where one row at a time holds a few.
+const MAX_PAYLOAD_BYTES_PER_INSERT: usize = 1024 * 1024;
+
+/// How many of `items` (at least one, if any) the next INSERT stores: the largest power of two
+/// that fits within [`MAX_ROWS_PER_INSERT`] and [`MAX_PAYLOAD_BYTES_PER_INSERT`].
+fn rows_in_next_insert(items: &[NewWorkItem]) -> usize {
+    let mut rows = items.len().min(MAX_ROWS_PER_INSERT);
+    if rows == 0 {
+        return 0;
+    }
+    rows = 1 << rows.ilog2();
+    let bytes = |n: usize| items[..n].iter().map(|i| i.payload.len()).sum::<usize>();
+    while rows > 1 && bytes(rows) > MAX_PAYLOAD_BYTES_PER_INSERT {
+        rows /= 2;
+    }
+    rows
+}
+
 impl Store {
     /// Stores a batch in one transaction (one fsync for all: group commit).
     ///
@@ -210,15 +230,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut outcomes: Vec<Option<Enqueued>> = vec![None; items.len()];
         // Few statements rather than one per item: each statement is a round trip to the
-        // database (for SQLite, to its connection's thread), which cost more than the row.
+        // database (for SQLite, to its connection's thread) that costs more than the row itself.
         let mut start = 0;
         while start < items.len() {
-            let remaining = items.len() - start;
-            let rows = if remaining >= MAX_ROWS_PER_INSERT {
-                MAX_ROWS_PER_INSERT
-            } else {
-                1 << remaining.ilog2()
-            };
+            let rows = rows_in_next_insert(&items[start..]);
             let chunk = &items[start..start + rows];
             let mut insert = sqlx::query(insert_statement(rows));
             for item in chunk {
@@ -505,6 +520,27 @@ mod tests {
             payload: key.as_bytes().to_vec(),
             run_at: 0,
         }
+    }
+
+    #[test]
+    fn inserts_are_powers_of_two_bounded_by_rows_and_bytes() {
+        let sized = |n: usize, bytes: usize| -> Vec<NewWorkItem> {
+            (0..n)
+                .map(|i| NewWorkItem {
+                    payload: vec![b'x'; bytes],
+                    ..item(&format!("k{i}"))
+                })
+                .collect()
+        };
+        assert_eq!(rows_in_next_insert(&sized(0, 10)), 0);
+        assert_eq!(rows_in_next_insert(&sized(1, 10)), 1);
+        assert_eq!(rows_in_next_insert(&sized(31, 2048)), 16);
+        assert_eq!(rows_in_next_insert(&sized(600, 2048)), 256);
+        // 30 KiB deliveries: 32 fit in 1 MiB.
+        assert_eq!(rows_in_next_insert(&sized(40, 30 * 1024)), 32);
+        // 1 MiB deliveries go one per statement, as does one larger than the cap.
+        assert_eq!(rows_in_next_insert(&sized(16, 1024 * 1024)), 1);
+        assert_eq!(rows_in_next_insert(&sized(3, 5 * 1024 * 1024)), 1);
     }
 
     /// A batch larger than one INSERT, with repeats inside a chunk, across chunks and of rows
