@@ -41,12 +41,18 @@ pub enum CommandError {
     Other(String),
 }
 
-/// Where a command was given.
+/// Where a command was given, independent of the event that carried it (an issue comment or a
+/// pull-request review comment).
 pub struct Invocation<'a> {
     pub github: &'a dyn GitHubPort,
     pub ctx: &'a Context,
     pub repo: &'a RepoName,
-    pub event: &'a IssueCommentEvent,
+    /// The issue or pull request the comment is on.
+    pub issue_number: u64,
+    /// The comment that carried the command.
+    pub comment_id: u64,
+    /// A link to that comment, for records and replies elsewhere.
+    pub comment_url: &'a str,
     pub actor: &'a Actor,
     pub roles: &'a Roles,
 }
@@ -195,7 +201,9 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
         github,
         ctx,
         repo: &repo,
-        event,
+        issue_number: event.issue.number,
+        comment_id,
+        comment_url: &event.comment.html_url,
         actor: &actor,
         roles: &roles,
     };
