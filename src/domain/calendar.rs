@@ -185,6 +185,11 @@ impl Calendar {
         self.anchor
     }
 
+    /// How many days before a release day its tracking issue opens.
+    pub fn tracking_issue_days_before(&self) -> i64 {
+        self.tracking_issue_days_before
+    }
+
     pub fn cadence_days(&self) -> i64 {
         self.cadence_days
     }

@@ -1,7 +1,11 @@
 //! The pure core: no I/O, no clock of its own (time is passed in).
 
 pub mod calendar;
+pub mod changelog;
+pub mod checklist;
 pub mod feed;
 pub mod ics;
 pub mod requirements;
 pub mod rotation;
+pub mod tracking;
+pub mod version;
