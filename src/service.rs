@@ -101,7 +101,9 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
     let scheduler = tokio::spawn(run_scheduler(
         writer.clone(),
         clock.clone(),
-        Vec::new(),
+        // The release train's tick runs at start-up too (the first tick is immediate), which
+        // catches up on release days missed while relman was down.
+        vec![crate::handlers::tracking::periodic()],
         Duration::from_secs(30),
         workers_stop.clone(),
     ));

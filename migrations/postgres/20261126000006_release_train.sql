@@ -1,7 +1,9 @@
 -- The release train: what only relman knows about each release (GitHub keeps the code facts).
 
--- The installation a repository was last seen under, so scheduled work can act on it.
+-- The installation a repository was last seen under, and its GitHub id (webhooks queue work by
+-- it), so scheduled work can act on the repository in the same queue as its webhooks.
 ALTER TABLE repositories ADD COLUMN installation_id BIGINT;
+ALTER TABLE repositories ADD COLUMN repo_id BIGINT;
 
 -- One row per release relman tracks: a scheduled (regular) release day, later also hotfixes and
 -- warmfixes. The key is unique per repository, so catching up after downtime, a restart or a

@@ -183,6 +183,18 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
         return out;
     }
 
+    if let Stage::Released { tag, url } = &view.stage {
+        out.push_str(&format!(
+            "\n### Changes\n\nListed in the release notes of [{tag}]({url}).\n"
+        ));
+    } else {
+        render_changes(&mut out, view, &since);
+    }
+    render_rest(&mut out, view, &manager);
+    out
+}
+
+fn render_changes(out: &mut String, view: &TrackingView<'_>, since: &str) {
     let heading = match view.last_tag {
         Some(tag) => format!("Changes since {tag}"),
         None => "Changes".to_string(),
@@ -204,7 +216,9 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
             out.push('\n');
         }
     }
+}
 
+fn render_rest(out: &mut String, view: &TrackingView<'_>, manager: &str) {
     match view.functional {
         FunctionalTests::NotConfigured => {}
         other => {
@@ -247,14 +261,13 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
     }
 
     out.push_str("\n### Next steps\n\n");
-    for (i, step) in next_steps(view, &manager).iter().enumerate() {
+    for (i, step) in next_steps(view, manager).iter().enumerate() {
         out.push_str(&format!("{}. {step}\n", i + 1));
     }
     out.push_str(
         "\n<sub>relman keeps this issue current. Commands here: `/release`, `/release status`, \
          `/signoff [staging|production]`, `/qa ok` · `/qa blocker <text>` · `/qa clear`, `/skip <why>`, `/help`.</sub>\n",
     );
-    out
 }
 
 fn next_steps(view: &TrackingView<'_>, manager: &str) -> Vec<String> {

@@ -508,6 +508,25 @@ impl GitHubPort for GitHubClient {
             .await
     }
 
+    async fn list_closed_pulls(
+        &self,
+        repo: &RepoName,
+        base: &str,
+        max: usize,
+    ) -> GitHubResult<Vec<PullRequest>> {
+        let base: String = url::form_urlencoded::byte_serialize(base.as_bytes()).collect();
+        self.rest
+            .get_pages(
+                &format!(
+                    "{}/pulls?state=closed&base={base}&sort=updated&direction=desc",
+                    repo_route(repo)
+                ),
+                bare_list,
+                max,
+            )
+            .await
+    }
+
     async fn combined_status(
         &self,
         repo: &RepoName,

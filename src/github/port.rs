@@ -91,6 +91,14 @@ pub trait GitHubPort: Send + Sync {
     async fn compare(&self, repo: &RepoName, base: &str, head: &str) -> GitHubResult<Comparison>;
     async fn pulls_for_commit(&self, repo: &RepoName, sha: &str) -> GitHubResult<Vec<PullRequest>>;
     async fn get_pull(&self, repo: &RepoName, number: u64) -> GitHubResult<PullRequest>;
+    /// Closed pull requests into `base`, most recently updated first, at most `max` (merged ones
+    /// have `merged_at` and `merge_commit_sha`; the list form has no `merged` flag).
+    async fn list_closed_pulls(
+        &self,
+        repo: &RepoName,
+        base: &str,
+        max: usize,
+    ) -> GitHubResult<Vec<PullRequest>>;
 
     // Checks and statuses.
     async fn combined_status(&self, repo: &RepoName, git_ref: &str)

@@ -62,6 +62,16 @@ async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandE
     match command {
         Command::Help => Ok(Outcome::Done(Some(relman_commands::help_markdown()))),
         Command::ReleaseStatus => super::release_status::release_status(at).await,
+        Command::Release => super::release::release(at).await,
+        Command::Signoff { environment } => super::signoff::signoff(at, *environment).await,
+        Command::QaOk => super::signoff::qa(at, super::signoff::QaCall::Ok).await,
+        Command::QaBlocker { text } => {
+            super::signoff::qa(at, super::signoff::QaCall::Blocker(text.clone())).await
+        }
+        Command::QaClear => super::signoff::qa(at, super::signoff::QaCall::Clear).await,
+        Command::Skip { reason } => super::signoff::skip(at, reason).await,
+        Command::Rotation => super::rotation::show(at).await,
+        Command::RotationSwap { a, b, period } => super::rotation::swap(at, a, b, period).await,
         other => Ok(Outcome::Refused(format!(
             "`/{}` is not available in this version of relman yet; `/help` lists what is.",
             other.name()
@@ -189,7 +199,7 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
         })
     });
     let roles = if needs_roles {
-        match current_roles(&ctx.configs, &ctx.store, github, &repo, ctx.clock.now()).await {
+        match current_roles(ctx, github, &repo, ctx.clock.now()).await {
             Ok(r) => r,
             Err(CommandError::GitHub(e)) => return Err(e.into()),
             Err(e) => return Err(ProcessError::Retryable(e.to_string())),

@@ -142,13 +142,23 @@ fn repo_of(common: &Common) -> Result<(u64, RepoName, bool, String), ProcessErro
     ))
 }
 
-/// Stores a valid config (with its holiday file) so the calendar feed can serve it.
+/// Where a repository lives: its installation and GitHub id (scheduled work for it runs under
+/// that installation, in the queue of its webhooks).
+#[derive(Debug, Clone, Copy)]
+pub struct Installed {
+    pub installation: u64,
+    pub repo_id: Option<u64>,
+}
+
+/// Stores a valid config (with its holiday file) so the calendar feed can serve it, and where
+/// the repository is installed so the release train runs for it.
 pub async fn persist_config(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     private: bool,
     config: &RepoConfig,
+    installed: Installed,
 ) -> Result<(), ProcessError> {
     let holiday_ics = match &config.holidays.ics {
         Some(path) => github.get_file(repo, path, None).await?.map(|f| f.text),
@@ -161,6 +171,15 @@ pub async fn persist_config(
             private,
             &json,
             holiday_ics.as_deref(),
+            ctx.clock.now_ms(),
+        )
+        .await
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    ctx.store
+        .set_repo_installation(
+            &repo.to_string(),
+            installed.installation,
+            installed.repo_id,
             ctx.clock.now_ms(),
         )
         .await
@@ -184,7 +203,11 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
     if on_default_branch {
         match ctx.configs.record(&repo, fetched.clone()) {
             ConfigState::Valid(config) => {
-                persist_config(ctx, github, &repo, private, &config).await?
+                let installed = Installed {
+                    installation,
+                    repo_id: event.common.repository.as_ref().map(|r| r.id),
+                };
+                persist_config(ctx, github, &repo, private, &config, installed).await?
             }
             ConfigState::Invalid { errors, .. } => {
                 tracing::warn!(repo = %repo, errors = %errors, "pushed an invalid .github/relman.yml; keeping the last good one")
@@ -217,6 +240,8 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct InstalledRepo {
+    #[serde(default)]
+    pub id: u64,
     #[serde(default)]
     pub full_name: String,
     #[serde(default)]
@@ -258,7 +283,15 @@ pub async fn handle_installation(
         };
         let fetched = fetch_config(github, &repo, None).await?;
         if let ConfigState::Valid(config) = ctx.configs.record(&repo, fetched) {
-            persist_config(ctx, github, &repo, installed.private, &config).await?;
+            let where_ = Installed {
+                installation: installation.id,
+                repo_id: (installed.id != 0).then_some(installed.id),
+            };
+            persist_config(ctx, github, &repo, installed.private, &config, where_).await?;
+            // A fresh install opens the next release's tracking issue at once.
+            super::tracking::run_train(ctx, github, &repo)
+                .await
+                .map_err(ProcessError::from)?;
         }
     }
     Ok(())

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use super::commands::CommandError;
 use super::events::{Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent};
 use super::permissions::PermissionCache;
-use super::{commands, config_check};
+use super::{commands, config_check, merged_pr, tracking};
 use crate::clock::Clock;
 use crate::config::load::ConfigCache;
-use crate::github::GitHubError;
 use crate::github::app::GitHubApp;
+use crate::github::{GitHubError, RepoName};
 use crate::inbox::{ProcessError, Processor};
 use crate::store::Store;
 use crate::store::work::{ClaimedItem, WorkKind};
@@ -41,6 +42,15 @@ pub struct Dispatcher {
     pub ctx: Context,
 }
 
+impl From<CommandError> for ProcessError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::GitHub(e) => e.into(),
+            other => ProcessError::Retryable(other.to_string()),
+        }
+    }
+}
+
 impl From<GitHubError> for ProcessError {
     fn from(e: GitHubError) -> Self {
         // Even a 403 or 404 may pass (a permission granted, a repository transferred back), so
@@ -59,15 +69,48 @@ impl Processor for Dispatcher {
     async fn process(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
         match item.kind {
             WorkKind::Webhook => self.webhook(item).await,
-            WorkKind::Job => {
-                tracing::warn!(job = %item.name, "no handler for this job; dropping it");
-                Ok(())
-            }
+            WorkKind::Job => self.job(item).await,
         }
     }
 }
 
 impl Dispatcher {
+    async fn job(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
+        let ctx = &self.ctx;
+        match item.name.as_str() {
+            tracking::TICK_JOB => {
+                tracking::fan_out(ctx, tracking::periodic().slot(ctx.clock.now()))
+                    .await
+                    .map_err(|e| ProcessError::Retryable(e.to_string()))
+            }
+            tracking::TRAIN_JOB | tracking::REFRESH_JOB => {
+                let (Some(repo), Some(installation)) = (&item.repo, item.installation_id) else {
+                    return Err(ProcessError::Permanent(format!(
+                        "{} job without repository or installation",
+                        item.name
+                    )));
+                };
+                let repo: RepoName = repo
+                    .parse()
+                    .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
+                let client = ctx.github.installation(installation as u64)?;
+                if item.name == tracking::TRAIN_JOB {
+                    tracking::run_train(ctx, &client, &repo).await?;
+                } else if let Some(train) =
+                    super::release_facts::load_train(ctx, &client, &repo).await?
+                {
+                    tracking::refresh_all(ctx, &client, &repo, &train).await?;
+                }
+                Ok(())
+            }
+            super::release::ANNOUNCE_JOB => super::release::announce(ctx, item).await,
+            _ => {
+                tracing::warn!(job = %item.name, "no handler for this job; dropping it");
+                Ok(())
+            }
+        }
+    }
+
     async fn webhook(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
         let action = item.action.as_deref().unwrap_or("");
         match item.name.as_str() {
@@ -77,12 +120,24 @@ impl Dispatcher {
             }
             "pull_request" => {
                 let event: PullRequestEvent = parse(item)?;
-                tracing::debug!(
-                    pr = event.pull_request.number,
-                    merged = event.pull_request.merged,
-                    action,
-                    "pull request"
-                );
+                merged_pr::handle_pull_request(&self.ctx, &event).await?;
+            }
+            // What the tracking issues show changed: re-render them (debounced).
+            "check_run" | "check_suite" | "status" | "deployment_status" => {
+                let common: Common = parse(item)?;
+                if let (Some(installation), Some(repository)) =
+                    (&common.installation, &common.repository)
+                    && let Ok(repo) = repository.full_name.parse()
+                {
+                    tracking::schedule_refresh(
+                        &self.ctx,
+                        &repo,
+                        installation.id,
+                        Some(repository.id),
+                    )
+                    .await
+                    .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+                }
             }
             "release" => {
                 let event: ReleaseEvent = parse(item)?;

@@ -5,9 +5,15 @@ pub mod commands;
 pub mod config_check;
 pub mod dispatch;
 pub mod events;
+pub mod merged_pr;
 pub mod permissions;
+pub mod release;
+pub mod release_facts;
 pub mod release_status;
 pub mod roles;
+pub mod rotation;
+pub mod signoff;
+pub mod tracking;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).
 pub const SUBSCRIBED_EVENTS: &[&str] = &[

@@ -1,19 +1,17 @@
-//! `/release status`: the requirements gate for the default branch head, right now.
+//! `/release status`: refresh the tracking issues, and reply with the requirements gate for the
+//! default branch head right now.
 
 use super::commands::{CommandError, Invocation, Outcome};
-use super::roles::roles_under;
+use super::release_facts::{commit_checks, default_head, facts_for, gates, load_train};
+use super::tracking::refresh_all;
 use crate::config::load::ConfigState;
 use crate::config::repo::CONFIG_PATH;
-use crate::domain::calendar::Calendar;
-use crate::domain::requirements::{
-    CheckFact, Environment, Facts, StatusFact, evaluate, render_gate,
-};
+use crate::domain::requirements::render_gate;
 
 pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
-    let github = at.github;
-    let repo = at.repo;
-    let state = at.ctx.configs.get(github, &at.ctx.store, repo).await?;
-    let Some(config) = state.usable().cloned() else {
+    let (ctx, github, repo) = (at.ctx, at.github, at.repo);
+    let Some(train) = load_train(ctx, github, repo).await? else {
+        let state = ctx.configs.get(github, &ctx.store, repo).await?;
         let why = match &state {
             ConfigState::Invalid { errors, .. } => {
                 format!("`{CONFIG_PATH}` has errors:\n\n```\n{errors}\n```")
@@ -24,61 +22,37 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
             "relman cannot evaluate the release gate: {why}\n\n`relman config-schema` prints the schema; `relman check-config FILE` checks a file."
         )));
     };
-    let now = at.ctx.clock.now();
-    let repository = github.get_repo(repo).await?;
-    let branch = repository.default_branch;
-    let head = github
-        .get_ref(repo, &format!("heads/{branch}"))
-        .await?
-        .ok_or_else(|| CommandError::Other(format!("the default branch `{branch}` has no head")))?;
-    let checks = github.check_runs(repo, &head.sha).await?;
-    let combined = github.combined_status(repo, &head.sha).await?;
-
-    let calendar = Calendar::from_config(&config, &[]);
-    let today = now.with_timezone(&calendar.timezone()).date_naive();
-    let roles = roles_under(&config, now);
-    let facts = Facts {
-        sha: head.sha.clone(),
-        checks: checks
-            .into_iter()
-            .map(|c| CheckFact {
-                name: c.name,
-                status: c.status,
-                conclusion: c.conclusion,
-            })
-            .collect(),
-        statuses: combined
-            .statuses
-            .into_iter()
-            .map(|s| StatusFact {
-                context: s.context,
-                state: s.state,
-            })
-            .collect(),
-        signoffs: Vec::new(),
-        qa_blockers: Vec::new(),
-        qa_ok: None,
-        holiday: calendar.holiday_on(today),
-        release_manager: roles.release_manager.clone(),
+    let now = ctx.clock.now();
+    let key = repo.to_string();
+    let release = match ctx.store.release_by_issue(&key, at.issue_number).await? {
+        Some(rec) => Some(rec),
+        None => ctx.store.open_releases(&key).await?.into_iter().next(),
     };
-    let gates: Vec<_> = [Environment::Staging, Environment::Production]
-        .into_iter()
-        .map(|env| (env, evaluate(env, &config.requirements, &facts)))
-        .collect();
+    let head = default_head(github, repo).await?;
+    let checks = commit_checks(github, repo, &head.sha).await?;
+    let facts = facts_for(ctx, &train, repo, release.as_ref(), &head.sha, checks, now).await?;
+    let verdicts = gates(&train.config, &facts);
+    refresh_all(ctx, github, repo, &train).await?;
 
-    let next = calendar
+    let next = train
+        .calendar
         .next_release(now)
         .and_then(|day| day.date)
         .map_or_else(
             || "none scheduled".to_string(),
             |d| d.format("%a %Y-%m-%d").to_string(),
         );
-    let manager = roles
+    let manager = facts
         .release_manager
+        .as_deref()
         .map_or_else(|| "nobody (no rotation)".to_string(), |rm| format!("@{rm}"));
+    let tracked = release
+        .and_then(|r| r.issue_number)
+        .map_or_else(String::new, |n| format!(" Tracked in #{n}."));
     Ok(Outcome::Done(Some(format!(
-        "Release gate for `{branch}` at {} — next release {next}, release manager {manager}.\n\n{}",
+        "Release gate for `{}` at {} — next release {next}, release manager {manager}.{tracked}\n\n{}",
+        head.branch,
         &head.sha[..head.sha.len().min(7)],
-        render_gate(&gates)
+        render_gate(&verdicts)
     ))))
 }

@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 
 use super::commands::CommandError;
+use super::dispatch::Context;
 use super::permissions::Roles;
-use crate::config::load::{ConfigCache, ConfigState};
+use super::release_facts::load_train;
 use crate::config::repo::RepoConfig;
 use crate::domain::calendar::Calendar;
 use crate::domain::rotation::Rotation;
 use crate::github::{GitHubPort, RepoName};
-use crate::store::Store;
 
 /// The roles for `now` under `config`. Pure.
 pub fn roles_under(config: &RepoConfig, now: DateTime<Utc>) -> Roles {
@@ -25,21 +25,19 @@ pub fn roles_under(config: &RepoConfig, now: DateTime<Utc>) -> Roles {
     }
 }
 
-/// The roles in `repo` now. No usable config: nobody holds a role, and the denial says how to
-/// add one.
+/// The roles in `repo` now, with the holidays file and recorded swaps applied. No usable
+/// config: nobody holds a role, and the denial says how to add one.
 pub async fn current_roles(
-    configs: &ConfigCache,
-    store: &Store,
+    ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     now: DateTime<Utc>,
 ) -> Result<Roles, CommandError> {
-    let state = configs.get(github, store, repo).await?;
-    if let ConfigState::Invalid { errors, .. } = &state {
-        tracing::warn!(repo = %repo, errors = %errors, "invalid .github/relman.yml");
-    }
-    Ok(state
-        .usable()
-        .map(|config| roles_under(config, now))
-        .unwrap_or_default())
+    Ok(match load_train(ctx, github, repo).await? {
+        Some(train) => Roles {
+            release_manager: train.manager_on(train.today(now)),
+            qa_members: train.config.qa.members.clone(),
+        },
+        None => Roles::default(),
+    })
 }

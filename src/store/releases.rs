@@ -149,6 +149,25 @@ fn record(r: &AnyRow) -> Result<ReleaseRecord, StoreError> {
     })
 }
 
+/// A repository the release train runs for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainRepository {
+    pub repo: String,
+    pub installation_id: u64,
+    pub repo_id: Option<u64>,
+}
+
+impl TrainRepository {
+    /// The inbox queue of the repository's webhooks (ingress keys them by repository id), so
+    /// scheduled work for it runs in order with them.
+    pub fn queue_key(&self) -> String {
+        match self.repo_id {
+            Some(id) => format!("repo:{id}"),
+            None => format!("repo:{}", self.repo),
+        }
+    }
+}
+
 /// A stored swap period: `YYYY-MM` or `YYYY-MM-DD`.
 pub fn parse_period(s: &str) -> Option<Period> {
     if let Ok(day) = s.parse::<NaiveDate>() {
@@ -439,16 +458,19 @@ impl Store {
         &self,
         repo: &str,
         installation_id: u64,
+        repo_id: Option<u64>,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO repositories (repo, private, installation_id, updated_at)
-             VALUES ($1, 1, $2, $3)
+            "INSERT INTO repositories (repo, private, installation_id, repo_id, updated_at)
+             VALUES ($1, 1, $2, $3, $4)
              ON CONFLICT (repo) DO UPDATE SET installation_id = excluded.installation_id,
+                 repo_id = COALESCE(excluded.repo_id, repositories.repo_id),
                  updated_at = excluded.updated_at",
         )
         .bind(repo)
         .bind(installation_id as i64)
+        .bind(repo_id.map(|id| id as i64))
         .bind(now_ms)
         .execute(self.pool())
         .await?;
@@ -457,20 +479,77 @@ impl Store {
 
     /// Repositories with a usable config and a known installation: the ones the release train
     /// runs for.
-    pub async fn train_repositories(&self) -> Result<Vec<(String, u64)>, StoreError> {
+    pub async fn train_repositories(&self) -> Result<Vec<TrainRepository>, StoreError> {
         let rows = sqlx::query(
-            "SELECT repo, installation_id FROM repositories
+            "SELECT repo, installation_id, repo_id FROM repositories
              WHERE config IS NOT NULL AND installation_id IS NOT NULL ORDER BY repo",
         )
         .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get("repo")?,
-                    r.try_get::<i64, _>("installation_id")? as u64,
-                ))
+                Ok(TrainRepository {
+                    repo: r.try_get("repo")?,
+                    installation_id: r.try_get::<i64, _>("installation_id")? as u64,
+                    repo_id: r.try_get::<Option<i64>, _>("repo_id")?.map(|id| id as u64),
+                })
             })
             .collect()
+    }
+
+    /// Where a repository is installed, if relman has seen it.
+    pub async fn repository_installation(
+        &self,
+        repo: &str,
+    ) -> Result<Option<TrainRepository>, StoreError> {
+        let row = sqlx::query(
+            "SELECT repo, installation_id, repo_id FROM repositories
+             WHERE repo = $1 AND installation_id IS NOT NULL",
+        )
+        .bind(repo)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(TrainRepository {
+                repo: r.try_get("repo")?,
+                installation_id: r.try_get::<i64, _>("installation_id")? as u64,
+                repo_id: r.try_get::<Option<i64>, _>("repo_id")?.map(|id| id as u64),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn set_release_manager(
+        &self,
+        id: i64,
+        manager: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE releases SET manager = $1, updated_at = $2 WHERE id = $3")
+            .bind(manager)
+            .bind(now_ms)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The releases whose tracking issues relman keeps current: the open ones, and those
+    /// released since `released_since` (their issue follows the release to production).
+    pub async fn active_releases(
+        &self,
+        repo: &str,
+        released_since: i64,
+    ) -> Result<Vec<ReleaseRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM releases WHERE repo = $1
+               AND (state = 'open' OR (state = 'released' AND released_at >= $2))
+             ORDER BY scheduled_date, id"
+        )))
+        .bind(repo)
+        .bind(released_since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(record).collect()
     }
 }

@@ -569,6 +569,10 @@ impl Repo {
         if self.commits.contains_key(rev) {
             return Some(rev.to_string());
         }
+        // `HEAD` is the default branch's head, as in the bare repository GitHub serves from.
+        if rev == "HEAD" {
+            return self.branches.get(&self.default_branch).cloned();
+        }
         let rev = rev.strip_prefix("refs/").unwrap_or(rev);
         if let Some(branch) = rev.strip_prefix("heads/") {
             return self.branches.get(branch).cloned();

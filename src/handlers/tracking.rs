@@ -1,0 +1,549 @@
+//! Tracking issues: one per scheduled release, opened ahead of the day (and at once on a fresh
+//! install), caught up after downtime without doubling, kept current as a live dashboard, and
+//! closed when the day is skipped or comes with nothing to release.
+//!
+//! The scheduler's `train-tick` fans out one `train` job per repository, in the repository's
+//! own queue, so it runs in order with the repository's webhooks. Events that change what the
+//! dashboard shows book a `tracking-refresh` job for the end of a short window: a burst of
+//! merges and check results re-renders the issue once, not once per event.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::commands::CommandError;
+use super::dispatch::Context;
+use super::release_facts::{
+    Head, Pending, Train, commit_checks, default_head, deployed, facts_for, gates, last_release,
+    load_train, pending_changes,
+};
+use crate::domain::calendar::ReleaseDay;
+use crate::domain::changelog::Change;
+use crate::domain::requirements::{Environment, Verdict};
+use crate::domain::tracking::{
+    FunctionalTests, RELEASE_LABEL, Stage, TrackingView, days_to_open, render_tracking, title,
+};
+use crate::domain::version::{bump_for, latest_release, next_version, tag_of};
+use crate::github::comments::{upsert_comment, with_marker};
+use crate::github::{
+    GitHubError, GitHubPort, IssueFilter, IssuePatch, IssueState, NewIssue, RepoName,
+};
+use crate::inbox::scheduler::{JobSpec, Periodic};
+use crate::store::StoreError;
+use crate::store::releases::{
+    NewRelease, ReleaseRecord, ReleaseState, TrainRepository, regular_key,
+};
+
+/// The global tick that fans out per-repository train jobs.
+pub const TICK_JOB: &str = "train-tick";
+/// Catch up and refresh one repository's tracking issues.
+pub const TRAIN_JOB: &str = "train";
+/// Re-render one repository's tracking issues after events.
+pub const REFRESH_JOB: &str = "tracking-refresh";
+/// How often the train runs for every repository.
+pub const TICK_EVERY: Duration = Duration::from_secs(600);
+/// Events within this window share one refresh.
+const REFRESH_WINDOW_MS: i64 = 10_000;
+/// A released tracking issue stays current this long (it follows the release to production).
+const FOLLOW_RELEASED_MS: i64 = 30 * 24 * 3600 * 1000;
+
+pub fn periodic() -> Periodic {
+    Periodic {
+        name: TICK_JOB,
+        every: TICK_EVERY,
+    }
+}
+
+/// A per-repository job, in the repository's queue.
+pub fn repo_job(name: &str, repo: &TrainRepository, at: DateTime<Utc>) -> JobSpec {
+    JobSpec {
+        name: name.to_string(),
+        key: repo.repo.clone(),
+        scheduled_for: at,
+        queue_key: repo.queue_key(),
+        repo: Some(repo.repo.clone()),
+        installation_id: Some(repo.installation_id as i64),
+        payload: serde_json::Value::Null,
+    }
+}
+
+/// The tick: one train job per repository relman runs the train for.
+pub async fn fan_out(ctx: &Context, slot: DateTime<Utc>) -> Result<(), StoreError> {
+    let repos = ctx.store.train_repositories().await?;
+    let items: Vec<_> = repos
+        .iter()
+        .map(|r| repo_job(TRAIN_JOB, r, slot).into_item())
+        .collect();
+    if !items.is_empty() {
+        ctx.store.enqueue_batch(&items, ctx.clock.now_ms()).await?;
+    }
+    Ok(())
+}
+
+/// Books a refresh of `repo`'s tracking issues at the end of the current window (one per
+/// window, however many events ask).
+pub async fn schedule_refresh(
+    ctx: &Context,
+    repo: &RepoName,
+    installation_id: u64,
+    repo_id: Option<u64>,
+) -> Result<(), StoreError> {
+    let key = repo.to_string();
+    let now = ctx.clock.now_ms();
+    if ctx
+        .store
+        .active_releases(&key, now - FOLLOW_RELEASED_MS)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let window_end = (now.div_euclid(REFRESH_WINDOW_MS) + 1) * REFRESH_WINDOW_MS;
+    let at = DateTime::from_timestamp_millis(window_end).unwrap_or_else(|| ctx.clock.now());
+    let target = TrainRepository {
+        repo: key,
+        installation_id,
+        repo_id,
+    };
+    ctx.store
+        .enqueue_batch(&[repo_job(REFRESH_JOB, &target, at).into_item()], now)
+        .await?;
+    Ok(())
+}
+
+/// Opens the tracking issues that are due (catching up on missed days) and refreshes the open
+/// ones. Safe to run any number of times: each release day is tracked once.
+pub async fn run_train(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+) -> Result<(), CommandError> {
+    let Some(train) = load_train(ctx, github, repo).await? else {
+        return Ok(());
+    };
+    let key = repo.to_string();
+    let now = ctx.clock.now();
+    let last = ctx.store.last_tracked_date(&key).await?;
+    for day in days_to_open(&train.calendar, now, last) {
+        let manager = train.manager_for_scheduled(day.scheduled);
+        let inserted = ctx
+            .store
+            .insert_release(
+                &NewRelease {
+                    repo: &key,
+                    key: &regular_key(day.scheduled),
+                    kind: "regular",
+                    scheduled_date: day.scheduled,
+                    release_date: day.date,
+                    manager: manager.as_deref(),
+                },
+                ctx.clock.now_ms(),
+            )
+            .await?;
+        if inserted.is_some() {
+            tracing::info!(repo = %repo, day = %day.scheduled, "tracking a release day");
+        }
+    }
+    refresh_all(ctx, github, repo, &train).await
+}
+
+/// What the open tracking issues share: read once per refresh.
+pub struct Snapshot {
+    pub head: Head,
+    pub pending: Pending,
+    pub next_version: String,
+    pub next_tag: String,
+    pub functional: FunctionalTests,
+    pub staging: Option<String>,
+    pub production: Option<String>,
+    pub checks: (
+        Vec<crate::domain::requirements::CheckFact>,
+        Vec<crate::domain::requirements::StatusFact>,
+    ),
+}
+
+/// Reads everything an open tracking issue shows.
+pub async fn snapshot(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<Snapshot, CommandError> {
+    let head = default_head(github, repo).await?;
+    let checks = commit_checks(github, repo, &head.sha).await?;
+    let versioning = &train.config.versioning;
+    let last = last_release(github, repo, &versioning.tag_prefix).await?;
+    let pending =
+        pending_changes(github, repo, &head.branch, &head.sha, last, &head.html_url).await?;
+    let bump = bump_for(
+        pending
+            .changes
+            .iter()
+            .map(|c| c.labels.iter().map(String::as_str)),
+        versioning,
+    );
+    let version = next_version(pending.last.as_ref().map(|t| &t.version), bump);
+    let functional = functional_tests(github, train).await?;
+    let environments = &train.config.environments;
+    let staging = deployed(github, repo, &environments.staging.name).await?;
+    let production = deployed(github, repo, &environments.production.name).await?;
+    Ok(Snapshot {
+        next_tag: tag_of(&version, versioning),
+        next_version: version.to_string(),
+        head,
+        pending,
+        functional,
+        staging,
+        production,
+        checks,
+    })
+}
+
+/// Whether the functional-test repository changed since its latest tag.
+async fn functional_tests(
+    github: &dyn GitHubPort,
+    train: &Train,
+) -> Result<FunctionalTests, CommandError> {
+    let Some(slug) = &train.config.functional_tests.repo else {
+        return Ok(FunctionalTests::NotConfigured);
+    };
+    let name = slug.to_string();
+    let Ok(repo) = name.parse::<RepoName>() else {
+        return Ok(FunctionalTests::Unreadable {
+            repo: name,
+            why: "not a repository name".into(),
+        });
+    };
+    let unreadable = |e: &GitHubError| FunctionalTests::Unreadable {
+        repo: name.clone(),
+        why: match e {
+            GitHubError::NotFound { .. } => "not found, or the App is not installed on it".into(),
+            other => other.to_string(),
+        },
+    };
+    let tags = match github.list_tags(&repo, 100).await {
+        Ok(tags) => tags,
+        Err(e @ (GitHubError::NotFound { .. } | GitHubError::Forbidden { .. })) => {
+            return Ok(unreadable(&e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The latest version tag, whatever the prefix; a repository tagging otherwise gets its
+    // first-listed tag.
+    let latest = latest_release(tags.iter().map(|t| (t.name.as_str(), t.sha.as_str())), "v")
+        .or_else(|| latest_release(tags.iter().map(|t| (t.name.as_str(), t.sha.as_str())), ""))
+        .map(|t| (t.tag, t.sha))
+        .or_else(|| tags.first().map(|t| (t.name.clone(), t.sha.clone())));
+    let Some((tag, sha)) = latest else {
+        return Ok(FunctionalTests::NoTag { repo: name });
+    };
+    match github.compare(&repo, &sha, "HEAD").await {
+        Ok(c) if c.ahead_by > 0 => Ok(FunctionalTests::Changed {
+            repo: name,
+            tag,
+            commits: c.ahead_by,
+        }),
+        Ok(_) => Ok(FunctionalTests::Unchanged { repo: name, tag }),
+        Err(e @ (GitHubError::NotFound { .. } | GitHubError::Forbidden { .. })) => {
+            Ok(unreadable(&e))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The release day a record tracks, as the calendar has it now.
+pub fn release_day_of(train: &Train, rec: &ReleaseRecord) -> Option<ReleaseDay> {
+    train
+        .calendar
+        .release_day(train.calendar.cycle_on_or_before(rec.scheduled_date))
+        .filter(|d| d.scheduled == rec.scheduled_date)
+}
+
+/// Re-renders every tracking issue relman keeps current in `repo`, opening those not yet open.
+pub async fn refresh_all(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<(), CommandError> {
+    let key = repo.to_string();
+    let active = ctx
+        .store
+        .active_releases(&key, ctx.clock.now_ms() - FOLLOW_RELEASED_MS)
+        .await?;
+    if active.is_empty() {
+        return Ok(());
+    }
+    let mut shared: Option<Snapshot> = None;
+    for rec in &active {
+        let needs_snapshot = rec.state == ReleaseState::Open
+            && release_day_of(train, rec).is_some_and(|d| !d.is_skipped());
+        if needs_snapshot && shared.is_none() {
+            shared = Some(snapshot(github, repo, train).await?);
+        }
+        refresh_release(ctx, github, repo, train, rec, shared.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// Renders one tracking issue from the shared snapshot and writes it if it changed; closes it
+/// when its day is skipped or came with nothing to release.
+pub async fn refresh_release(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    rec: &ReleaseRecord,
+    shared: Option<&Snapshot>,
+) -> Result<(), CommandError> {
+    let now = ctx.clock.now();
+    let today = train.today(now);
+    let Some(day) = release_day_of(train, rec) else {
+        tracing::warn!(repo = %repo, key = %rec.key, "the calendar no longer has this release day; leaving its issue as it is");
+        return Ok(());
+    };
+    let config = &train.config;
+    let mut closing: Option<(ReleaseState, String)> = None;
+    let stage = match rec.state {
+        ReleaseState::Released => Stage::Released {
+            tag: rec.tag.clone().unwrap_or_default(),
+            url: rec.release_url.clone().unwrap_or_default(),
+        },
+        ReleaseState::Skipped => Stage::Skipped {
+            reason: rec.reason.clone().unwrap_or_default(),
+        },
+        ReleaseState::NoChanges => Stage::NoChanges,
+        ReleaseState::Open => match (&day.reason, shared) {
+            (Some(reason), _) if day.is_skipped() => {
+                let why = format!("the release day is {reason}");
+                closing = Some((ReleaseState::Skipped, why.clone()));
+                Stage::Skipped { reason: why }
+            }
+            (_, Some(s))
+                if s.pending.changes.is_empty() && day.date.is_some_and(|d| d <= today) =>
+            {
+                let since = s
+                    .pending
+                    .last
+                    .as_ref()
+                    .map_or_else(|| "the first release".to_string(), |t| t.tag.clone());
+                closing = Some((
+                    ReleaseState::NoChanges,
+                    format!("no changes since {since}, no release"),
+                ));
+                Stage::NoChanges
+            }
+            _ => Stage::Open,
+        },
+    };
+
+    let empty: Vec<Change> = Vec::new();
+    let (changes, last_tag, next_version, functional, staging, production, verdicts) =
+        match (&stage, shared) {
+            (Stage::Open | Stage::NoChanges, Some(s)) => {
+                let facts = facts_for(
+                    ctx,
+                    train,
+                    repo,
+                    Some(rec),
+                    &s.head.sha,
+                    s.checks.clone(),
+                    now,
+                )
+                .await?;
+                (
+                    &s.pending.changes,
+                    s.pending.last.as_ref().map(|t| t.tag.clone()),
+                    Some(s.next_tag.clone()),
+                    s.functional.clone(),
+                    s.staging.clone(),
+                    s.production.clone(),
+                    gates(config, &facts),
+                )
+            }
+            (Stage::Released { .. }, _) => {
+                let sha = rec.sha.clone().unwrap_or_default();
+                let checks = commit_checks(github, repo, &sha).await?;
+                let facts = facts_for(ctx, train, repo, Some(rec), &sha, checks, now).await?;
+                let environments = &config.environments;
+                (
+                    &empty,
+                    None,
+                    rec.tag.clone(),
+                    FunctionalTests::NotConfigured,
+                    deployed(github, repo, &environments.staging.name).await?,
+                    deployed(github, repo, &environments.production.name).await?,
+                    gates(config, &facts),
+                )
+            }
+            _ => (
+                &empty,
+                None,
+                None,
+                FunctionalTests::NotConfigured,
+                None,
+                None,
+                Vec::<(Environment, Vec<Verdict>)>::new(),
+            ),
+        };
+    let view = TrackingView {
+        day: &day,
+        today,
+        manager: rec.manager.as_deref(),
+        stage,
+        last_tag: last_tag.as_deref(),
+        next_version: next_version.as_deref(),
+        changes,
+        functional: &functional,
+        gates: &verdicts,
+        staging: staging.as_deref(),
+        production: production.as_deref(),
+        dashboards: &config.dashboards,
+    };
+    let body = with_marker("tracking", &rec.key, &render_tracking(&view));
+    write_issue(ctx, github, repo, rec, &title(&day), &body, closing).await
+}
+
+fn body_hash(body: &str, closed: bool) -> String {
+    let mut h = Sha256::new();
+    h.update(body.as_bytes());
+    h.update([u8::from(closed)]);
+    hex::encode(h.finalize())
+}
+
+/// Creates the tracking issue (finding it first if a crash lost its number), or edits it when
+/// its body changed; closes it with a comment when `closing`.
+async fn write_issue(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    rec: &ReleaseRecord,
+    title: &str,
+    body: &str,
+    closing: Option<(ReleaseState, String)>,
+) -> Result<(), CommandError> {
+    let now_ms = ctx.clock.now_ms();
+    let hash = body_hash(body, closing.is_some());
+    let number = match rec.issue_number {
+        Some(n) => {
+            if rec.body_hash.as_deref() != Some(hash.as_str()) {
+                github
+                    .update_issue(
+                        repo,
+                        n,
+                        &IssuePatch {
+                            body: Some(body.to_string()),
+                            ..IssuePatch::default()
+                        },
+                    )
+                    .await?;
+                ctx.store
+                    .set_release_body_hash(rec.id, &hash, now_ms)
+                    .await?;
+            }
+            n
+        }
+        None => {
+            let marker = crate::github::comments::marker("tracking", &rec.key);
+            let existing = github
+                .list_issues(
+                    repo,
+                    &IssueFilter {
+                        state: Some("all".into()),
+                        labels: vec![RELEASE_LABEL.into()],
+                        creator: None,
+                    },
+                )
+                .await?
+                .into_iter()
+                .find(|i| i.body.starts_with(&marker));
+            let number = match existing {
+                Some(issue) => {
+                    github
+                        .update_issue(
+                            repo,
+                            issue.number,
+                            &IssuePatch {
+                                body: Some(body.to_string()),
+                                ..IssuePatch::default()
+                            },
+                        )
+                        .await?;
+                    issue.number
+                }
+                None => {
+                    github
+                        .create_issue(
+                            repo,
+                            &NewIssue {
+                                title: title.to_string(),
+                                body: body.to_string(),
+                                labels: vec![RELEASE_LABEL.into()],
+                                assignees: rec.manager.iter().cloned().collect(),
+                            },
+                        )
+                        .await?
+                        .number
+                }
+            };
+            ctx.store
+                .set_release_issue(rec.id, number, &hash, now_ms)
+                .await?;
+            tracing::info!(repo = %repo, issue = number, key = %rec.key, "tracking issue opened");
+            number
+        }
+    };
+    if let Some((state, reason)) = closing {
+        close_tracking(ctx, github, repo, rec, number, state, &reason, None).await?;
+    }
+    Ok(())
+}
+
+/// Closes a tracking issue (not planned) with a comment saying why, and records why.
+#[allow(clippy::too_many_arguments)]
+pub async fn close_tracking(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    rec: &ReleaseRecord,
+    number: u64,
+    state: ReleaseState,
+    reason: &str,
+    by: Option<&str>,
+) -> Result<(), CommandError> {
+    let now_ms = ctx.clock.now_ms();
+    let text = match state {
+        ReleaseState::NoChanges => format!(
+            "Closing: {reason} this cycle (the release process ships only when something merged)."
+        ),
+        ReleaseState::Skipped => match by {
+            Some(who) => format!("Closing: @{who} skipped this release — {reason}."),
+            None => format!("Closing: {reason}; this cycle has no release."),
+        },
+        _ => format!("Closing: {reason}."),
+    };
+    upsert_comment(
+        github, &ctx.store, repo, number, "closed", &rec.key, &text, now_ms,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
+        crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
+    })?;
+    github
+        .update_issue(
+            repo,
+            number,
+            &IssuePatch {
+                state: Some(IssueState::Closed),
+                state_reason: Some("not_planned".into()),
+                ..IssuePatch::default()
+            },
+        )
+        .await?;
+    ctx.store
+        .close_release(rec.id, state, reason, by, now_ms)
+        .await?;
+    tracing::info!(repo = %repo, issue = number, key = %rec.key, state = state.as_str(), "tracking issue closed");
+    Ok(())
+}
