@@ -317,10 +317,10 @@ fn change_of_pull(p: &PullRequest) -> Change {
     }
 }
 
-/// Names each first-parent change among `commits` (oldest first) by its pull request: by merge
-/// commit sha, else by the `#N` its subject carries. Commits of a merged branch (reachable only
-/// through a merge) are folded into that merge's PR; a commit no PR claims is listed alone.
-/// Pure.
+/// Names each change among `commits` (oldest first, the head last, as a comparison lists them)
+/// by its pull request: by merge commit sha, else by the `#N` its subject carries. Only the
+/// head's first-parent chain counts (a merged branch's own commits are its merge's PR); a
+/// commit no PR claims is listed alone. Pure.
 pub fn changes_of(
     commits: &[crate::github::CommitSummary],
     merged: &[&PullRequest],
@@ -330,27 +330,25 @@ pub fn changes_of(
         .filter_map(|p| p.merge_commit_sha.as_deref().map(|s| (s, *p)))
         .collect();
     let by_number: HashMap<u64, &PullRequest> = merged.iter().map(|p| (p.number, *p)).collect();
-    // Commits that came in with a merge (its second parent's side) are part of that PR.
+    // The first-parent chain from the head is what landed on the branch, one commit per merge
+    // or push; commits reachable only through a merge's other parents belong to that merge.
     let in_commits: HashMap<&str, &crate::github::CommitSummary> =
         commits.iter().map(|c| (c.sha.as_str(), c)).collect();
-    let mut folded: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for c in commits.iter().rev() {
-        if folded.contains(c.sha.as_str()) || c.parents.len() < 2 {
-            continue;
+    let mut mainline: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut cursor = commits.last();
+    while let Some(c) = cursor {
+        if !mainline.insert(c.sha.as_str()) {
+            break;
         }
-        let mut stack: Vec<&str> = c.parents[1..].iter().map(String::as_str).collect();
-        while let Some(sha) = stack.pop() {
-            if let Some(side) = in_commits.get(sha)
-                && folded.insert(side.sha.as_str())
-            {
-                stack.extend(side.parents.iter().map(String::as_str));
-            }
-        }
+        cursor = c
+            .parents
+            .first()
+            .and_then(|p| in_commits.get(p.as_str()).copied());
     }
     let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut out = Vec::new();
     for c in commits {
-        if folded.contains(c.sha.as_str()) {
+        if !mainline.contains(c.sha.as_str()) {
             continue;
         }
         let pull = by_sha
@@ -420,24 +418,27 @@ mod tests {
 
     #[test]
     fn commits_are_named_by_their_pull_requests_once_each() {
-        // base ← b1 (branch of #1) ← m1 (merge of #1); s2 (squash of #2); d3 (direct push).
+        // base ← b1 (branch of #1) ← m1 (merge of #1); s2 (squash of #2); b4 (branch of #4,
+        // started from m1) ← m4; d3 (direct push).
         let commits = [
             commit("b1", "work on export", &["base"]),
-            commit(
-                "m1",
-                "Merge pull request #1 from acme/export",
-                &["base", "b1"],
-            ),
+            commit("m1", "Merge pull request #1 from acme/export", &["base", "b1"]),
             commit("s2", "Fix login (#2)", &["m1"]),
-            commit("d3", "Bump deps", &["s2"]),
+            commit("b4", "docs", &["m1"]),
+            commit("m4", "Merge pull request #4 from acme/docs", &["s2", "b4"]),
+            commit("d3", "Bump deps", &["m4"]),
         ];
         let p1 = pull(1, "m1");
         let p2 = pull(2, "zzz"); // squash sha unknown to the list: found by its subject
-        let changes = changes_of(&commits, &[&p1, &p2]);
+        let p4 = pull(4, "m4");
+        let changes = changes_of(&commits, &[&p1, &p2, &p4]);
         let names: Vec<(Option<u64>, &str)> =
             changes.iter().map(|c| (c.number, c.sha.as_str())).collect();
-        assert_eq!(names, [(Some(1), "m1"), (Some(2), "s2"), (None, "d3")]);
-        assert_eq!(changes[2].title, "Bump deps");
+        assert_eq!(
+            names,
+            [(Some(1), "m1"), (Some(2), "s2"), (Some(4), "m4"), (None, "d3")]
+        );
+        assert_eq!(changes[3].title, "Bump deps");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use github_sim::{GitHubSim, Permission, events};
-use relman::clock::{Clock, SystemClock};
+use relman::clock::{Clock, ManualClock, SystemClock};
 use relman::config::settings::{AppCredentials, Secret};
 use relman::github::app::GitHubApp;
 use relman::github::rest::RetryBudget;
@@ -17,7 +17,6 @@ use relman::inbox::writer::InboxWriter;
 use relman::server::signature::sign;
 use relman::server::{AppState, router};
 use relman::store::Store;
-use relman::store::work::WorkStatus;
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -46,12 +45,37 @@ pub struct Tester {
     stop: CancellationToken,
     workers: JoinSet<()>,
     deliveries: u64,
+    clock: Option<ManualClock>,
+}
+
+fn time(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .to_utc()
 }
 
 impl Tester {
     /// `acme/web` with alice (admin), bob (write), quinn (write), rita (read), `config` as
     /// `.github/relman.yml` when given, and issue #1 open.
     pub async fn new(db: TestDb, config: Option<&str>) -> Tester {
+        Self::with_clock(db, config, Arc::new(SystemClock), None).await
+    }
+
+    /// Like [`Tester::new`], with relman's clock (and the fake GitHub's) stopped at `now`
+    /// (RFC 3339); move it with [`Tester::set_time`].
+    pub async fn at(db: TestDb, config: Option<&str>, now: &str) -> Tester {
+        let clock = ManualClock::new(time(now));
+        let tester = Self::with_clock(db, config, Arc::new(clock.clone()), Some(clock)).await;
+        tester.sim.with(|w| w.now = time(now));
+        tester
+    }
+
+    async fn with_clock(
+        db: TestDb,
+        config: Option<&str>,
+        clock: Arc<dyn Clock>,
+        manual: Option<ManualClock>,
+    ) -> Tester {
         let sim = GitHubSim::start().await;
         sim.with(|world| {
             world.add_installation_with_id(INSTALLATION, "acme");
@@ -69,7 +93,6 @@ impl Tester {
             world.open_issue(REPO, "alice", "Release 2026-12-08", "");
         });
         let store = db.store().await;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let github = GitHubApp::new(
             &AppCredentials {
                 app_id: github_sim::APP_ID,
@@ -124,7 +147,78 @@ impl Tester {
             stop,
             workers,
             deliveries: 0,
+            clock: manual,
         }
+    }
+
+    /// Moves relman's clock and the fake GitHub's to `now` (RFC 3339). Only for [`Tester::at`].
+    pub fn set_time(&self, now: &str) {
+        let clock = self.clock.as_ref().expect("set_time needs Tester::at");
+        clock.set(time(now));
+        self.sim.with(|w| w.now = time(now));
+    }
+
+    /// GitHub tells relman it was installed on the repository.
+    pub async fn install(&mut self) {
+        let event = self
+            .sim
+            .with(|w| events::installation_created(w, INSTALLATION, "alice"));
+        self.deliver(event).await;
+    }
+
+    /// The scheduler's release-train tick fires now.
+    pub async fn tick(&mut self) {
+        let now = self
+            .clock
+            .as_ref()
+            .map_or_else(chrono::Utc::now, |c| c.now());
+        let job = relman::handlers::tracking::periodic().job(now).into_item();
+        self.store
+            .enqueue_batch(&[job], now.timestamp_millis())
+            .await
+            .unwrap();
+        self.wait_idle().await;
+    }
+
+    /// `author` opens a PR with `labels` and it is merged into main; relman hears of it.
+    /// Returns the PR number.
+    pub async fn merge_pr(&mut self, author: &str, title: &str, labels: &[&str]) -> u64 {
+        let event = self.sim.with(|w| {
+            let branch = format!("topic-{}", w.next_id());
+            let number = w.open_pr(REPO, author, title, &branch, "main");
+            w.add_labels(REPO, number, labels);
+            w.merge_pr(REPO, number, "alice");
+            events::pull_request_closed(w, REPO, number, "alice")
+        });
+        let number = event.1["number"].as_u64().unwrap();
+        self.deliver(event).await;
+        number
+    }
+
+    /// relman's tracking issues titled `title`: (number, open?, body, assignees, labels).
+    pub fn issues_titled(&self, title: &str) -> Vec<(u64, bool, String, Vec<String>, Vec<String>)> {
+        self.sim.with(|w| {
+            let repo = &w.repos[REPO];
+            repo.issues
+                .values()
+                .filter(|i| {
+                    i.title == title
+                        && i.pull_request.is_none()
+                        && i.body
+                            .as_deref()
+                            .is_some_and(|b| b.starts_with("<!-- relman:tracking:"))
+                })
+                .map(|i| {
+                    (
+                        i.number,
+                        i.state == github_sim::world::IssueState::Open,
+                        i.body.clone().unwrap_or_default(),
+                        i.assignees.clone(),
+                        i.labels.clone(),
+                    )
+                })
+                .collect()
+        })
     }
 
     /// Signs and posts a webhook through the real router, then waits until it was processed.
@@ -157,11 +251,20 @@ impl Tester {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let counts = self.store.work_counts().await.unwrap();
-            let busy: i64 = counts
-                .iter()
-                .filter(|(s, _)| matches!(s, WorkStatus::Pending | WorkStatus::Running))
-                .map(|(_, n)| n)
-                .sum();
+            // Work booked for later (a debounced refresh, a retry) does not count.
+            let now = self
+                .clock
+                .as_ref()
+                .map_or_else(chrono::Utc::now, |c| c.now())
+                .timestamp_millis();
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM work_items WHERE status = 'running'
+                    OR (status = 'pending' AND run_at <= $1)",
+            )
+            .bind(now)
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap();
             if busy == 0 {
                 return;
             }
