@@ -32,9 +32,8 @@ pub fn render_checklist(ships: &ShipsIn, items: &[String]) -> String {
             "No release day is scheduled ahead, so this change waits for the next release",
         ),
     }
-    match &ships.manager {
-        Some(m) => out.push_str(&format!(", release manager @{m}")),
-        None => {}
+    if let Some(m) = &ships.manager {
+        out.push_str(&format!(", release manager @{m}"));
     }
     if let Some(n) = ships.tracking_issue {
         out.push_str(&format!(" (tracked in #{n})"));

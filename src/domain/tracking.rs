@@ -41,19 +41,13 @@ pub fn days_to_open(
     let Some(last) = last_tracked else {
         return calendar.next_release(now).into_iter().collect();
     };
-    let mut due = Vec::new();
-    let mut cycle = calendar.cycle_on_or_before(last) + 1;
+    let first = calendar.cycle_on_or_before(last) + 1;
     // Bounded: a calendar whose days never come due (or a clock far ahead) cannot loop forever.
-    for _ in 0..super::calendar::MAX_CYCLES_SEARCHED {
-        let Some(day) = calendar.release_day(cycle) else {
-            break;
-        };
-        match due_at(calendar, &day) {
-            Some(at) if at <= now => due.push(day),
-            _ => break,
-        }
-        cycle += 1;
-    }
+    let due: Vec<ReleaseDay> = (first..)
+        .take(super::calendar::MAX_CYCLES_SEARCHED)
+        .map_while(|cycle| calendar.release_day(cycle))
+        .take_while(|day| due_at(calendar, day).is_some_and(|at| at <= now))
+        .collect();
     let skip = due.len().saturating_sub(MAX_CATCH_UP);
     due.into_iter().skip(skip).collect()
 }

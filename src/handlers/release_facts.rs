@@ -149,15 +149,16 @@ pub async fn commit_checks(
     ))
 }
 
-/// Sign-offs, QA blockers and the last `/qa ok` folded from a release's log. `/qa clear` and
-/// `/qa ok` both clear the blockers reported before them. Pure.
-pub fn fold_log(
-    log: &[LogEntry],
-) -> (
+/// Sign-offs, QA blockers, and who said `/qa ok` when.
+pub type FoldedLog = (
     Vec<Signoff>,
     Vec<QaBlocker>,
     Option<(String, DateTime<Utc>)>,
-) {
+);
+
+/// Sign-offs, QA blockers and the last `/qa ok` folded from a release's log. `/qa clear` and
+/// `/qa ok` both clear the blockers reported before them. Pure.
+pub fn fold_log(log: &[LogEntry]) -> FoldedLog {
     let mut signoffs = Vec::new();
     let mut blockers = Vec::new();
     let mut ok = None;
@@ -422,7 +423,11 @@ mod tests {
         // started from m1) ← m4; d3 (direct push).
         let commits = [
             commit("b1", "work on export", &["base"]),
-            commit("m1", "Merge pull request #1 from acme/export", &["base", "b1"]),
+            commit(
+                "m1",
+                "Merge pull request #1 from acme/export",
+                &["base", "b1"],
+            ),
             commit("s2", "Fix login (#2)", &["m1"]),
             commit("b4", "docs", &["m1"]),
             commit("m4", "Merge pull request #4 from acme/docs", &["s2", "b4"]),
@@ -436,7 +441,12 @@ mod tests {
             changes.iter().map(|c| (c.number, c.sha.as_str())).collect();
         assert_eq!(
             names,
-            [(Some(1), "m1"), (Some(2), "s2"), (Some(4), "m4"), (None, "d3")]
+            [
+                (Some(1), "m1"),
+                (Some(2), "s2"),
+                (Some(4), "m4"),
+                (None, "d3")
+            ]
         );
         assert_eq!(changes[3].title, "Bump deps");
     }

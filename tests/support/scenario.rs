@@ -48,6 +48,9 @@ pub struct Tester {
     clock: Option<ManualClock>,
 }
 
+/// A tracking issue as a user sees it: (number, open?, body, assignees, labels).
+pub type TrackingIssue = (u64, bool, String, Vec<String>, Vec<String>);
+
 fn time(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .unwrap()
@@ -196,7 +199,7 @@ impl Tester {
     }
 
     /// relman's tracking issues titled `title`: (number, open?, body, assignees, labels).
-    pub fn issues_titled(&self, title: &str) -> Vec<(u64, bool, String, Vec<String>, Vec<String>)> {
+    pub fn issues_titled(&self, title: &str) -> Vec<TrackingIssue> {
         self.sim.with(|w| {
             let repo = &w.repos[REPO];
             repo.issues
