@@ -213,7 +213,7 @@ impl fmt::Display for ParseErrorKind {
             ParseErrorKind::InvalidRotationSwap { problem } => {
                 write!(
                     f,
-                    "{} expects {} where period is YYYY-MM",
+                    "{} expects {} where period is YYYY-MM (or YYYY-MM-DD)",
                     Slash("rotation swap"),
                     Code("@a @b <period>")
                 )?;
@@ -232,9 +232,10 @@ impl fmt::Display for ParseErrorKind {
                     ),
                     RotationSwapProblem::NotAPeriod { given } => write!(
                         f,
-                        "; {} is not a period like {}",
+                        "; {} is not a month like {} or a release date like {}",
                         Code(given),
-                        Code("2026-07")
+                        Code("2026-07"),
+                        Code("2026-07-14")
                     ),
                     RotationSwapProblem::TooManyArguments { given } => {
                         write!(f, "; unexpected {} after the period", Code(given))

@@ -464,9 +464,18 @@ fn login(word: Word<'_>) -> Option<&str> {
     valid.then_some(login)
 }
 
-/// `YYYY-MM` with a month from 01 to 12.
+/// A rotation period: `YYYY-MM` with a month from 01 to 12, or — for rotations that turn every
+/// release — a release date `YYYY-MM-DD` (whether the repository's rotation has that period is
+/// for relman to check against its config).
 fn is_period(text: &str) -> bool {
     let bytes = text.as_bytes();
+    if let [head @ .., b'-', d1, d2] = bytes
+        && head.len() == 7
+        && is_period(&text[..7])
+    {
+        let day = d1.wrapping_sub(b'0') * 10 + d2.wrapping_sub(b'0');
+        return d1.is_ascii_digit() && d2.is_ascii_digit() && (1..=31).contains(&day);
+    }
     let [y1, y2, y3, y4, b'-', m1, m2] = bytes else {
         return false;
     };

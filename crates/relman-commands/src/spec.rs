@@ -188,7 +188,8 @@ pub(crate) static SPECS: [CommandSpec; 16] = [
     CommandSpec {
         name: "rotation swap",
         usage: "/rotation swap @a @b <period>",
-        summary: "Swap release-manager duty between two people for a period (YYYY-MM).",
+        summary: "Swap release-manager duty between two people for a period (YYYY-MM, or a \
+                  release date YYYY-MM-DD when the rotation turns every release).",
         examples: &["/rotation swap @alice @bob 2026-07"],
         permission: Permission::Admin,
     },

@@ -248,45 +248,50 @@ fn every_bad_argument_has_its_exact_message() {
         ),
         (
             "/rotation swap",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD)",
         ),
         (
             "/rotation swap @alice @bob",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD)",
         ),
         (
             "/rotation swap alice @bob 2026-07",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `alice` is not a \
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `alice` is not a \
              GitHub login like `@alice`",
         ),
         (
             "/rotation swap @alice @-bob 2026-07",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `@-bob` is not a \
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `@-bob` is not a \
              GitHub login like `@alice`",
         ),
         (
             "/rotation swap @alice @ALICE 2026-07",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `@ALICE` cannot \
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `@ALICE` cannot \
              swap with themselves",
         ),
         (
             "/rotation swap @alice @bob 2026-13",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `2026-13` is not a \
-             period like `2026-07`",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `2026-13` is not a \
+             month like `2026-07` or a release date like `2026-07-14`",
         ),
         (
             "/rotation swap @alice @bob July",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `July` is not a \
-             period like `2026-07`",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `July` is not a \
+             month like `2026-07` or a release date like `2026-07-14`",
         ),
         (
             "/rotation swap @alice @bob 2026-7",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `2026-7` is not a \
-             period like `2026-07`",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `2026-7` is not a \
+             month like `2026-07` or a release date like `2026-07-14`",
+        ),
+        (
+            "/rotation swap @alice @bob 2026-07-32",
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); \
+             `2026-07-32` is not a month like `2026-07` or a release date like `2026-07-14`",
         ),
         (
             "/rotation swap @alice @bob 2026-07 please",
-            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; unexpected \
+            "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); unexpected \
              `please` after the period",
         ),
         (
@@ -573,7 +578,7 @@ fn unicode_arguments_are_kept_and_positions_count_chars() {
     assert_eq!((error.span.line, error.span.column), (3, 16));
     assert_eq!(
         error.to_string(),
-        "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM; `@ünï` is not a \
+        "`/rotation swap` expects `@a @b <period>` where period is YYYY-MM (or YYYY-MM-DD); `@ünï` is not a \
          GitHub login like `@alice`"
     );
 }
