@@ -103,7 +103,10 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         clock.clone(),
         // The release train's tick runs at start-up too (the first tick is immediate), which
         // catches up on release days missed while relman was down.
-        vec![crate::handlers::tracking::periodic()],
+        vec![
+            crate::handlers::tracking::periodic(),
+            crate::handlers::environments::poll_periodic(),
+        ],
         Duration::from_secs(30),
         workers_stop.clone(),
     ));

@@ -82,6 +82,7 @@ const OPERATION_PERMISSIONS: &[(&str, &[(&str, Access)])] = &[
     ),
     ("get_pull", &[("pull_requests", Read)]),
     ("list_closed_pulls", &[("pull_requests", Read)]),
+    ("commit_sha", &[("contents", Read)]),
     ("combined_status", &[("statuses", Read)]),
     ("check_runs", &[("checks", Read)]),
     ("create_check_run", &[("checks", Write)]),

@@ -107,6 +107,8 @@ pub struct TrackingView<'a> {
     pub staging: Option<&'a str>,
     pub production: Option<&'a str>,
     pub dashboards: &'a [Dashboard],
+    /// The deployment request filed for this release, once there is one.
+    pub deploy_request: Option<&'a str>,
 }
 
 fn human(date: NaiveDate) -> String {
@@ -245,6 +247,10 @@ fn render_rest(out: &mut String, view: &TrackingView<'_>, manager: &str) {
             "| {name} | {} |\n",
             version.map_or_else(|| "unknown".to_string(), |v| format!("`{v}`"))
         ));
+    }
+
+    if let Some(url) = view.deploy_request {
+        out.push_str(&format!("\nDeployment request for production: {url}\n"));
     }
 
     if !view.dashboards.is_empty() {

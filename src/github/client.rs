@@ -422,6 +422,16 @@ impl GitHubPort for GitHubClient {
             .await
     }
 
+    async fn commit_sha(&self, repo: &RepoName, rev: &str) -> GitHubResult<Option<String>> {
+        #[derive(Deserialize)]
+        struct CommitEntry {
+            sha: String,
+        }
+        let route = format!("{}/commits/{}", repo_route(repo), path(rev));
+        let entry: Option<CommitEntry> = self.rest.get_optional(&route).await?;
+        Ok(entry.map(|c| c.sha))
+    }
+
     async fn get_ref(&self, repo: &RepoName, git_ref: &str) -> GitHubResult<Option<GitRef>> {
         let route = format!(
             "{}/git/ref/{}",

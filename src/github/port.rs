@@ -84,6 +84,9 @@ pub trait GitHubPort: Send + Sync {
     async fn create_ref(&self, repo: &RepoName, full_ref: &str, sha: &str) -> GitHubResult<()>;
     /// `git_ref` like `tags/v1.2.0` or `heads/main`.
     async fn get_ref(&self, repo: &RepoName, git_ref: &str) -> GitHubResult<Option<GitRef>>;
+    /// The commit a revision (branch, tag — annotated or not —, or sha) points at; `None` when
+    /// it does not resolve.
+    async fn commit_sha(&self, repo: &RepoName, rev: &str) -> GitHubResult<Option<String>>;
     /// Tags newest first, at most `max`.
     async fn list_tags(&self, repo: &RepoName, max: usize) -> GitHubResult<Vec<Tag>>;
 

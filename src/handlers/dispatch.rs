@@ -104,6 +104,8 @@ impl Dispatcher {
                 Ok(())
             }
             super::release::ANNOUNCE_JOB => super::release::announce(ctx, item).await,
+            super::monitoring::REMINDER_JOB => super::monitoring::remind(ctx, item).await,
+            super::environments::POLL_JOB => super::environments::poll_versions(ctx).await,
             _ => {
                 tracing::warn!(job = %item.name, "no handler for this job; dropping it");
                 Ok(())
@@ -122,8 +124,12 @@ impl Dispatcher {
                 let event: PullRequestEvent = parse(item)?;
                 merged_pr::handle_pull_request(&self.ctx, &event).await?;
             }
+            "deployment_status" => {
+                let event: super::environments::DeploymentStatusEvent = parse(item)?;
+                super::environments::handle_deployment_status(&self.ctx, &event).await?;
+            }
             // What the tracking issues show changed: re-render them (debounced).
-            "check_run" | "check_suite" | "status" | "deployment_status" => {
+            "check_run" | "check_suite" | "status" => {
                 let common: Common = parse(item)?;
                 if let (Some(installation), Some(repository)) =
                     (&common.installation, &common.repository)

@@ -3,9 +3,12 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod deploy_request;
 pub mod dispatch;
+pub mod environments;
 pub mod events;
 pub mod merged_pr;
+pub mod monitoring;
 pub mod permissions;
 pub mod release;
 pub mod release_facts;
@@ -14,6 +17,7 @@ pub mod roles;
 pub mod rotation;
 pub mod signoff;
 pub mod tracking;
+pub mod version_poll;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).
 pub const SUBSCRIBED_EVENTS: &[&str] = &[

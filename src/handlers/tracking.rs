@@ -14,9 +14,10 @@ use sha2::{Digest, Sha256};
 
 use super::commands::CommandError;
 use super::dispatch::Context;
+use super::environments::environment_version;
 use super::release_facts::{
-    Head, Pending, Train, commit_checks, default_head, deployed, facts_for, gates, last_release,
-    load_train, pending_changes,
+    Head, Pending, Train, commit_checks, default_head, facts_for, gates, last_release, load_train,
+    pending_changes,
 };
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
@@ -165,6 +166,7 @@ pub struct Snapshot {
 
 /// Reads everything an open tracking issue shows.
 pub async fn snapshot(
+    ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
@@ -184,9 +186,7 @@ pub async fn snapshot(
     );
     let version = next_version(pending.last.as_ref().map(|t| &t.version), bump);
     let functional = functional_tests(github, train).await?;
-    let environments = &train.config.environments;
-    let staging = deployed(github, repo, &environments.staging.name).await?;
-    let production = deployed(github, repo, &environments.production.name).await?;
+    let (staging, production) = running(ctx, github, repo, train).await?;
     Ok(Snapshot {
         next_tag: tag_of(&version, versioning),
         next_version: version.to_string(),
@@ -197,6 +197,27 @@ pub async fn snapshot(
         production,
         checks,
     })
+}
+
+/// What staging and production run, as shown: the release tag, else the short commit.
+pub async fn running(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<(Option<String>, Option<String>), CommandError> {
+    let environments = &train.config.environments;
+    let mut shown = Vec::with_capacity(2);
+    for env in [&environments.staging, &environments.production] {
+        let known = environment_version(ctx, github, repo, train, &env.name).await?;
+        shown.push(known.and_then(|v| {
+            v.version
+                .or_else(|| v.sha.map(|s| s[..s.len().min(7)].to_string()))
+        }));
+    }
+    let production = shown.pop().flatten();
+    let staging = shown.pop().flatten();
+    Ok((staging, production))
 }
 
 /// Whether the functional-test repository changed since its latest tag.
@@ -279,10 +300,13 @@ pub async fn refresh_all(
         let needs_snapshot = rec.state == ReleaseState::Open
             && release_day_of(train, rec).is_some_and(|d| !d.is_skipped());
         if needs_snapshot && shared.is_none() {
-            shared = Some(snapshot(github, repo, train).await?);
+            shared = Some(snapshot(ctx, github, repo, train).await?);
         }
         refresh_release(ctx, github, repo, train, rec, shared.as_ref()).await?;
     }
+    // Production behind staging with its requirements met: Ops gets the request (once).
+    let decision = super::deploy_request::consider(ctx, github, repo, train, None).await?;
+    tracing::debug!(repo = %repo, ?decision, "deployment request");
     Ok(())
 }
 
@@ -365,14 +389,14 @@ pub async fn refresh_release(
                 let sha = rec.sha.clone().unwrap_or_default();
                 let checks = commit_checks(github, repo, &sha).await?;
                 let facts = facts_for(ctx, train, repo, Some(rec), &sha, checks, now).await?;
-                let environments = &config.environments;
+                let (staging, production) = running(ctx, github, repo, train).await?;
                 (
                     &empty,
                     None,
                     rec.tag.clone(),
                     FunctionalTests::NotConfigured,
-                    deployed(github, repo, &environments.staging.name).await?,
-                    deployed(github, repo, &environments.production.name).await?,
+                    staging,
+                    production,
                     gates(config, &facts),
                 )
             }
@@ -386,7 +410,16 @@ pub async fn refresh_release(
                 Vec::<(Environment, Vec<Verdict>)>::new(),
             ),
         };
+    let request = match &rec.tag {
+        Some(tag) => ctx
+            .store
+            .deployment_request(&repo.to_string(), tag)
+            .await?
+            .and_then(|r| r.issue_url),
+        None => None,
+    };
     let view = TrackingView {
+        deploy_request: request.as_deref(),
         day: &day,
         today,
         manager: rec.manager.as_deref(),

@@ -519,6 +519,16 @@ impl Store {
         .transpose()
     }
 
+    /// A released release's tracking issue is done (production confirmed healthy).
+    pub async fn mark_release_closed(&self, id: i64, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE releases SET closed_at = $1, updated_at = $1 WHERE id = $2")
+            .bind(now_ms)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_release_manager(
         &self,
         id: i64,
@@ -543,6 +553,7 @@ impl Store {
     ) -> Result<Vec<ReleaseRecord>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM releases WHERE repo = $1
+               AND closed_at IS NULL
                AND (state = 'open' OR (state = 'released' AND released_at >= $2))
              ORDER BY scheduled_date, id"
         )))

@@ -1,0 +1,259 @@
+//! Knowing what runs where: each environment's version from `deployment_status` success
+//! events; on a fresh install, from the Deployments API; and, when an environment has a
+//! `version_url`, from its Dockerflow `/__version__` polled on a schedule.
+
+use serde::Deserialize;
+
+use super::commands::CommandError;
+use super::dispatch::Context;
+use super::events::Common;
+use super::release_facts::{Train, load_train};
+use super::tracking::{TICK_EVERY, schedule_refresh};
+use crate::domain::version::version_of_tag;
+use crate::github::types::null_default;
+use crate::github::{GitHubPort, RepoName};
+use crate::inbox::ProcessError;
+use crate::inbox::scheduler::Periodic;
+use crate::store::environments::EnvironmentVersion;
+
+/// Polls every environment's `/__version__`.
+pub const POLL_JOB: &str = "version-poll";
+
+pub fn poll_periodic() -> Periodic {
+    Periodic {
+        name: POLL_JOB,
+        every: TICK_EVERY / 2,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StatusBody {
+    #[serde(default, deserialize_with = "null_default")]
+    pub state: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub environment: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeploymentBody {
+    #[serde(default)]
+    pub id: u64,
+    #[serde(default, deserialize_with = "null_default")]
+    pub sha: String,
+    #[serde(rename = "ref", default, deserialize_with = "null_default")]
+    pub git_ref: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub environment: String,
+}
+
+/// `deployment_status`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeploymentStatusEvent {
+    #[serde(flatten)]
+    pub common: Common,
+    #[serde(default, deserialize_with = "null_default")]
+    pub deployment_status: StatusBody,
+    #[serde(default, deserialize_with = "null_default")]
+    pub deployment: DeploymentBody,
+}
+
+/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
+/// the configured prefix, else a tag pointing at the commit (one tags read).
+pub async fn tag_of_deployment(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    prefix: &str,
+    git_ref: &str,
+    sha: &str,
+) -> Result<Option<String>, CommandError> {
+    if version_of_tag(git_ref, prefix).is_some() {
+        return Ok(Some(git_ref.to_string()));
+    }
+    if sha.is_empty() {
+        return Ok(None);
+    }
+    let tags = github.list_tags(repo, 100).await?;
+    let mut matching: Vec<(semver::Version, String)> = tags
+        .into_iter()
+        .filter(|t| t.sha == sha)
+        .filter_map(|t| version_of_tag(&t.name, prefix).map(|v| (v, t.name)))
+        .collect();
+    matching.sort();
+    Ok(matching.pop().map(|(_, tag)| tag))
+}
+
+pub async fn handle_deployment_status(
+    ctx: &Context,
+    event: &DeploymentStatusEvent,
+) -> Result<(), ProcessError> {
+    let (Some(installation), Some(repository)) =
+        (&event.common.installation, &event.common.repository)
+    else {
+        return Ok(());
+    };
+    let Ok(repo) = repository.full_name.parse::<RepoName>() else {
+        return Ok(());
+    };
+    if event.deployment_status.state == "success" {
+        let client = ctx.github.installation(installation.id)?;
+        record_success(ctx, &client, &repo, event).await?;
+    }
+    schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
+        .await
+        .map_err(|e| ProcessError::Retryable(e.to_string()))
+}
+
+async fn record_success(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    event: &DeploymentStatusEvent,
+) -> Result<(), CommandError> {
+    let Some(train) = load_train(ctx, github, repo).await? else {
+        return Ok(());
+    };
+    let environments = &train.config.environments;
+    let environment = if event.deployment.environment.is_empty() {
+        event.deployment_status.environment.clone()
+    } else {
+        event.deployment.environment.clone()
+    };
+    // Only the environments relman is configured for: others cost nothing.
+    if environment != environments.staging.name && environment != environments.production.name {
+        return Ok(());
+    }
+    let d = &event.deployment;
+    let tag = tag_of_deployment(
+        github,
+        repo,
+        &train.config.versioning.tag_prefix,
+        &d.git_ref,
+        &d.sha,
+    )
+    .await?;
+    ctx.store
+        .set_environment_version(
+            &repo.to_string(),
+            &EnvironmentVersion {
+                environment: environment.clone(),
+                sha: Some(d.sha.clone()).filter(|s| !s.is_empty()),
+                version: tag.clone(),
+                source: "deployment_status".into(),
+                deployment_id: Some(d.id),
+                at: ctx.clock.now_ms(),
+            },
+        )
+        .await?;
+    tracing::info!(repo = %repo, environment = %environment, version = ?tag, sha = %d.sha, "deployed");
+    if environment == environments.production.name
+        && let Some(tag) = &tag
+    {
+        super::monitoring::after_production(ctx, github, repo, &train, tag).await?;
+    }
+    Ok(())
+}
+
+/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
+/// deployment from the Deployments API, recorded so the API is asked once.
+pub async fn environment_version(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    environment: &str,
+) -> Result<Option<EnvironmentVersion>, CommandError> {
+    let key = repo.to_string();
+    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
+        return Ok(Some(known));
+    }
+    let mut found = EnvironmentVersion {
+        environment: environment.to_string(),
+        sha: None,
+        version: None,
+        source: "deployments_api".into(),
+        deployment_id: None,
+        at: ctx.clock.now_ms(),
+    };
+    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
+        let statuses = github.deployment_statuses(repo, deployment.id).await?;
+        // Statuses come newest first; the deployment counts if its latest status is success.
+        if statuses.first().is_some_and(|s| s.state == "success") {
+            found.version = tag_of_deployment(
+                github,
+                repo,
+                &train.config.versioning.tag_prefix,
+                &deployment.git_ref,
+                &deployment.sha,
+            )
+            .await?;
+            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
+            found.deployment_id = Some(deployment.id);
+            break;
+        }
+    }
+    // Recorded even when nothing was found, so a repository that never deployed is not asked
+    // on every refresh; the next deployment_status replaces it.
+    ctx.store.set_environment_version(&key, &found).await?;
+    Ok(Some(found))
+}
+
+/// The poll job: each configured `version_url` of each repository.
+pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
+    let repos = ctx
+        .store
+        .train_repositories()
+        .await
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    for target in repos {
+        let Ok(repo) = target.repo.parse::<RepoName>() else {
+            continue;
+        };
+        let client = ctx.github.installation(target.installation_id)?;
+        let Some(train) = load_train(ctx, &client, &repo).await? else {
+            continue;
+        };
+        for env in [
+            &train.config.environments.staging,
+            &train.config.environments.production,
+        ] {
+            let Some(url) = &env.version_url else {
+                continue;
+            };
+            match super::version_poll::fetch_version(url, super::version_poll::TIMEOUT).await {
+                Ok(reported) => {
+                    let known = ctx
+                        .store
+                        .environment_version(&target.repo, &env.name)
+                        .await
+                        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+                    let unchanged = known.as_ref().is_some_and(|k| {
+                        k.version.as_deref() == Some(reported.version.as_str())
+                            && (reported.commit.is_none() || k.sha == reported.commit)
+                    });
+                    if !unchanged {
+                        ctx.store
+                            .set_environment_version(
+                                &target.repo,
+                                &EnvironmentVersion {
+                                    environment: env.name.clone(),
+                                    sha: reported.commit.clone(),
+                                    version: Some(reported.version.clone()),
+                                    source: "version_url".into(),
+                                    deployment_id: None,
+                                    at: ctx.clock.now_ms(),
+                                },
+                            )
+                            .await
+                            .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+                    }
+                }
+                // One environment's endpoint being down must not stop the others, nor retry
+                // the job: the next poll tries again.
+                Err(e) => {
+                    tracing::warn!(repo = %repo, environment = %env.name, url = %url, error = %e, "could not read the version")
+                }
+            }
+        }
+    }
+    Ok(())
+}
