@@ -83,6 +83,7 @@ const OPERATION_PERMISSIONS: &[(&str, &[(&str, Access)])] = &[
         &[("contents", Read), ("pull_requests", Read)],
     ),
     ("get_pull", &[("pull_requests", Read)]),
+    ("list_closed_pulls", &[("pull_requests", Read)]),
     ("combined_status", &[("statuses", Read)]),
     ("check_runs", &[("checks", Read)]),
     ("create_check_run", &[("checks", Write)]),
