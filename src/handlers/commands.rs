@@ -1,10 +1,14 @@
 //! Slash commands in comments: parse, check who may, run, acknowledge, answer, audit.
 //!
+//! Commands come in issue and PR comments, PR review comments (on a line of the diff) and PR
+//! review summaries; all three arrive as one [`CommandComment`] and are handled alike.
+//!
 //! - Comments by bots (relman's own included) are never obeyed.
 //! - On an edited comment only the commands the edit added run.
 //! - `eyes` when relman takes the comment's commands, then `+1` when all succeeded or `confused`
 //!   when one was refused or failed; a reply (one per comment, edited in place on a retry)
-//!   explains anything that needs words.
+//!   explains anything that needs words. A review summary takes no reactions on GitHub, so
+//!   there the reply (on the PR's conversation) answers every command, successes included.
 //! - A failure the user caused is answered with the fix; an internal one is logged, the user is
 //!   told it will be retried, and the job is retried.
 
