@@ -67,6 +67,8 @@ const OPERATION_PERMISSIONS: &[(&str, &[(&str, Access)])] = &[
     ("get_comment", &[("issues", Read)]),
     ("list_comments", &[("issues", Read)]),
     ("add_comment_reaction", &[("issues", Write)]),
+    // Review comments are not issue comments: reacting to one needs pull requests write.
+    ("add_review_comment_reaction", &[("pull_requests", Write)]),
     ("create_release", &[("contents", Write)]),
     ("update_release", &[("contents", Write)]),
     ("get_release_by_tag", &[("contents", Read)]),
@@ -110,6 +112,8 @@ const EVENT_PERMISSIONS: &[(&str, &str)] = &[
     ("issue_comment", "issues"),
     ("issues", "issues"),
     ("pull_request", "pull_requests"),
+    ("pull_request_review", "pull_requests"),
+    ("pull_request_review_comment", "pull_requests"),
     ("push", "contents"),
     ("release", "contents"),
     ("status", "statuses"),
@@ -207,7 +211,7 @@ fn the_manifest_grants_what_relman_needs_and_no_more() {
     let expected: BTreeMap<String, Access> = [
         ("contents", Write),
         ("issues", Write),
-        ("pull_requests", Read),
+        ("pull_requests", Write),
         ("checks", Write),
         ("statuses", Read),
         ("deployments", Write),

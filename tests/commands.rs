@@ -178,3 +178,177 @@ async fn bot_replies_snapshot() {
     insta::assert_snapshot!("help", replies[1]);
     t.shutdown().await;
 }
+
+// Pull request review comments and review summaries carry commands like issue comments do.
+
+#[tokio::test]
+async fn help_in_a_review_comment_is_acknowledged_on_it_and_answered_on_the_pr() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    let pr = t.open_pr_as("bob", "Cache templates");
+    t.clear_calls();
+    let id = t
+        .review_comment_as("rita", pr, "Which commands are there?\n\n/help")
+        .await;
+
+    // The reply goes on the PR's conversation, keyed by the review comment.
+    let replies = t.bot_comments(pr);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].starts_with(&format!("<!-- relman:reply:review-comment-{id} -->")),
+        "{}",
+        replies[0]
+    );
+    for spec in relman_commands::specs() {
+        let shown = spec.usage.replace('|', "\\|");
+        assert!(replies[0].contains(&shown), "help lacks {shown}");
+    }
+    // Reactions go on the review comment through its own route, eyes first.
+    assert_eq!(t.reactions_on_review_comment(id), vec!["eyes", "+1"]);
+    assert!(t.reactions_on(id).is_empty());
+    let calls = t.calls();
+    let on_review_comment = format!("POST /repos/acme/web/pulls/comments/{id}/reactions");
+    assert_eq!(
+        calls.iter().filter(|c| **c == on_review_comment).count(),
+        2,
+        "{calls:#?}"
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("/issues/comments/") && c.ends_with("/reactions")),
+        "{calls:#?}"
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_review_summary_is_answered_with_a_reply_only() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    let pr = t.open_pr_as("bob", "Cache templates");
+    t.clear_calls();
+    let review = t
+        .review_as("bob", pr, "Looks good to me.\n\n/release status")
+        .await;
+
+    let replies = t.bot_comments(pr);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].starts_with(&format!("<!-- relman:reply:review-{review} -->")),
+        "{}",
+        replies[0]
+    );
+    assert!(
+        replies[0].contains("Release gate for `main`"),
+        "{}",
+        replies[0]
+    );
+    // A review takes no reactions on GitHub: the reply is the acknowledgement.
+    let calls = t.calls();
+    assert!(
+        !calls.iter().any(|c| c.ends_with("/reactions")),
+        "{calls:#?}"
+    );
+    let log = t.store.audit_log("acme/web", 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (
+            log[0].comment_id,
+            log[0].issue_number,
+            log[0].command_text.as_str(),
+            log[0].outcome.as_str()
+        ),
+        (review, pr, "/release status", "ok")
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bots_review_comments_and_reviews_are_ignored() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    let pr = t.open_pr_as("bob", "Cache templates");
+    t.clear_calls();
+    // `[bot]` logins are `type: Bot` accounts in the sim, as on GitHub.
+    t.review_comment_as("relman-test[bot]", pr, "> /help\n/help")
+        .await;
+    t.review_comment_as("renovate[bot]", pr, "/release status")
+        .await;
+    t.review_as("renovate[bot]", pr, "/hotfix it is broken")
+        .await;
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+    assert!(t.bot_comments(pr).is_empty());
+    assert!(t.store.audit_log("acme/web", 10).await.unwrap().is_empty());
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_edited_review_comment_runs_only_the_command_it_added() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    let pr = t.open_pr_as("bob", "Cache templates");
+    let id = t.review_comment_as("alice", pr, "/relase").await;
+    let replies = t.bot_comments(pr);
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].contains("did you mean `/release`?"),
+        "{}",
+        replies[0]
+    );
+    assert_eq!(t.reactions_on_review_comment(id), vec!["eyes", "confused"]);
+    t.clear_calls();
+    // An edit elsewhere in the comment runs nothing again.
+    t.edit_review_comment_as("alice", id, "/relase\n\n(typo above)")
+        .await;
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+    // Adding /help runs /help only, and the reply is edited in place.
+    t.edit_review_comment_as("alice", id, "/relase\n\n(typo above)\n/help")
+        .await;
+    let replies = t.bot_comments(pr);
+    assert_eq!(replies.len(), 1, "the reply is edited, not duplicated");
+    assert!(replies[0].contains("/stats"), "{}", replies[0]);
+    assert!(!replies[0].contains("did you mean"), "{}", replies[0]);
+    assert_eq!(
+        t.reactions_on_review_comment(id),
+        vec!["eyes", "confused", "+1"]
+    );
+    let log = t.store.audit_log("acme/web", 10).await.unwrap();
+    let commands: Vec<&str> = log.iter().map(|e| e.command_text.as_str()).collect();
+    assert_eq!(commands, vec!["/relase", "/help"]);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_read_only_user_is_refused_in_review_comments_and_reviews() {
+    let mut t = Tester::new(TestDb::sqlite(), Some(CONFIG)).await;
+    let pr = t.open_pr_as("bob", "Cache templates");
+    let id = t
+        .review_comment_as("rita", pr, "/hotfix checkout is down")
+        .await;
+    let replies = t.bot_comments(pr);
+    assert!(
+        replies[0]
+            .contains("`/hotfix` can be run by anyone with write access; @rita has read access."),
+        "{}",
+        replies[0]
+    );
+    assert_eq!(t.reactions_on_review_comment(id), vec!["eyes", "confused"]);
+
+    let review = t
+        .review_as("rita", pr, "Approving, but:\n\n/hotfix checkout is down")
+        .await;
+    let replies = t.bot_comments(pr);
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    assert!(replies[1].starts_with(&format!("<!-- relman:reply:review-{review} -->")));
+    insta::assert_snapshot!(
+        "review_denied",
+        replies[1].replace(&review.to_string(), "REVIEW")
+    );
+    let outcomes: Vec<String> = t
+        .store
+        .audit_log("acme/web", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(outcomes, vec!["denied", "denied"]);
+    t.shutdown().await;
+}

@@ -365,6 +365,21 @@ impl GitHubPort for GitHubClient {
             .await
     }
 
+    async fn add_review_comment_reaction(
+        &self,
+        repo: &RepoName,
+        comment_id: u64,
+        reaction: Reaction,
+    ) -> GitHubResult<()> {
+        self.rest
+            .send(
+                Method::POST,
+                &format!("{}/pulls/comments/{comment_id}/reactions", repo_route(repo)),
+                Some(&json!({ "content": reaction.as_str() })),
+            )
+            .await
+    }
+
     async fn create_release(&self, repo: &RepoName, release: &NewRelease) -> GitHubResult<Release> {
         self.rest
             .send_json(

@@ -63,6 +63,14 @@ pub trait GitHubPort: Send + Sync {
         comment_id: u64,
         reaction: Reaction,
     ) -> GitHubResult<()>;
+    /// A reaction on a pull request review comment (a comment on a line of the diff), which has
+    /// its own ids and route apart from issue comments. Reviews themselves take no reactions.
+    async fn add_review_comment_reaction(
+        &self,
+        repo: &RepoName,
+        comment_id: u64,
+        reaction: Reaction,
+    ) -> GitHubResult<()>;
 
     // Releases.
     async fn create_release(&self, repo: &RepoName, release: &NewRelease) -> GitHubResult<Release>;

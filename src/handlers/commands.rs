@@ -1,10 +1,14 @@
 //! Slash commands in comments: parse, check who may, run, acknowledge, answer, audit.
 //!
+//! Commands come in issue and PR comments, PR review comments (on a line of the diff) and PR
+//! review summaries; all three arrive as one [`CommandComment`] and are handled alike.
+//!
 //! - Comments by bots (relman's own included) are never obeyed.
 //! - On an edited comment only the commands the edit added run.
 //! - `eyes` when relman takes the comment's commands, then `+1` when all succeeded or `confused`
 //!   when one was refused or failed; a reply (one per comment, edited in place on a retry)
-//!   explains anything that needs words.
+//!   explains anything that needs words. A review summary takes no reactions on GitHub, so
+//!   there the reply (on the PR's conversation) answers every command, successes included.
 //! - A failure the user caused is answered with the fix; an internal one is logged, the user is
 //!   told it will be retried, and the job is retried.
 
@@ -13,7 +17,7 @@ use std::collections::HashMap;
 use relman_commands::{Command, ParseError, ParsedCommand, parse};
 
 use super::dispatch::Context;
-use super::events::IssueCommentEvent;
+use super::events::{CommandComment, CommentKind};
 use super::permissions::{Actor, Roles, denial, may_run};
 use super::roles::current_roles;
 use crate::github::comments::upsert_comment;
@@ -113,6 +117,128 @@ fn result_text(result: &Result<ParsedCommand, ParseError>) -> String {
     }
 }
 
+/// What the user is told when a command failed through no fault of theirs.
+const INTERNAL_FAILURE: &str =
+    "relman could not finish this because of an internal error; it will try again shortly.";
+
+/// How one command of a comment came out, as the audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Ran and succeeded.
+    Ok,
+    /// Did not parse (unknown or mistyped command, bad arguments).
+    Invalid,
+    /// The author may not run it.
+    Denied,
+    /// Ran, and declined for a reason the user can fix.
+    Refused,
+    /// Ran, and failed inside relman or GitHub; the job is retried.
+    Failed,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Invalid => "invalid",
+            Verdict::Denied => "denied",
+            Verdict::Refused => "refused",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// What came of one command of a comment: the one source of its audit entry and of its part of
+/// the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CommandRecord {
+    /// The command's line as written.
+    line: String,
+    /// Where the command starts in the comment (bytes).
+    position: usize,
+    /// The parsed command as JSON; `None` when it did not parse.
+    command_json: Option<String>,
+    verdict: Verdict,
+    /// What the user is told; `None` when nothing needs words.
+    message: Option<String>,
+    /// What the audit log keeps: the user's message, or the internal error of a failure.
+    detail: Option<String>,
+}
+
+impl CommandRecord {
+    /// A command that did not parse: the user is told why, on the line it was found.
+    fn invalid(body: &str, error: &ParseError) -> CommandRecord {
+        let message = error.to_string();
+        CommandRecord {
+            line: line_at(body, error.span.start),
+            position: error.span.start,
+            command_json: None,
+            verdict: Verdict::Invalid,
+            detail: Some(message.clone()),
+            message: Some(message),
+        }
+    }
+
+    /// A parsed command's result; for anything but success the message is also the detail.
+    fn of(parsed: &ParsedCommand, verdict: Verdict, message: Option<String>) -> CommandRecord {
+        let detail = match verdict {
+            Verdict::Ok => None,
+            _ => message.clone(),
+        };
+        CommandRecord {
+            line: parsed.text.clone(),
+            position: parsed.span.start,
+            command_json: serde_json::to_string(&parsed.command).ok(),
+            verdict,
+            message,
+            detail,
+        }
+    }
+
+    /// A parsed command that failed inside relman: the user gets the retry notice, the audit
+    /// log the error.
+    fn failed(parsed: &ParsedCommand, error: &CommandError) -> CommandRecord {
+        CommandRecord {
+            detail: Some(error.to_string()),
+            ..CommandRecord::of(parsed, Verdict::Failed, Some(INTERNAL_FAILURE.into()))
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.verdict == Verdict::Ok
+    }
+
+    fn audit_entry(&self, comment: &CommandComment, repo: &RepoName, at: i64) -> AuditEntry {
+        AuditEntry {
+            at,
+            repo: repo.to_string(),
+            issue_number: comment.issue_number,
+            comment_id: comment.comment_id,
+            position: self.position as u64,
+            actor_login: comment.author.login.clone(),
+            actor_id: comment.author.id,
+            command_text: self.line.trim().to_string(),
+            command_json: self.command_json.clone(),
+            outcome: self.verdict.as_str().to_string(),
+            detail: self.detail.clone(),
+        }
+    }
+
+    /// This command's part of the reply. A review summary takes no reactions, so there the
+    /// reply is the only acknowledgement and even a silent success is answered.
+    fn answer(&self, kind: CommentKind) -> Answer {
+        let message = match (&self.message, kind) {
+            (None, CommentKind::ReviewSummary) => Some("Done.".to_string()),
+            (message, _) => message.clone(),
+        };
+        Answer {
+            line: self.line.clone(),
+            message,
+            ok: self.ok(),
+        }
+    }
+}
+
 /// One line of the reply comment per command.
 struct Answer {
     line: String,
@@ -137,51 +263,99 @@ fn render_reply(actor: &str, answers: &[Answer]) -> Option<String> {
     Some(out)
 }
 
-/// Handles `issue_comment` (and review-comment) events.
-pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<(), ProcessError> {
-    let action = event.common.action.as_deref().unwrap_or_default();
-    if action != "created" && action != "edited" {
-        return Ok(());
-    }
-    // Never obey a bot, relman itself included: a bot's comment quoting a command must not loop.
-    if event.common.sender.is_bot() || event.comment.user.is_bot() {
-        return Ok(());
-    }
-    let previous = if action == "edited" {
-        match event.changes.as_ref().and_then(|c| c.body.as_ref()) {
-            Some(change) => Some(change.from.as_deref().unwrap_or_default()),
-            // An edit that did not change the body (GitHub also sends those): nothing new.
-            None => return Ok(()),
-        }
-    } else {
-        None
+/// Checks, runs and records one command (or parse error) of a comment.
+async fn settle(
+    result: &Result<ParsedCommand, ParseError>,
+    body: &str,
+    at: &Invocation<'_>,
+) -> CommandRecord {
+    let parsed = match result {
+        Err(e) => return CommandRecord::invalid(body, e),
+        Ok(parsed) => parsed,
     };
-    let commands = commands_to_run(&event.comment.body, previous);
+    let spec = parsed.command.spec();
+    if !may_run(spec.permission, at.actor, at.roles) {
+        let message = denial(
+            &format!("/{}", spec.name),
+            spec.permission,
+            at.actor,
+            at.roles,
+        );
+        return CommandRecord::of(parsed, Verdict::Denied, Some(message));
+    }
+    match run(&parsed.command, at).await {
+        Ok(Outcome::Done(message)) => CommandRecord::of(parsed, Verdict::Ok, message),
+        Ok(Outcome::Refused(message)) => CommandRecord::of(parsed, Verdict::Refused, Some(message)),
+        Err(e) => {
+            tracing::error!(error = %e, command = %parsed.text, "command failed");
+            CommandRecord::failed(parsed, &e)
+        }
+    }
+}
+
+/// The key of relman's reply to a comment. Issue comments, review comments and reviews are
+/// numbered apart on GitHub, so the kind is part of the key; an issue comment keeps the bare id
+/// its replies have always had.
+fn reply_key(comment: &CommandComment) -> String {
+    match comment.kind {
+        CommentKind::Issue => comment.comment_id.to_string(),
+        CommentKind::Review => format!("review-comment-{}", comment.comment_id),
+        CommentKind::ReviewSummary => format!("review-{}", comment.comment_id),
+    }
+}
+
+/// Acknowledges on the comment itself. A review is not a comment: GitHub has no reactions
+/// endpoint for it, so a review's commands are acknowledged by the reply alone.
+async fn react(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    comment: &CommandComment,
+    reaction: Reaction,
+) -> Result<(), GitHubError> {
+    match comment.kind {
+        CommentKind::Issue => {
+            github
+                .add_comment_reaction(repo, comment.comment_id, reaction)
+                .await
+        }
+        CommentKind::Review => {
+            github
+                .add_review_comment_reaction(repo, comment.comment_id, reaction)
+                .await
+        }
+        CommentKind::ReviewSummary => Ok(()),
+    }
+}
+
+/// Handles a comment that may carry commands: an issue comment, a pull request review comment
+/// or a review summary (see [`CommandComment`]).
+pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(), ProcessError> {
+    // Never obey a bot, relman itself included: a bot's comment quoting a command must not loop.
+    if comment.sender.is_bot() || comment.author.is_bot() {
+        return Ok(());
+    }
+    let commands = commands_to_run(&comment.body, comment.previous_body.as_deref());
     if commands.is_empty() {
         return Ok(());
     }
 
-    let (Some(installation), Some(repository)) =
-        (&event.common.installation, &event.common.repository)
+    let (Some(installation), Some(full_name)) =
+        (comment.installation, comment.repository.as_deref())
     else {
         return Err(ProcessError::Permanent(
             "comment event without installation or repository".into(),
         ));
     };
-    let repo: RepoName = repository
-        .full_name
+    let repo: RepoName = full_name
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
-    let client = ctx.github.installation(installation.id)?;
+    let client = ctx.github.installation(installation)?;
     let github: &dyn GitHubPort = &client;
-    let comment_id = event.comment.id;
     let now_ms = ctx.clock.now_ms();
 
-    github
-        .add_comment_reaction(&repo, comment_id, Reaction::Eyes)
-        .await?;
+    react(github, &repo, comment, Reaction::Eyes).await?;
 
-    let user = &event.comment.user;
+    let user = &comment.author;
     let access = ctx
         .permissions
         .lookup(github, &repo, user.id, &user.login)
@@ -213,137 +387,52 @@ pub async fn handle_comment(ctx: &Context, event: &IssueCommentEvent) -> Result<
         github,
         ctx,
         repo: &repo,
-        issue_number: event.issue.number,
-        comment_id,
-        comment_url: &event.comment.html_url,
+        issue_number: comment.issue_number,
+        comment_id: comment.comment_id,
+        comment_url: &comment.html_url,
         actor: &actor,
         roles: &roles,
     };
 
-    let mut answers = Vec::with_capacity(commands.len());
-    let mut internal_failure: Option<String> = None;
+    let mut records = Vec::with_capacity(commands.len());
     for result in &commands {
-        let (line, position, command_json, outcome, detail, answer) = match result {
-            Err(e) => {
-                let message = e.to_string();
-                (
-                    line_at(&event.comment.body, e.span.start),
-                    e.span.start,
-                    None,
-                    "invalid",
-                    Some(message.clone()),
-                    Answer {
-                        line: line_at(&event.comment.body, e.span.start),
-                        message: Some(message),
-                        ok: false,
-                    },
-                )
-            }
-            Ok(parsed) => {
-                let spec = parsed.command.spec();
-                let json = serde_json::to_string(&parsed.command).ok();
-                if !may_run(spec.permission, &actor, &roles) {
-                    let message =
-                        denial(&format!("/{}", spec.name), spec.permission, &actor, &roles);
-                    (
-                        parsed.text.clone(),
-                        parsed.span.start,
-                        json,
-                        "denied",
-                        Some(message.clone()),
-                        Answer {
-                            line: parsed.text.clone(),
-                            message: Some(message),
-                            ok: false,
-                        },
-                    )
-                } else {
-                    match run(&parsed.command, &invocation).await {
-                        Ok(Outcome::Done(message)) => (
-                            parsed.text.clone(),
-                            parsed.span.start,
-                            json,
-                            "ok",
-                            None,
-                            Answer {
-                                line: parsed.text.clone(),
-                                message,
-                                ok: true,
-                            },
-                        ),
-                        Ok(Outcome::Refused(message)) => (
-                            parsed.text.clone(),
-                            parsed.span.start,
-                            json,
-                            "refused",
-                            Some(message.clone()),
-                            Answer {
-                                line: parsed.text.clone(),
-                                message: Some(message),
-                                ok: false,
-                            },
-                        ),
-                        Err(e) => {
-                            tracing::error!(error = %e, command = %parsed.text, "command failed");
-                            let error = e.to_string();
-                            internal_failure.get_or_insert(error.clone());
-                            (parsed.text.clone(), parsed.span.start, json, "failed", Some(error), Answer {
-                                line: parsed.text.clone(),
-                                message: Some("relman could not finish this because of an internal error; it will try again shortly.".into()),
-                                ok: false,
-                            })
-                        }
-                    }
-                }
-            }
-        };
+        let record = settle(result, &comment.body, &invocation).await;
         ctx.store
-            .record_command(&AuditEntry {
-                at: now_ms,
-                repo: repo.to_string(),
-                issue_number: event.issue.number,
-                comment_id,
-                position: position as u64,
-                actor_login: actor.login.clone(),
-                actor_id: user.id,
-                command_text: line.trim().to_string(),
-                command_json,
-                outcome: outcome.to_string(),
-                detail,
-            })
+            .record_command(&record.audit_entry(comment, &repo, now_ms))
             .await
             .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-        answers.push(answer);
+        records.push(record);
     }
 
+    let answers: Vec<Answer> = records.iter().map(|r| r.answer(comment.kind)).collect();
     if let Some(body) = render_reply(&actor.login, &answers) {
         upsert_comment(
             github,
             &ctx.store,
             &repo,
-            event.issue.number,
+            comment.issue_number,
             "reply",
-            &comment_id.to_string(),
+            &reply_key(comment),
             &body,
             now_ms,
         )
         .await
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
     }
-    let all_ok = answers.iter().all(|a| a.ok);
-    github
-        .add_comment_reaction(
-            &repo,
-            comment_id,
-            if all_ok {
-                Reaction::PlusOne
-            } else {
-                Reaction::Confused
-            },
-        )
-        .await?;
-    match internal_failure {
-        Some(error) => Err(ProcessError::Retryable(error)),
+    let all_ok = records.iter().all(CommandRecord::ok);
+    react(
+        github,
+        &repo,
+        comment,
+        if all_ok {
+            Reaction::PlusOne
+        } else {
+            Reaction::Confused
+        },
+    )
+    .await?;
+    match records.into_iter().find(|r| r.verdict == Verdict::Failed) {
+        Some(failed) => Err(ProcessError::Retryable(failed.detail.unwrap_or_default())),
         None => Ok(()),
     }
 }
@@ -386,6 +475,110 @@ mod tests {
     fn lines_are_found_by_offset() {
         assert_eq!(line_at("a\r\n/relase now\nz", 3), "/relase now");
         assert_eq!(line_at("/x", 0), "/x");
+    }
+
+    fn comment(kind: CommentKind, body: &str) -> CommandComment {
+        CommandComment {
+            repository: Some("acme/web".into()),
+            installation: Some(77),
+            issue_number: 4,
+            kind,
+            comment_id: 99,
+            html_url: "https://github.com/acme/web/pull/4#discussion_r99".into(),
+            body: body.into(),
+            previous_body: None,
+            author: crate::github::User {
+                login: "rita".into(),
+                id: 7,
+                kind: "User".into(),
+            },
+            sender: crate::github::User::default(),
+        }
+    }
+
+    fn parsed(body: &str) -> ParsedCommand {
+        match parse(body).into_iter().next() {
+            Some(Ok(p)) => p,
+            other => panic!("{body:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_record_is_the_source_of_its_audit_entry_and_its_answer() {
+        let repo: RepoName = "acme/web".parse().unwrap();
+        let review_comment = comment(CommentKind::Review, "see\n/hotfix down");
+        let hotfix = parsed(&review_comment.body);
+        let denied = CommandRecord::of(&hotfix, Verdict::Denied, Some("not you".into()));
+        let entry = denied.audit_entry(&review_comment, &repo, 5);
+        assert_eq!(
+            (
+                entry.comment_id,
+                entry.issue_number,
+                entry.position,
+                entry.actor_id,
+                entry.command_text.as_str(),
+                entry.outcome.as_str(),
+                entry.detail.as_deref()
+            ),
+            (99, 4, 4, 7, "/hotfix down", "denied", Some("not you"))
+        );
+        assert!(entry.command_json.is_some());
+        let answer = denied.answer(CommentKind::Review);
+        assert_eq!(
+            (answer.line.as_str(), answer.message.as_deref(), answer.ok),
+            ("/hotfix down", Some("not you"), false)
+        );
+
+        // A failure tells the user it will be retried and keeps the error for the audit log.
+        let failed = CommandRecord::failed(&hotfix, &CommandError::Other("boom".into()));
+        assert_eq!(failed.detail.as_deref(), Some("boom"));
+        assert_eq!(failed.message.as_deref(), Some(INTERNAL_FAILURE));
+
+        // A parse error is recorded on the line it was found.
+        let typo = comment(CommentKind::Issue, "hi\n/relase now");
+        let error = match parse(&typo.body).into_iter().next() {
+            Some(Err(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        let invalid = CommandRecord::invalid(&typo.body, &error);
+        let entry = invalid.audit_entry(&typo, &repo, 5);
+        assert_eq!(
+            (
+                entry.command_text.as_str(),
+                entry.outcome.as_str(),
+                entry.command_json
+            ),
+            ("/relase now", "invalid", None)
+        );
+        assert_eq!(entry.detail, invalid.answer(CommentKind::Issue).message);
+    }
+
+    #[test]
+    fn a_silent_success_is_still_answered_on_a_review() {
+        let help = parsed("/help");
+        let quiet = CommandRecord::of(&help, Verdict::Ok, None);
+        assert_eq!(quiet.detail, None);
+        assert_eq!(quiet.answer(CommentKind::Issue).message, None);
+        assert_eq!(quiet.answer(CommentKind::Review).message, None);
+        // A review cannot take the +1 reaction, so the reply says it was done.
+        let answer = quiet.answer(CommentKind::ReviewSummary);
+        assert_eq!(
+            (answer.message.as_deref(), answer.ok),
+            (Some("Done."), true)
+        );
+    }
+
+    #[test]
+    fn replies_are_keyed_apart_per_kind_of_comment() {
+        assert_eq!(reply_key(&comment(CommentKind::Issue, "")), "99");
+        assert_eq!(
+            reply_key(&comment(CommentKind::Review, "")),
+            "review-comment-99"
+        );
+        assert_eq!(
+            reply_key(&comment(CommentKind::ReviewSummary, "")),
+            "review-99"
+        );
     }
 
     #[test]

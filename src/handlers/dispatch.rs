@@ -5,7 +5,10 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use super::commands::CommandError;
-use super::events::{Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent};
+use super::events::{
+    CommandComment, Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent, ReviewCommentEvent,
+    ReviewEvent,
+};
 use super::permissions::PermissionCache;
 use super::{commands, config_check, merged_pr, tracking};
 use crate::clock::Clock;
@@ -116,9 +119,24 @@ impl Dispatcher {
     async fn webhook(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
         let action = item.action.as_deref().unwrap_or("");
         match item.name.as_str() {
+            // Commands come in issue comments, review comments and review summaries alike.
             "issue_comment" => {
                 let event: IssueCommentEvent = parse(item)?;
-                commands::handle_comment(&self.ctx, &event).await?;
+                if let Some(comment) = CommandComment::from_issue_comment(&event) {
+                    commands::handle_comment(&self.ctx, &comment).await?;
+                }
+            }
+            "pull_request_review_comment" => {
+                let event: ReviewCommentEvent = parse(item)?;
+                if let Some(comment) = CommandComment::from_review_comment(&event) {
+                    commands::handle_comment(&self.ctx, &comment).await?;
+                }
+            }
+            "pull_request_review" => {
+                let event: ReviewEvent = parse(item)?;
+                if let Some(comment) = CommandComment::from_review(&event) {
+                    commands::handle_comment(&self.ctx, &comment).await?;
+                }
             }
             "pull_request" => {
                 let event: PullRequestEvent = parse(item)?;

@@ -32,6 +32,8 @@ pub const SUBSCRIBED_EVENTS: &[&str] = &[
     "issue_comment",
     "issues",
     "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
     "push",
     "release",
     "status",

@@ -298,6 +298,69 @@ impl Tester {
         self.deliver(event).await;
     }
 
+    /// `login` opens a pull request (on a branch of its own) titled `title`; returns its number.
+    pub fn open_pr_as(&mut self, login: &str, title: &str) -> u64 {
+        let branch = format!("{login}/{}", title.to_lowercase().replace(' ', "-"));
+        self.sim
+            .with(|w| w.open_pr(REPO, login, title, &branch, "main"))
+    }
+
+    /// `login` comments `body` on a line of PR `pr`'s diff. Like GitHub, the sim wraps a lone
+    /// review comment in a review without a summary, and both events are delivered (the review
+    /// with `body: null`). Returns the review comment's id.
+    pub async fn review_comment_as(&mut self, login: &str, pr: u64, body: &str) -> u64 {
+        let (id, comment_event, review_event) = self.sim.with(|w| {
+            let (id, review) = w.add_review_comment(REPO, pr, login, "README.md", 1, body);
+            (
+                id,
+                events::pull_request_review_comment_created(w, REPO, id),
+                events::pull_request_review_submitted(w, REPO, review),
+            )
+        });
+        self.deliver(comment_event).await;
+        self.deliver(review_event).await;
+        id
+    }
+
+    /// `login` edits their review comment to `body`.
+    pub async fn edit_review_comment_as(&mut self, login: &str, id: u64, body: &str) {
+        let event = self.sim.with(|w| {
+            let previous = w.edit_review_comment(REPO, id, body);
+            events::pull_request_review_comment_edited(w, REPO, id, &previous, login)
+        });
+        self.deliver(event).await;
+    }
+
+    /// `login` submits a review of PR `pr` that approves it with the summary `body`; returns the
+    /// review id.
+    pub async fn review_as(&mut self, login: &str, pr: u64, body: &str) -> u64 {
+        let (id, event) = self.sim.with(|w| {
+            let id = w.submit_review(
+                REPO,
+                pr,
+                login,
+                github_sim::world::ReviewState::Approved,
+                Some(body),
+            );
+            (id, events::pull_request_review_submitted(w, REPO, id))
+        });
+        self.deliver(event).await;
+        id
+    }
+
+    /// relman's reactions on a review comment, in the order they were added.
+    pub fn reactions_on_review_comment(&self, comment_id: u64) -> Vec<String> {
+        self.sim.with(|w| {
+            w.repos[REPO]
+                .reactions_on(github_sim::world::ReactionSubject::ReviewComment(
+                    comment_id,
+                ))
+                .into_iter()
+                .map(|r| r.content.clone())
+                .collect()
+        })
+    }
+
     /// The bodies of relman's comments on an issue, oldest first.
     pub fn bot_comments(&self, issue: u64) -> Vec<String> {
         self.sim.with(|w| {

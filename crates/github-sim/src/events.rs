@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::render::{self, node_id, ts};
-use crate::world::{IssueComment, Repo, UserKind, World};
+use crate::world::{IssueComment, Repo, Review, ReviewComment, UserKind, World};
 
 fn repo<'w>(world: &'w World, full_name: &str) -> &'w Repo {
     match world.repo(full_name) {
@@ -211,6 +211,120 @@ pub fn issue_comment_deleted(
 ) -> (&'static str, Value) {
     let fields = comment_fields(world, full_name, comment, "deleted");
     ("issue_comment", envelope(world, full_name, sender, fields))
+}
+
+/// The PR a review event is about, in the `pull-request-simple` shape GitHub sends with
+/// `pull_request_review` and `pull_request_review_comment`.
+fn simple_pull(world: &World, full_name: &str, number: u64) -> Value {
+    let r = repo(world, full_name);
+    let Some((issue, pull)) = r.pull(number) else {
+        panic!("events: #{number} is not a PR of {full_name}");
+    };
+    render::simple_pull(render::pull(world, r, issue, pull))
+}
+
+fn review_comment_of<'w>(world: &'w World, full_name: &str, id: u64) -> &'w ReviewComment {
+    match repo(world, full_name).review_comments.get(&id) {
+        Some(comment) => comment,
+        None => panic!("events: no review comment {id} in {full_name}"),
+    }
+}
+
+fn review_of<'w>(world: &'w World, full_name: &str, id: u64) -> &'w Review {
+    match repo(world, full_name).reviews.get(&id) {
+        Some(review) => review,
+        None => panic!("events: no review {id} in {full_name}"),
+    }
+}
+
+/// `pull_request_review_comment` with `action` (`created`, `edited`, `deleted`), as the
+/// comment is now.
+pub fn pull_request_review_comment(
+    world: &World,
+    full_name: &str,
+    comment_id: u64,
+    action: &str,
+    sender: &str,
+) -> (&'static str, Value) {
+    let comment = review_comment_of(world, full_name, comment_id);
+    let fields = json!({
+        "action": action,
+        "comment": render::review_comment(world, repo(world, full_name), comment),
+        "pull_request": simple_pull(world, full_name, comment.pull_number),
+    });
+    (
+        "pull_request_review_comment",
+        envelope(world, full_name, sender, fields),
+    )
+}
+
+/// `pull_request_review_comment` / `created`, sent by the comment's author.
+pub fn pull_request_review_comment_created(
+    world: &World,
+    full_name: &str,
+    comment_id: u64,
+) -> (&'static str, Value) {
+    let author = review_comment_of(world, full_name, comment_id).user.clone();
+    pull_request_review_comment(world, full_name, comment_id, "created", &author)
+}
+
+/// `pull_request_review_comment` / `edited` with `changes.body.from` = `previous_body`.
+pub fn pull_request_review_comment_edited(
+    world: &World,
+    full_name: &str,
+    comment_id: u64,
+    previous_body: &str,
+    editor: &str,
+) -> (&'static str, Value) {
+    let (event, mut payload) =
+        pull_request_review_comment(world, full_name, comment_id, "edited", editor);
+    payload["changes"] = json!({ "body": { "from": previous_body } });
+    (event, payload)
+}
+
+/// `pull_request_review` with `action` (`submitted`, `edited`, `dismissed`), as the review is
+/// now.
+pub fn pull_request_review(
+    world: &World,
+    full_name: &str,
+    review_id: u64,
+    action: &str,
+    sender: &str,
+) -> (&'static str, Value) {
+    let review = review_of(world, full_name, review_id);
+    let fields = json!({
+        "action": action,
+        "review": render::review(world, repo(world, full_name), review),
+        "pull_request": simple_pull(world, full_name, review.pull_number),
+    });
+    (
+        "pull_request_review",
+        envelope(world, full_name, sender, fields),
+    )
+}
+
+/// `pull_request_review` / `submitted`, sent by the reviewer. The review's `body` is `null`
+/// when it has no summary.
+pub fn pull_request_review_submitted(
+    world: &World,
+    full_name: &str,
+    review_id: u64,
+) -> (&'static str, Value) {
+    let author = review_of(world, full_name, review_id).user.clone();
+    pull_request_review(world, full_name, review_id, "submitted", &author)
+}
+
+/// `pull_request_review` / `edited` with `changes.body.from` = `previous_body`.
+pub fn pull_request_review_edited(
+    world: &World,
+    full_name: &str,
+    review_id: u64,
+    previous_body: &str,
+    editor: &str,
+) -> (&'static str, Value) {
+    let (event, mut payload) = pull_request_review(world, full_name, review_id, "edited", editor);
+    payload["changes"] = json!({ "body": { "from": previous_body } });
+    (event, payload)
 }
 
 /// `issues` with `action` (`opened`, `closed`, `edited`, `labeled` ...).
@@ -768,6 +882,45 @@ pub fn fixtures() -> BTreeMap<String, Value> {
             "/signoff stagign",
             "alice",
         ),
+    );
+    // Made here rather than in `fixture_world` so the ids of everything else stay put: alice
+    // comments on a line of the open PR (GitHub wraps a lone comment in a review with no body),
+    // edits it to ask for `/help`, then approves the PR with a `/release status` summary.
+    let (review_comment, lone_review) = world.add_review_comment(
+        repo,
+        ids.open_pr,
+        "alice",
+        "changes/carol-login-redirect.md",
+        1,
+        "Could this link to the login docs?",
+    );
+    put(
+        "pull_request_review_comment.created",
+        pull_request_review_comment_created(&world, repo, review_comment),
+    );
+    put(
+        "pull_request_review.submitted.no-body",
+        pull_request_review_submitted(&world, repo, lone_review),
+    );
+    let previous = world.edit_review_comment(
+        repo,
+        review_comment,
+        "Could this link to the login docs?\n\n/help",
+    );
+    put(
+        "pull_request_review_comment.edited",
+        pull_request_review_comment_edited(&world, repo, review_comment, &previous, "alice"),
+    );
+    let review = world.submit_review(
+        repo,
+        ids.open_pr,
+        "alice",
+        crate::world::ReviewState::Approved,
+        Some("Looks good.\n\n/release status"),
+    );
+    put(
+        "pull_request_review.submitted",
+        pull_request_review_submitted(&world, repo, review),
     );
     put(
         "release.published",

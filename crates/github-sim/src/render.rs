@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::world::{
     CheckRun, CheckSuite, Commit, CommitStatus, Deployment, DeploymentStatus, HookDelivery,
     Installation, Issue, IssueComment, IssueState, PullRequest, Reaction, ReactionSubject, Release,
-    Repo, Timestamp, UserKind, World,
+    Repo, Review, ReviewComment, Timestamp, UserKind, World,
 };
 
 /// Characters escaped in one URL path segment.
@@ -616,7 +616,7 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue, pull: &PullRequest) -> Va
         "mergeable_state": if open { "clean" } else { "unknown" },
         "merged_by": user_opt(world, pull.merged_by.as_deref()),
         "comments": repo.comments_on(number).len(),
-        "review_comments": 0,
+        "review_comments": repo.review_comments_on(number).len(),
         "maintainer_can_modify": false,
         "commits": commits,
         "additions": additions,
@@ -650,6 +650,108 @@ pub fn comment(world: &World, repo: &Repo, comment: &IssueComment) -> Value {
         "body": comment.body,
         "reactions": reaction_rollup(repo, ReactionSubject::Comment(comment.id), &url),
         "performed_via_github_app": if comment.via_app { app(world) } else { Value::Null },
+    })
+}
+
+/// Fields of the full PR that `pull-request-simple` (list endpoints, review webhooks) leaves out.
+const NOT_IN_SIMPLE_PULL: [&str; 13] = [
+    "merged",
+    "mergeable",
+    "rebaseable",
+    "mergeable_state",
+    "merged_by",
+    "comments",
+    "review_comments",
+    "maintainer_can_modify",
+    "commits",
+    "additions",
+    "deletions",
+    "changed_files",
+    "auto_merge_state",
+];
+
+/// A full PR rendering cut down to the `pull-request-simple` shape.
+pub fn simple_pull(mut full: Value) -> Value {
+    if let Some(object) = full.as_object_mut() {
+        for key in NOT_IN_SIMPLE_PULL {
+            object.remove(key);
+        }
+    }
+    full
+}
+
+/// A pull request review comment (REST `pull-request-review-comment`, which webhooks share).
+pub fn review_comment(world: &World, repo: &Repo, comment: &ReviewComment) -> Value {
+    let full = repo.full_name();
+    let url = world.api(&format!("/repos/{full}/pulls/comments/{}", comment.id));
+    let pull_url = world.api(&format!("/repos/{full}/pulls/{}", comment.pull_number));
+    let html_url = world.html(&format!(
+        "/{full}/pull/{}#discussion_r{}",
+        comment.pull_number, comment.id
+    ));
+    let mut value = json!({
+        "url": url,
+        "pull_request_review_id": comment.review_id,
+        "id": comment.id,
+        "node_id": node_id("PullRequestReviewComment", comment.id),
+        "diff_hunk": format!("@@ -{0},1 +{0},1 @@", comment.line),
+        "path": comment.path,
+        "position": 1,
+        "original_position": 1,
+        "commit_id": comment.commit_id,
+        "original_commit_id": comment.commit_id,
+        "user": user(world, &comment.user),
+        "body": comment.body,
+        "created_at": ts(comment.created_at),
+        "updated_at": ts(comment.updated_at),
+        "html_url": html_url,
+        "pull_request_url": pull_url,
+        "author_association": author_association(world, repo, &comment.user),
+        "_links": {
+            "self": { "href": url },
+            "html": { "href": html_url },
+            "pull_request": { "href": pull_url },
+        },
+        "reactions": reaction_rollup(repo, ReactionSubject::ReviewComment(comment.id), &url),
+        "start_line": null,
+        "original_start_line": null,
+        "start_side": null,
+        "line": comment.line,
+        "original_line": comment.line,
+        "side": "RIGHT",
+        "subject_type": "line",
+    });
+    // GitHub leaves `in_reply_to_id` out of comments that start a thread.
+    if let Some(parent) = comment.in_reply_to {
+        value["in_reply_to_id"] = json!(parent);
+    }
+    value
+}
+
+/// A pull request review as webhooks show it (state in lower case; `body` null when the review
+/// has no summary).
+pub fn review(world: &World, repo: &Repo, review: &Review) -> Value {
+    let full = repo.full_name();
+    let pull_url = world.api(&format!("/repos/{full}/pulls/{}", review.pull_number));
+    let html_url = world.html(&format!(
+        "/{full}/pull/{}#pullrequestreview-{}",
+        review.pull_number, review.id
+    ));
+    json!({
+        "id": review.id,
+        "node_id": node_id("PullRequestReview", review.id),
+        "user": user(world, &review.user),
+        "body": review.body,
+        "commit_id": review.commit_id,
+        "submitted_at": ts(review.submitted_at),
+        "state": review.state.as_str(),
+        "html_url": html_url,
+        "pull_request_url": pull_url,
+        "author_association": author_association(world, repo, &review.user),
+        "_links": {
+            "html": { "href": html_url },
+            "pull_request": { "href": pull_url },
+        },
     })
 }
 

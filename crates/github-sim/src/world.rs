@@ -277,11 +277,66 @@ pub struct IssueComment {
     pub via_app: bool,
 }
 
+/// A review comment: a comment on a line of a pull request's diff (the "Files changed" tab).
+/// GitHub keeps these apart from issue comments: their own ids, routes and reactions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewComment {
+    pub id: u64,
+    pub pull_number: u64,
+    /// The review the comment belongs to (a lone comment gets a review of its own).
+    pub review_id: u64,
+    pub user: String,
+    pub body: String,
+    /// The file and line (of the PR's head) the comment is on.
+    pub path: String,
+    pub line: u64,
+    pub commit_id: String,
+    /// The comment this one answers in its thread.
+    pub in_reply_to: Option<u64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The verdict of a pull request review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Commented,
+    Approved,
+    ChangesRequested,
+}
+
+impl ReviewState {
+    /// The state as webhooks write it (the REST API upper-cases it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Commented => "commented",
+            ReviewState::Approved => "approved",
+            ReviewState::ChangesRequested => "changes_requested",
+        }
+    }
+}
+
+/// A submitted pull request review. Its body is optional: a review without a summary (an
+/// approval, or the review GitHub makes around a lone review comment) has `body: null`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub id: u64,
+    pub pull_number: u64,
+    pub user: String,
+    pub body: Option<String>,
+    pub state: ReviewState,
+    pub commit_id: String,
+    pub submitted_at: Timestamp,
+}
+
 /// What a reaction is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReactionSubject {
     Issue(u64),
     Comment(u64),
+    /// A pull request review comment (`/pulls/comments/{id}/reactions`). Reviews themselves
+    /// take no reactions on GitHub.
+    ReviewComment(u64),
 }
 
 /// A reaction (`+1`, `eyes`, ...) on an issue or a comment.
@@ -547,6 +602,8 @@ pub struct Repo {
     pub trees: HashMap<String, Vec<TreeEntry>>,
     pub issues: BTreeMap<u64, Issue>,
     pub comments: BTreeMap<u64, IssueComment>,
+    pub review_comments: BTreeMap<u64, ReviewComment>,
+    pub reviews: BTreeMap<u64, Review>,
     pub reactions: Vec<Reaction>,
     pub labels: BTreeMap<String, Label>,
     pub releases: BTreeMap<u64, Release>,
@@ -688,6 +745,14 @@ impl Repo {
         self.comments
             .values()
             .filter(|comment| comment.issue_number == number)
+            .collect()
+    }
+
+    /// The review comments on PR `number`, oldest first.
+    pub fn review_comments_on(&self, number: u64) -> Vec<&ReviewComment> {
+        self.review_comments
+            .values()
+            .filter(|comment| comment.pull_number == number)
             .collect()
     }
 
@@ -902,6 +967,8 @@ impl World {
             "issue_comment",
             "issues",
             "pull_request",
+            "pull_request_review",
+            "pull_request_review_comment",
             "push",
             "release",
             "status",
@@ -1075,6 +1142,8 @@ impl World {
             trees: HashMap::new(),
             issues: BTreeMap::new(),
             comments: BTreeMap::new(),
+            review_comments: BTreeMap::new(),
+            reviews: BTreeMap::new(),
             reactions: Vec::new(),
             labels: BTreeMap::new(),
             releases: BTreeMap::new(),
@@ -1537,6 +1606,126 @@ impl World {
         };
         comment.updated_at = now;
         std::mem::replace(&mut comment.body, body.to_string())
+    }
+
+    /// `author` comments `body` on line `line` of `path` in PR `number`'s diff, as "Add single
+    /// comment" does: GitHub wraps the comment in a review of its own (state `commented`, no
+    /// body). Returns `(comment id, review id)`.
+    ///
+    /// # Panics
+    /// If the repository does not exist or `number` is not one of its PRs.
+    pub fn add_review_comment(
+        &mut self,
+        repo: &str,
+        number: u64,
+        author: &str,
+        path: &str,
+        line: u64,
+        body: &str,
+    ) -> (u64, u64) {
+        self.ensure_user(author);
+        let Some(commit_id) = self
+            .repo_or_panic(repo)
+            .pull(number)
+            .map(|(_, pull)| pull.head_sha.clone())
+        else {
+            panic!("add_review_comment: #{number} is not a PR of {repo}");
+        };
+        let review_id = self.next_id();
+        let id = self.next_id();
+        let now = self.now;
+        let r = self.repo_or_panic(repo);
+        r.reviews.insert(
+            review_id,
+            Review {
+                id: review_id,
+                pull_number: number,
+                user: author.to_string(),
+                body: None,
+                state: ReviewState::Commented,
+                commit_id: commit_id.clone(),
+                submitted_at: now,
+            },
+        );
+        r.review_comments.insert(
+            id,
+            ReviewComment {
+                id,
+                pull_number: number,
+                review_id,
+                user: author.to_string(),
+                body: body.to_string(),
+                path: path.to_string(),
+                line,
+                commit_id,
+                in_reply_to: None,
+                created_at: now,
+                updated_at: now,
+            },
+        );
+        (id, review_id)
+    }
+
+    /// Edits review comment `id`'s body (as its author would). Returns the old body.
+    ///
+    /// # Panics
+    /// If the review comment does not exist.
+    pub fn edit_review_comment(&mut self, repo: &str, id: u64, body: &str) -> String {
+        let now = self.now;
+        let Some(comment) = self.repo_or_panic(repo).review_comments.get_mut(&id) else {
+            panic!("edit_review_comment: no review comment {id} in {repo}");
+        };
+        comment.updated_at = now;
+        std::mem::replace(&mut comment.body, body.to_string())
+    }
+
+    /// `author` submits a review of PR `number` with `state` and an optional summary `body`.
+    /// Returns the review id.
+    ///
+    /// # Panics
+    /// If the repository does not exist or `number` is not one of its PRs.
+    pub fn submit_review(
+        &mut self,
+        repo: &str,
+        number: u64,
+        author: &str,
+        state: ReviewState,
+        body: Option<&str>,
+    ) -> u64 {
+        self.ensure_user(author);
+        let Some(commit_id) = self
+            .repo_or_panic(repo)
+            .pull(number)
+            .map(|(_, pull)| pull.head_sha.clone())
+        else {
+            panic!("submit_review: #{number} is not a PR of {repo}");
+        };
+        let id = self.next_id();
+        let now = self.now;
+        self.repo_or_panic(repo).reviews.insert(
+            id,
+            Review {
+                id,
+                pull_number: number,
+                user: author.to_string(),
+                body: body.map(str::to_string),
+                state,
+                commit_id,
+                submitted_at: now,
+            },
+        );
+        id
+    }
+
+    /// Edits review `id`'s summary. Returns the old one (`None`: it had none).
+    ///
+    /// # Panics
+    /// If the review does not exist.
+    pub fn edit_review(&mut self, repo: &str, id: u64, body: &str) -> Option<String> {
+        let Some(review) = self.repo_or_panic(repo).reviews.get_mut(&id) else {
+            panic!("edit_review: no review {id} in {repo}");
+        };
+        review.body.replace(body.to_string())
     }
 
     /// Adds labels to issue/PR `number`, creating missing repository labels.

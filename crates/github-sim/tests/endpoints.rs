@@ -1420,3 +1420,121 @@ async fn unknown_routes_are_github_404s() {
     let body: Value = malformed.json().await.unwrap();
     assert_eq!(body["message"], "Problems parsing JSON");
 }
+
+#[tokio::test]
+async fn review_comments_and_their_reactions() {
+    let (sim, token) = sim_with_repo().await;
+    let (number, comment_id, review_id, issue_comment) = sim.with(|world| {
+        let number = world.open_pr(REPO, "bob", "Cache templates", "bob/cache", "main");
+        let (comment, review) =
+            world.add_review_comment(REPO, number, "alice", "README.md", 1, "Typo here");
+        let issue_comment = world.add_comment(REPO, number, "alice", "Looks fine");
+        (number, comment, review, issue_comment)
+    });
+
+    let got = call(
+        &sim,
+        "GET",
+        &format!("/repos/{REPO}/pulls/comments/{comment_id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["body"], "Typo here");
+    assert_eq!(got.body["pull_request_review_id"], review_id);
+    assert_eq!(got.body["path"], "README.md");
+    assert_eq!(
+        got.body["html_url"],
+        format!("https://github.com/{REPO}/pull/{number}#discussion_r{comment_id}")
+    );
+    let listed = call(
+        &sim,
+        "GET",
+        &format!("/repos/{REPO}/pulls/{number}/comments"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let pull = call(
+        &sim,
+        "GET",
+        &format!("/repos/{REPO}/pulls/{number}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(pull.body["review_comments"], 1);
+
+    // Reactions on a review comment: their own route, 201 then 200, 422 for unknown content.
+    let path = format!("/repos/{REPO}/pulls/comments/{comment_id}/reactions");
+    let eyes = call(
+        &sim,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({ "content": "eyes" })),
+    )
+    .await;
+    assert_eq!(eyes.status, 201);
+    assert_eq!(eyes.body["user"]["login"], "relman-test[bot]");
+    let again = call(
+        &sim,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({ "content": "eyes" })),
+    )
+    .await;
+    assert_eq!(again.status, 200);
+    let wave = call(
+        &sim,
+        "POST",
+        &path,
+        Some(&token),
+        Some(json!({ "content": "wave" })),
+    )
+    .await;
+    assert_eq!(wave.status, 422);
+    let listed = call(&sim, "GET", &path, Some(&token), None).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let rendered = call(
+        &sim,
+        "GET",
+        &format!("/repos/{REPO}/pulls/comments/{comment_id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(rendered.body["reactions"]["eyes"], 1);
+
+    // The id spaces are apart: the review comment is not an issue comment, and the other way.
+    let as_issue_comment = call(
+        &sim,
+        "POST",
+        &format!("/repos/{REPO}/issues/comments/{comment_id}/reactions"),
+        Some(&token),
+        Some(json!({ "content": "+1" })),
+    )
+    .await;
+    assert_eq!(as_issue_comment.status, 404);
+    let as_review_comment = call(
+        &sim,
+        "POST",
+        &format!("/repos/{REPO}/pulls/comments/{issue_comment}/reactions"),
+        Some(&token),
+        Some(json!({ "content": "+1" })),
+    )
+    .await;
+    assert_eq!(as_review_comment.status, 404);
+    let missing = call(
+        &sim,
+        "GET",
+        &format!("/repos/{REPO}/pulls/comments/999999"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+}

@@ -24,7 +24,7 @@ fn event_name(file: &str) -> &str {
 fn fixtures_match_the_payload_builders() {
     let bless = std::env::var_os("GITHUB_SIM_BLESS").is_some();
     let fixtures = github_sim::events::fixtures();
-    assert!(fixtures.len() >= 21, "{}", fixtures.len());
+    assert!(fixtures.len() >= 25, "{}", fixtures.len());
     for (name, payload) in fixtures {
         let path = fixtures_dir().join(&name);
         if bless {
@@ -58,6 +58,12 @@ fn octocrab_parses_every_fixture_as_its_event() {
             ("pull_request", WebhookEventPayload::PullRequest(p)) => p.pull_request.number > 0,
             ("issue_comment", WebhookEventPayload::IssueComment(p)) => p.issue.number > 0,
             ("issues", WebhookEventPayload::Issues(p)) => p.issue.number > 0,
+            ("pull_request_review_comment", WebhookEventPayload::PullRequestReviewComment(p)) => {
+                p.pull_request.number > 0 && !p.comment.body.is_empty()
+            }
+            ("pull_request_review", WebhookEventPayload::PullRequestReview(p)) => {
+                p.pull_request.number > 0
+            }
             ("release", WebhookEventPayload::Release(_)) => true,
             ("push", WebhookEventPayload::Push(p)) => !p.commits.is_empty(),
             ("create", WebhookEventPayload::Create(_)) => true,
@@ -89,7 +95,7 @@ fn octocrab_parses_every_fixture_as_its_event() {
         assert!(event.sender.is_some(), "{file}");
         parsed += 1;
     }
-    assert!(parsed >= 21, "parsed {parsed} fixtures");
+    assert!(parsed >= 25, "parsed {parsed} fixtures");
 }
 
 fn load(name: &str) -> Value {
@@ -121,6 +127,47 @@ fn fixtures_carry_what_relman_reads() {
     assert_eq!(created["comment"]["body"], "/release");
     assert_eq!(created["comment"]["author_association"], "COLLABORATOR");
     assert_eq!(created["issue"]["user"]["login"], "relman-test[bot]");
+
+    // Review comments have their own routes; their PR comes in the simple shape.
+    let review_comment = load("pull_request_review_comment.edited.json");
+    assert_eq!(
+        review_comment["changes"]["body"]["from"],
+        "Could this link to the login docs?"
+    );
+    assert!(
+        review_comment["comment"]["body"]
+            .as_str()
+            .unwrap()
+            .ends_with("/help")
+    );
+    assert_eq!(review_comment["comment"]["user"]["type"], "User");
+    let comment_id = review_comment["comment"]["id"].as_u64().unwrap();
+    assert_eq!(
+        review_comment["comment"]["url"],
+        format!("https://api.github.com/repos/acme/web/pulls/comments/{comment_id}")
+    );
+    assert!(
+        review_comment["comment"]["html_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("#discussion_r{comment_id}"))
+    );
+    assert!(review_comment["comment"].get("in_reply_to_id").is_none());
+    assert!(review_comment["pull_request"]["number"].as_u64().unwrap() > 0);
+    assert!(review_comment["pull_request"].get("merged").is_none());
+
+    // A review without a summary has `body: null`; states are lower case in webhooks.
+    let lone = load("pull_request_review.submitted.no-body.json");
+    assert!(lone["review"]["body"].is_null());
+    assert_eq!(lone["review"]["state"], "commented");
+    assert_eq!(
+        lone["review"]["id"],
+        load("pull_request_review_comment.created.json")["comment"]["pull_request_review_id"]
+    );
+    let review = load("pull_request_review.submitted.json");
+    assert_eq!(review["review"]["state"], "approved");
+    assert_eq!(review["review"]["body"], "Looks good.\n\n/release status");
+    assert_eq!(review["sender"]["login"], "alice");
 
     let rule = load("deployment_protection_rule.requested.json");
     assert_eq!(rule["environment"], "staging");

@@ -516,7 +516,7 @@ pub(super) fn remove_assignees(
     Ok(ApiResponse::ok(render_issue(world, repo, number)?))
 }
 
-fn list_reactions(
+pub(super) fn list_reactions(
     world: &World,
     request: &ApiRequest,
     repo: &str,
@@ -540,7 +540,7 @@ struct ReactionBody {
 
 /// Adds the bot's reaction: 201 when new, 200 with the existing one when the
 /// bot already reacted with that content.
-fn react(
+pub(super) fn react(
     world: &mut World,
     request: &ApiRequest,
     repo: &str,

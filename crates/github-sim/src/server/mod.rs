@@ -520,7 +520,17 @@ fn repo_routes(
             issues::react_to_issue(world, request, repo, number)
         }
 
-        // Pull requests.
+        // Pull requests. Review comments first: `pulls/comments/…` is not a PR number.
+        ("GET", ["pulls", "comments", id]) => pulls::get_review_comment(world, repo, id),
+        ("GET", ["pulls", "comments", id, "reactions"]) => {
+            pulls::list_review_comment_reactions(world, request, repo, id)
+        }
+        ("POST", ["pulls", "comments", id, "reactions"]) => {
+            pulls::react_to_review_comment(world, request, repo, id)
+        }
+        ("GET", ["pulls", number, "comments"]) => {
+            pulls::list_review_comments(world, request, repo, number)
+        }
         ("GET", ["pulls"]) => pulls::list(world, request, repo),
         ("POST", ["pulls"]) => pulls::create(world, request, repo),
         ("GET", ["pulls", number]) => pulls::get(world, repo, number),

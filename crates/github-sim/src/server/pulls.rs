@@ -5,33 +5,9 @@ use serde_json::{Value, json};
 
 use super::{ApiError, ApiRequest, ApiResponse, ApiResult, nullable, paginate, parse_id, repo_of};
 use crate::render;
-use crate::world::{Issue, IssueState, PullRequest, Repo, World, bot_login};
-
-/// Fields of the full PR that the list endpoints (pull-request-simple) leave out.
-const NOT_IN_LISTS: [&str; 13] = [
-    "merged",
-    "mergeable",
-    "rebaseable",
-    "mergeable_state",
-    "merged_by",
-    "comments",
-    "review_comments",
-    "maintainer_can_modify",
-    "commits",
-    "additions",
-    "deletions",
-    "changed_files",
-    "auto_merge_state",
-];
-
-fn simple(mut full: Value) -> Value {
-    if let Some(object) = full.as_object_mut() {
-        for key in NOT_IN_LISTS {
-            object.remove(key);
-        }
-    }
-    full
-}
+use crate::world::{
+    Issue, IssueState, PullRequest, ReactionSubject, Repo, ReviewComment, World, bot_login,
+};
 
 fn pull_of<'w>(
     world: &'w World,
@@ -107,7 +83,7 @@ pub(super) fn list(world: &World, request: &ApiRequest, repo: &str) -> ApiResult
     }
     let items = pulls
         .into_iter()
-        .map(|(issue, pull)| simple(render::pull(world, r, issue, pull)))
+        .map(|(issue, pull)| render::simple_pull(render::pull(world, r, issue, pull)))
         .collect();
     Ok(paginate(world, request, items))
 }
@@ -291,7 +267,62 @@ pub(super) fn for_commit(world: &World, request: &ApiRequest, repo: &str, rev: &
                 || r.commits_between(&pull.base_sha, &pull.head_sha)
                     .contains(&sha)
         })
-        .map(|(issue, pull)| simple(render::pull(world, r, issue, pull)))
+        .map(|(issue, pull)| render::simple_pull(render::pull(world, r, issue, pull)))
         .collect();
     Ok(paginate(world, request, items))
+}
+
+fn review_comment_of<'w>(
+    world: &'w World,
+    repo: &str,
+    id: &str,
+) -> Result<(&'w Repo, &'w ReviewComment), ApiError> {
+    let id = parse_id(id)?;
+    let r = repo_of(world, repo)?;
+    let comment = r.review_comments.get(&id).ok_or(ApiError::NotFound)?;
+    Ok((r, comment))
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/comments/{id}`.
+pub(super) fn get_review_comment(world: &World, repo: &str, id: &str) -> ApiResult {
+    let (r, comment) = review_comment_of(world, repo, id)?;
+    Ok(ApiResponse::ok(render::review_comment(world, r, comment)))
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/{number}/comments`: the PR's review comments, oldest first.
+pub(super) fn list_review_comments(
+    world: &World,
+    request: &ApiRequest,
+    repo: &str,
+    number: &str,
+) -> ApiResult {
+    let (r, issue, _) = pull_of(world, repo, number)?;
+    let items = r
+        .review_comments_on(issue.number)
+        .into_iter()
+        .map(|comment| render::review_comment(world, r, comment))
+        .collect();
+    Ok(paginate(world, request, items))
+}
+
+/// `GET /repos/{owner}/{repo}/pulls/comments/{id}/reactions`.
+pub(super) fn list_review_comment_reactions(
+    world: &World,
+    request: &ApiRequest,
+    repo: &str,
+    id: &str,
+) -> ApiResult {
+    let id = review_comment_of(world, repo, id)?.1.id;
+    super::issues::list_reactions(world, request, repo, ReactionSubject::ReviewComment(id))
+}
+
+/// `POST /repos/{owner}/{repo}/pulls/comments/{id}/reactions`.
+pub(super) fn react_to_review_comment(
+    world: &mut World,
+    request: &ApiRequest,
+    repo: &str,
+    id: &str,
+) -> ApiResult {
+    let id = review_comment_of(world, repo, id)?.1.id;
+    super::issues::react(world, request, repo, ReactionSubject::ReviewComment(id))
 }
