@@ -166,6 +166,11 @@ impl Dispatcher {
             "release" => {
                 let event: ReleaseEvent = parse(item)?;
                 tracing::debug!(tag = %event.release.tag_name, action, "release");
+                super::release_gate::handle_release(&self.ctx, &event).await?;
+            }
+            "deployment_protection_rule" => {
+                let event: super::protection_rule::ProtectionRuleEvent = parse(item)?;
+                super::protection_rule::handle(&self.ctx, &event).await?;
             }
             "push" => {
                 let event: config_check::PushEvent = parse(item)?;

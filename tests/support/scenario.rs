@@ -198,6 +198,18 @@ impl Tester {
         number
     }
 
+    /// `rev` is deployed to `environment` successfully; relman hears of it. Returns the
+    /// deployment id.
+    pub async fn deploy(&mut self, environment: &str, rev: &str) -> u64 {
+        let (id, event) = self.sim.with(|w| {
+            let id = w.add_deployment(REPO, rev, environment, "deploy-bot");
+            let status = w.add_deployment_status(REPO, id, "success", "deploy-bot");
+            (id, events::deployment_status_created(w, REPO, id, status))
+        });
+        self.deliver(event).await;
+        id
+    }
+
     /// relman's tracking issues titled `title`: (number, open?, body, assignees, labels).
     pub fn issues_titled(&self, title: &str) -> Vec<TrackingIssue> {
         self.sim.with(|w| {
