@@ -66,6 +66,7 @@ async fn a_whole_release_cycle() {
         .merge_pr("carol", "Fix the login redirect", &["bug"])
         .await;
     let calls = t.calls();
+    eprintln!("API calls for a merged PR (warm config cache): {calls:#?}");
     assert!(
         calls.len() <= 4,
         "a merged PR cost {} calls: {calls:#?}",
@@ -155,6 +156,7 @@ async fn a_whole_release_cycle() {
                 && !c.contains(&format!("/issues/{fix}/comments"))
         })
         .collect();
+    eprintln!("API calls for /release: {command_calls:#?}");
     assert!(
         command_calls.len() <= 15,
         "/release cost {} calls: {command_calls:#?}",
@@ -331,5 +333,58 @@ async fn the_functional_test_repository_is_compared_with_its_latest_tag() {
         body.contains("acme/functional-tests: functional tests changed since v0.9.1: 2 commits — cut a new tag for the manual test run."),
         "{body}"
     );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn releasing_twenty_prs_costs_a_fixed_number_of_calls() {
+    let mut t = installed(TRAIN, MONDAY).await;
+    let tracking = t.issues_titled("Release 2026-12-08")[0].0;
+    let mut prs = Vec::new();
+    for i in 0..20 {
+        let label = if i % 2 == 0 { "feature" } else { "bug" };
+        prs.push(t.merge_pr("bob", &format!("Change {i}"), &[label]).await);
+    }
+    green(&t);
+    t.comment_as("alice", tracking, "/signoff staging").await;
+    t.clear_calls();
+    t.comment_as("alice", tracking, "/release").await;
+    let reply = t.bot_comments(tracking).pop().unwrap();
+    assert!(reply.contains("Released **[v1.5.0]("), "{reply}");
+    let calls = t.calls();
+    let announcing: Vec<&String> = calls
+        .iter()
+        .filter(|c| {
+            prs.iter()
+                .any(|pr| c.contains(&format!("/issues/{pr}/comments")))
+        })
+        .collect();
+    let command: Vec<&String> = calls
+        .iter()
+        .filter(|c| {
+            !announcing.contains(c)
+                && !c.contains("/reactions")
+                && !c.contains("/collaborators/")
+                && !c.contains(&format!("/issues/{tracking}/comments"))
+                && !c.contains("/issues/comments/")
+        })
+        .collect();
+    eprintln!(
+        "/release of 20 PRs: {} calls for the release, {} for the announcements",
+        command.len(),
+        announcing.len()
+    );
+    assert!(command.len() <= 15, "{command:#?}");
+    // Each PR told once: one look for an earlier announcement and one post.
+    assert_eq!(announcing.len(), 40, "{announcing:#?}");
+    let notes = t.sim.with(|w| {
+        w.repos[REPO]
+            .release_by_tag("v1.5.0")
+            .unwrap()
+            .body
+            .clone()
+            .unwrap_or_default()
+    });
+    assert_eq!(notes.matches("\n- [#").count(), 20, "{notes}");
     t.shutdown().await;
 }
