@@ -25,6 +25,21 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Try relman without a GitHub App: a whole release cycle against an in-process fake GitHub,
+    /// then a running relman to comment at.
+    Demo {
+        #[command(subcommand)]
+        command: Option<DemoCommand>,
+        /// relman's port.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// The control page's port (comment as the demo's people).
+        #[arg(long, default_value_t = 3001)]
+        control_port: u16,
+        /// The demo's database; a fresh file in a temporary directory when not given.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Run the webhook receiver, workers and scheduler.
     Serve(ServeArgs),
     /// Sign webhook fixtures and post them to a running relman (like `probot receive`).
@@ -67,6 +82,21 @@ enum Command {
         /// `sqlite://FILE` or `postgres://…`.
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL, global = true)]
         database_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Comment on the demo's tracking issue and print what relman did.
+    Comment {
+        /// The comment, e.g. '/release status'.
+        text: String,
+        /// Who comments: alice (release manager, admin), bob (write), quinn (QA), rita (read).
+        #[arg(long = "as", default_value = "alice")]
+        login: String,
+        /// The running demo's control page.
+        #[arg(long, default_value = "http://127.0.0.1:3001")]
+        url: String,
     },
 }
 
@@ -148,6 +178,16 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo {
+            command: Some(DemoCommand::Comment { text, login, url }),
+            ..
+        } => demo_comment(&url, &login, &text).await,
+        Command::Demo {
+            command: None,
+            port,
+            control_port,
+            database_url,
+        } => demo(port, control_port, database_url).await,
         Command::Serve(mut args) => {
             // Kept alive for as long as relman serves.
             let _dev_github = if args.dev {
@@ -471,5 +511,56 @@ async fn calendar(args: CalendarArgs) -> anyhow::Result<ExitCode> {
             now
         )
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(
+    port: u16,
+    control_port: u16,
+    database_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    // Quiet logs: the demo prints what happens on GitHub itself.
+    relman::telemetry::init("warn", relman::config::settings::LogFormat::Pretty);
+    let dir = tempfile_dir()?;
+    let database_url = database_url
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("relman-demo.db").display()));
+    println!("relman demo: relman on http://127.0.0.1:{port}, database {database_url}");
+    let demo = relman::demo::Demo::start(relman::demo::DemoOptions {
+        port,
+        control_port,
+        database_url,
+    })
+    .await?;
+    let mut out = std::io::stdout();
+    demo.play(&mut out).await?;
+    tokio::signal::ctrl_c().await?;
+    demo.stop();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A fresh directory for the demo's database, under the system's temporary directory.
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("relman-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+async fn demo_comment(url: &str, login: &str, text: &str) -> anyhow::Result<ExitCode> {
+    use http_body_util::BodyExt;
+    let form: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("login", login)
+        .append_pair("body", text)
+        .finish();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let request = http::Request::post(format!("{}/comment", url.trim_end_matches('/')))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(http_body_util::Full::new(bytes::Bytes::from(form)))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| anyhow::anyhow!("is `relman demo` running at {url}? {e}"))?;
+    let body = response.into_body().collect().await?.to_bytes();
+    print!("{}", String::from_utf8_lossy(&body));
     Ok(ExitCode::SUCCESS)
 }

@@ -38,10 +38,7 @@ fn the_readme_opens_with_the_two_newcomer_commands() {
         .take_while(|l| !l.starts_with("```"))
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(
-        first_block.contains("cargo run -- serve --dev"),
-        "{first_block}"
-    );
+    assert!(first_block.contains("cargo run -- demo"), "{first_block}");
     assert!(
         first_block.contains("cargo test --workspace"),
         "{first_block}"

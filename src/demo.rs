@@ -1,0 +1,467 @@
+//! `relman demo`: the newcomer's first command. relman runs for real (the same `serve`, on
+//! SQLite) against the fake GitHub in-process, on a seeded repository, and plays one whole
+//! release cycle through signed webhooks — install, merged PRs with checklists, the tracking
+//! issue, `/release` refused then accepted, staging, QA, the deployment request, production —
+//! printing every change relman makes on GitHub as it happens. Then it keeps serving, with a
+//! small control page where a person can comment as any of the demo's people and read relman's
+//! answer (`relman demo comment '/release status'` does the same from a terminal).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Form, State};
+use axum::response::Html;
+use axum::routing::{get, post};
+use github_sim::{GitHubSim, Permission, RecordedRequest, events};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::settings::{ServeArgs, Settings};
+use crate::store::Store;
+
+pub const DEMO_SECRET: &str = "demo";
+pub const DEMO_REPO: &str = "acme/web";
+const OPS_REPO: &str = "acme/ops";
+const INSTALLATION: u64 = 77;
+
+/// The demo repository's `.github/relman.yml`.
+pub const DEMO_CONFIG: &str = "\
+timezone: UTC
+schedule: { every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }
+rotation: { every: month, starts: 2026-01, members: [alice] }
+qa: { members: [quinn] }
+dashboards: [{ name: Grafana, url: \"https://grafana.example.net/d/web\" }]
+deployment_request: { repo: acme/ops, labels: [deployment-request], assignees: [olga] }
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("relman did not start: {0}")]
+    Start(String),
+    #[error("webhook refused: {0}")]
+    Webhook(String),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("relman did not finish processing within {0:?}")]
+    Stuck(Duration),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct DemoOptions {
+    pub port: u16,
+    pub control_port: u16,
+    pub database_url: String,
+}
+
+/// A running demo: relman, the fake GitHub and the control page.
+pub struct Demo {
+    pub sim: GitHubSim,
+    pub relman_url: String,
+    pub control_url: String,
+    store: Store,
+    shutdown: CancellationToken,
+    deliveries: Mutex<u64>,
+    seen: std::sync::Mutex<usize>,
+}
+
+impl Demo {
+    pub async fn start(options: DemoOptions) -> Result<Arc<Demo>, DemoError> {
+        let sim = GitHubSim::start().await;
+        sim.with(|w| {
+            w.add_installation_with_id(INSTALLATION, "acme");
+            let _ = w
+                .add_repo(DEMO_REPO)
+                .installation(INSTALLATION)
+                .collaborator("alice", Permission::Admin)
+                .collaborator("bob", Permission::Write)
+                .collaborator("carol", Permission::Write)
+                .collaborator("quinn", Permission::Write)
+                .collaborator("rita", Permission::Read)
+                .file(".github/relman.yml", DEMO_CONFIG);
+            let _ = w
+                .add_repo(OPS_REPO)
+                .installation(INSTALLATION)
+                .collaborator("olga", Permission::Write);
+            w.now = chrono::Utc::now();
+            // The last release, v1.4.0, runs on staging and in production.
+            w.add_tag(DEMO_REPO, "v1.4.0", "main");
+            for environment in ["staging", "production"] {
+                let id = w.add_deployment(DEMO_REPO, "v1.4.0", environment, "deploy-bot");
+                w.add_deployment_status(DEMO_REPO, id, "success", "deploy-bot");
+            }
+        });
+        let args = ServeArgs {
+            app_id: Some(github_sim::APP_ID.to_string()),
+            private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+            webhook_secret: Some(DEMO_SECRET.to_string()),
+            host: Some("127.0.0.1".into()),
+            port: Some(options.port.to_string()),
+            github_api_url: Some(sim.api_url()),
+            database_url: Some(options.database_url.clone()),
+            workers: Some("2".into()),
+            ..ServeArgs::default()
+        };
+        let settings = Settings::from_raw(&args, |p| std::fs::read_to_string(p))
+            .map_err(|e| DemoError::Start(e.to_string()))?;
+        let shutdown = CancellationToken::new();
+        let serving = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::service::serve(settings, serving).await {
+                tracing::error!(error = %e, "relman stopped");
+            }
+        });
+        let relman_url = format!("http://127.0.0.1:{}", options.port);
+        wait_until_up(&relman_url).await?;
+        let store = Store::connect(&options.database_url).await?;
+
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.control_port)).await?;
+        let control: SocketAddr = listener.local_addr()?;
+        let demo = Arc::new(Demo {
+            sim,
+            relman_url,
+            control_url: format!("http://{control}"),
+            store,
+            shutdown: shutdown.clone(),
+            deliveries: Mutex::new(0),
+            seen: std::sync::Mutex::new(0),
+        });
+        let app = axum::Router::new()
+            .route("/", get(page))
+            .route("/comment", post(comment_form))
+            .with_state(demo.clone());
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+        });
+        Ok(demo)
+    }
+
+    pub fn stop(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Signs and posts an event to relman, then waits until relman has handled it (and what it
+    /// booked for now).
+    pub async fn deliver(&self, (event, payload): (&'static str, Value)) -> Result<(), DemoError> {
+        let delivery = {
+            let mut n = self.deliveries.lock().await;
+            *n += 1;
+            format!("demo-{}-{n}", std::process::id())
+        };
+        let body = serde_json::to_vec(&payload).map_err(|e| DemoError::Webhook(e.to_string()))?;
+        let (status, answer) = crate::replay::post(
+            &format!("{}/api/github/webhooks", self.relman_url),
+            event,
+            &delivery,
+            DEMO_SECRET.as_bytes(),
+            body,
+        )
+        .await
+        .map_err(|e| DemoError::Webhook(e.to_string()))?;
+        if status != 202 {
+            return Err(DemoError::Webhook(format!("{status}: {answer}")));
+        }
+        self.wait_idle().await
+    }
+
+    async fn wait_idle(&self) -> Result<(), DemoError> {
+        let limit = Duration::from_secs(30);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let busy: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM work_items WHERE status = 'running'
+                    OR (status = 'pending' AND run_at <= $1)",
+            )
+            .bind(chrono::Utc::now().timestamp_millis())
+            .fetch_one(self.store.pool())
+            .await
+            .map_err(crate::store::StoreError::from)?;
+            if busy == 0 {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(DemoError::Stuck(limit));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// `login` comments `body` on issue `issue`; relman hears of it.
+    pub async fn comment(&self, login: &str, issue: u64, body: &str) -> Result<u64, DemoError> {
+        let (id, event) = self.sim.with(|w| {
+            let id = w.add_comment(DEMO_REPO, issue, login, body);
+            (id, events::issue_comment_created(w, DEMO_REPO, id))
+        });
+        self.deliver(event).await?;
+        Ok(id)
+    }
+
+    /// The open tracking issue relman keeps, if any.
+    pub fn tracking_issue(&self) -> Option<u64> {
+        self.sim.with(|w| {
+            w.repos[DEMO_REPO]
+                .issues
+                .values()
+                .filter(|i| {
+                    i.pull_request.is_none()
+                        && i.state == github_sim::world::IssueState::Open
+                        && i.body
+                            .as_deref()
+                            .is_some_and(|b| b.starts_with("<!-- relman:tracking:"))
+                })
+                .map(|i| i.number)
+                .next()
+        })
+    }
+
+    /// What relman did on GitHub since the last call, as text.
+    pub fn effects(&self) -> String {
+        let requests = self.sim.requests();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let new = requests.get(*seen..).unwrap_or_default().to_vec();
+        *seen = requests.len();
+        new.iter().filter_map(describe).collect::<Vec<_>>().join("")
+    }
+
+    /// Plays the whole cycle, writing each step and its effects to `out`.
+    pub async fn play(&self, out: &mut (dyn Write + Send)) -> Result<(), DemoError> {
+        macro_rules! step {
+            ($title:expr) => {
+                writeln!(out, "\n━━ {}", $title)?;
+            };
+        }
+        let effects = |out: &mut (dyn Write + Send), demo: &Demo| -> std::io::Result<()> {
+            let text = demo.effects();
+            if text.is_empty() {
+                writeln!(out, "   (relman did nothing on GitHub)")
+            } else {
+                write!(out, "{text}")
+            }
+        };
+
+        step!("alice installs relman on acme/web: it opens the next release's tracking issue");
+        let event = self
+            .sim
+            .with(|w| events::installation_created(w, INSTALLATION, "alice"));
+        self.deliver(event).await?;
+        effects(out, self)?;
+        let Some(tracking) = self.tracking_issue() else {
+            return Err(DemoError::Start("no tracking issue was opened".into()));
+        };
+
+        for (author, title, label) in [
+            ("bob", "Export orders to CSV", "feature"),
+            ("carol", "Fix the login redirect", "bug"),
+        ] {
+            step!(format!(
+                "{author} merges \"{title}\" ({label}): relman posts the checklist"
+            ));
+            let event = self.sim.with(|w| {
+                let branch = format!("topic-{}", w.next_id());
+                let number = w.open_pr(DEMO_REPO, author, title, &branch, "main");
+                w.add_labels(DEMO_REPO, number, &[label]);
+                w.merge_pr(DEMO_REPO, number, "alice");
+                events::pull_request_closed(w, DEMO_REPO, number, "alice")
+            });
+            self.deliver(event).await?;
+            effects(out, self)?;
+        }
+
+        let head = self
+            .sim
+            .with(|w| w.repos[DEMO_REPO].branches["main"].clone());
+        step!("CI fails on main; alice asks for the release anyway");
+        self.sim.with(|w| {
+            w.set_check_run(DEMO_REPO, &head, "ci/test", "completed", Some("failure"));
+        });
+        self.comment("alice", tracking, "/release").await?;
+        effects(out, self)?;
+
+        step!("CI is fixed; alice signs off and releases");
+        self.sim.with(|w| {
+            w.set_check_run(DEMO_REPO, &head, "ci/test", "completed", Some("success"));
+        });
+        self.comment("alice", tracking, "/signoff").await?;
+        self.comment("alice", tracking, "/release").await?;
+        effects(out, self)?;
+
+        let tag = self.sim.with(|w| {
+            let r = &w.repos[DEMO_REPO];
+            r.releases
+                .values()
+                .map(|rel| rel.tag_name.clone())
+                .next_back()
+        });
+        let Some(tag) = tag else {
+            return Err(DemoError::Start("no release was cut".into()));
+        };
+        step!(format!("CI deploys {tag} to staging; QA finds no blockers"));
+        self.deploy("staging", &tag).await?;
+        self.comment("quinn", tracking, "/qa ok").await?;
+        effects(out, self)?;
+
+        step!(format!(
+            "Ops deploys {tag} to production: relman posts the monitoring checklist"
+        ));
+        self.deploy("production", &tag).await?;
+        effects(out, self)?;
+
+        writeln!(
+            out,
+            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}).\n   Comment as someone: open {} or run\n     cargo run -- demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
+            self.relman_url,
+            self.sim.api_url(),
+            self.control_url,
+            self.control_url
+        )?;
+        Ok(())
+    }
+
+    async fn deploy(&self, environment: &str, rev: &str) -> Result<(), DemoError> {
+        let event = self.sim.with(|w| {
+            let id = w.add_deployment(DEMO_REPO, rev, environment, "deploy-bot");
+            let status = w.add_deployment_status(DEMO_REPO, id, "success", "deploy-bot");
+            events::deployment_status_created(w, DEMO_REPO, id, status)
+        });
+        self.deliver(event).await
+    }
+}
+
+async fn wait_until_up(url: &str) -> Result<(), DemoError> {
+    let client = crate::replay::client();
+    for _ in 0..200 {
+        if let Ok(uri) = format!("{url}/__lbheartbeat__").parse::<http::Uri>()
+            && client.get(uri).await.is_ok_and(|r| r.status() == 200)
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(DemoError::Start(format!("{url} did not answer")))
+}
+
+/// One change relman made on GitHub, for people.
+fn describe(r: &RecordedRequest) -> Option<String> {
+    if r.method == "GET" || r.path.ends_with("/access_tokens") {
+        return None;
+    }
+    let body = r.body.clone().unwrap_or(Value::Null);
+    let text = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let indent = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("<!-- relman:"))
+            .map(|l| format!("   │ {l}\n"))
+            .collect::<String>()
+    };
+    let path = r.path.trim_start_matches("/repos/");
+    let what = if r.path.ends_with("/reactions") {
+        format!("   👍 reacts {} on {path}\n", text("content"))
+    } else if r.method == "POST" && r.path.ends_with("/comments") {
+        format!("   💬 comments on {path}:\n{}", indent(&text("body")))
+    } else if r.method == "PATCH" && r.path.contains("/issues/comments/") {
+        format!(
+            "   ✏️  edits its comment {path}:\n{}",
+            indent(&text("body"))
+        )
+    } else if r.method == "POST" && r.path.ends_with("/issues") {
+        format!(
+            "   📋 opens an issue in {path}: \"{}\"\n{}",
+            text("title"),
+            indent(&text("body"))
+        )
+    } else if r.method == "PATCH" && r.path.contains("/issues/") {
+        let mut changed: Vec<String> = Vec::new();
+        if let Some(state) = body.get("state").and_then(Value::as_str) {
+            changed.push(format!("state → {state}"));
+        }
+        if body.get("assignees").is_some() {
+            changed.push(format!("assignees → {}", body["assignees"]));
+        }
+        if body.get("body").is_some() {
+            changed.push("the dashboard re-rendered".into());
+        }
+        format!("   ✏️  updates {path}: {}\n", changed.join(", "))
+    } else if r.path.ends_with("/git/refs") {
+        format!(
+            "   🏷️  creates {} at {}\n",
+            text("ref"),
+            &text("sha")[..text("sha").len().min(7)]
+        )
+    } else if r.method == "POST" && r.path.ends_with("/releases") {
+        format!(
+            "   🚀 publishes the release {}:\n{}",
+            text("tag_name"),
+            indent(&text("body"))
+        )
+    } else if r.path.contains("/check-runs") {
+        format!(
+            "   ☑️  check run {}: {}\n",
+            text("name"),
+            body.get("conclusion")
+                .and_then(Value::as_str)
+                .unwrap_or("…")
+        )
+    } else {
+        format!("   {} {path}\n", r.method)
+    };
+    Some(what)
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    pub body: String,
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+async fn page(State(demo): State<Arc<Demo>>) -> Html<String> {
+    let issue = demo.tracking_issue().map_or_else(
+        || "no open tracking issue".to_string(),
+        |n| format!("tracking issue #{n}"),
+    );
+    Html(format!(
+        "<!doctype html><title>relman demo</title><h1>relman demo</h1>\
+         <p>relman at {} against the fake GitHub at {} — commands go to the {issue}.</p>\
+         <form method=post action=/comment>\
+         <label>as <select name=login><option>alice<option>bob<option>quinn<option>rita</select></label>\
+         <input name=body size=50 value=\"/release status\"> <button>Comment</button></form>",
+        demo.relman_url,
+        demo.sim.api_url()
+    ))
+}
+
+async fn comment_form(State(demo): State<Arc<Demo>>, Form(form): Form<CommentForm>) -> String {
+    let login = form.login.unwrap_or_else(|| "alice".into());
+    let body = if form.body.trim_start().starts_with('/') {
+        form.body
+    } else {
+        format!("/{}", form.body.trim_start())
+    };
+    let Some(issue) = demo.tracking_issue() else {
+        return "There is no open tracking issue to comment on.\n".into();
+    };
+    let _ = demo.effects();
+    match demo.comment(&login, issue, &body).await {
+        Ok(_) => {
+            let effects = demo.effects();
+            if effects.is_empty() {
+                "relman did nothing on GitHub.\n".into()
+            } else {
+                effects
+            }
+        }
+        Err(e) => format!("error: {e}\n"),
+    }
+}
