@@ -213,6 +213,7 @@ impl CommandRecord {
             at,
             repo: repo.to_string(),
             issue_number: comment.issue_number,
+            comment_kind: comment.kind.as_str().to_string(),
             comment_id: comment.comment_id,
             position: self.position as u64,
             actor_login: comment.author.login.clone(),

@@ -102,6 +102,17 @@ pub enum CommentKind {
     ReviewSummary,
 }
 
+impl CommentKind {
+    /// The kind as the audit log records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentKind::Issue => "issue_comment",
+            CommentKind::Review => "review_comment",
+            CommentKind::ReviewSummary => "review",
+        }
+    }
+}
+
 /// A comment that may carry commands, whichever of `issue_comment`, `pull_request_review_comment`
 /// or `pull_request_review` brought it.
 #[derive(Debug, Clone, PartialEq, Eq)]
