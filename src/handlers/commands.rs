@@ -45,6 +45,15 @@ pub enum CommandError {
     Other(String),
 }
 
+impl From<crate::github::comments::UpsertError> for CommandError {
+    fn from(e: crate::github::comments::UpsertError) -> Self {
+        match e {
+            crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
+            crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
+        }
+    }
+}
+
 /// Where a command was given, independent of the event that carried it (an issue comment or a
 /// pull-request review comment).
 pub struct Invocation<'a> {

@@ -245,11 +245,7 @@ pub async fn consider(
             &format!("📦 Production requirements hold for {version}: deployment request filed for Ops — {url}"),
             ctx.clock.now_ms(),
         )
-        .await
-        .map_err(|e| match e {
-            crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-            crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-        })?;
+        .await?;
     }
     Ok(Decision::Filed { version, url })
 }

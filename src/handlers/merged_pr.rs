@@ -97,11 +97,7 @@ async fn post_checklist(
         &body,
         ctx.clock.now_ms(),
     )
-    .await
-    .map_err(|e| match e {
-        crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-        crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-    })?;
+    .await?;
     Ok(())
 }
 

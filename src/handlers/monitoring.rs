@@ -24,13 +24,6 @@ struct Reminder {
     tag: String,
 }
 
-fn upsert_error(e: crate::github::comments::UpsertError) -> CommandError {
-    match e {
-        crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-        crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-    }
-}
-
 /// `tag` reached production.
 pub async fn after_production(
     ctx: &Context,
@@ -59,8 +52,7 @@ pub async fn after_production(
                 &format!("✅ {tag} is running in production."),
                 now_ms,
             )
-            .await
-            .map_err(upsert_error)?;
+            .await?;
         }
     }
     let Some(rec) = ctx.store.release_by_tag(&key, tag).await? else {
@@ -96,8 +88,7 @@ pub async fn after_production(
         &body,
         now_ms,
     )
-    .await
-    .map_err(upsert_error)?;
+    .await?;
 
     let target = ctx.store.repository_installation(&key).await?;
     if let Some(target) = target {

@@ -19,7 +19,6 @@ use super::release_facts::{
 use super::tracking::refresh_release;
 use crate::domain::changelog::render_changelog;
 use crate::domain::requirements::{Environment, State, Verdict, all_met, evaluate};
-use crate::domain::version::{bump_for, next_version, tag_of};
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
 use crate::inbox::ProcessError;
@@ -132,15 +131,7 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
             "relman did not release: nothing was merged since {since} — no changes, no release."
         )));
     }
-    let bump = bump_for(
-        pending
-            .changes
-            .iter()
-            .map(|c| c.labels.iter().map(String::as_str)),
-        versioning,
-    );
-    let version = next_version(pending.last.as_ref().map(|t| &t.version), bump);
-    let tag = tag_of(&version, versioning);
+    let (bump, version, tag) = pending.next(versioning);
     let changelog = render_changelog(
         &pending.changes,
         &versioning.bump_labels,

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::commands::CommandError;
 use super::dispatch::Context;
 use crate::config::load::ConfigState;
+use crate::config::repo::Bump;
 use crate::config::repo::RepoConfig;
 use crate::domain::calendar::Calendar;
 use crate::domain::changelog::{Change, pr_number_in_message};
@@ -18,10 +19,11 @@ use crate::domain::requirements::{
     CheckFact, Environment, Facts, QaBlocker, Signoff, StatusFact, Verdict, evaluate,
 };
 use crate::domain::rotation::{Rotation, Swap};
-use crate::domain::version::{TaggedVersion, latest_release};
+use crate::domain::version::{TaggedVersion, bump_for, latest_release, next_version, tag_of};
 use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::store::from_millis;
 use crate::store::releases::{LogEntry, ReleaseRecord};
+use semver::Version;
 
 /// How many tags are read to find the last release (newest first on GitHub).
 const TAGS_READ: usize = 100;
@@ -243,6 +245,21 @@ pub struct Pending {
     pub changes: Vec<Change>,
     /// `base...head` on GitHub, when there is a base.
     pub compare_url: Option<String>,
+}
+
+impl Pending {
+    /// The bump the pending changes ask for, and the version and tag it gives.
+    pub fn next(&self, versioning: &crate::config::repo::Versioning) -> (Bump, Version, String) {
+        let bump = bump_for(
+            self.changes
+                .iter()
+                .map(|c| c.labels.iter().map(String::as_str)),
+            versioning,
+        );
+        let version = next_version(self.last.as_ref().map(|t| &t.version), bump);
+        let tag = tag_of(&version, versioning);
+        (bump, version, tag)
+    }
 }
 
 /// The last release tag of `repo` (3 calls at most: tags, compare, closed pulls).

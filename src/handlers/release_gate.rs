@@ -205,11 +205,7 @@ async fn gate(
         &text,
         ctx.clock.now_ms(),
     )
-    .await
-    .map_err(|e| match e {
-        crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-        crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-    })?;
+    .await?;
     tracing::warn!(repo = %repo, tag = %tag, by = %creator, reverted, "release rejected");
     Ok(())
 }

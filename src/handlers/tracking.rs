@@ -25,7 +25,7 @@ use crate::domain::requirements::{Environment, Verdict};
 use crate::domain::tracking::{
     FunctionalTests, RELEASE_LABEL, Stage, TrackingView, days_to_open, render_tracking, title,
 };
-use crate::domain::version::{bump_for, latest_release, next_version, tag_of};
+use crate::domain::version::latest_release;
 use crate::github::comments::{upsert_comment, with_marker};
 use crate::github::{
     GitHubError, GitHubPort, IssueFilter, IssuePatch, IssueState, NewIssue, RepoName,
@@ -177,18 +177,11 @@ pub async fn snapshot(
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
     let pending =
         pending_changes(github, repo, &head.branch, &head.sha, last, &head.html_url).await?;
-    let bump = bump_for(
-        pending
-            .changes
-            .iter()
-            .map(|c| c.labels.iter().map(String::as_str)),
-        versioning,
-    );
-    let version = next_version(pending.last.as_ref().map(|t| &t.version), bump);
+    let (_, version, next_tag) = pending.next(versioning);
     let functional = functional_tests(github, train).await?;
     let (staging, production) = running(ctx, github, repo, train).await?;
     Ok(Snapshot {
-        next_tag: tag_of(&version, versioning),
+        next_tag,
         next_version: version.to_string(),
         head,
         pending,
@@ -558,11 +551,7 @@ pub async fn close_tracking(
     upsert_comment(
         github, &ctx.store, repo, number, "closed", &rec.key, &text, now_ms,
     )
-    .await
-    .map_err(|e| match e {
-        crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-        crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-    })?;
+    .await?;
     github
         .update_issue(
             repo,
