@@ -311,6 +311,7 @@ fn change_of_pull(p: &PullRequest) -> Change {
     Change {
         number: Some(p.number),
         title: p.title.clone(),
+        body: p.body.clone(),
         author: Some(p.user.login.clone()).filter(|l| !l.is_empty()),
         labels: p.label_names().map(str::to_string).collect(),
         url: Some(p.html_url.clone()).filter(|u| !u.is_empty()),
@@ -361,12 +362,15 @@ pub fn changes_of(
                 if seen.insert(p.number) {
                     let mut change = change_of_pull(p);
                     change.sha = c.sha.clone();
+                    // A squash commit carries its commits' messages (and their footers).
+                    change.body = format!("{}\n\n{}", message_body(&c.message), change.body);
                     out.push(change);
                 }
             }
             None => out.push(Change {
                 number: None,
                 title: c.message.lines().next().unwrap_or_default().to_string(),
+                body: message_body(&c.message).to_string(),
                 author: c.author_login.clone(),
                 labels: Vec::new(),
                 url: None,
@@ -375,6 +379,11 @@ pub fn changes_of(
         }
     }
     out
+}
+
+/// A commit message without its subject line.
+fn message_body(message: &str) -> &str {
+    message.split_once('\n').map_or("", |(_, rest)| rest.trim())
 }
 
 /// What an environment runs, from its latest deployment: the deployed ref (a tag, usually).

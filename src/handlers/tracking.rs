@@ -25,7 +25,7 @@ use crate::domain::requirements::{Environment, Verdict};
 use crate::domain::tracking::{
     FunctionalTests, RELEASE_LABEL, Stage, TrackingView, days_to_open, render_tracking, title,
 };
-use crate::domain::version::{bump_for, latest_release, next_version, tag_of};
+use crate::domain::version::{latest_release, next_version, tag_of};
 use crate::github::comments::{upsert_comment, with_marker};
 use crate::github::{
     GitHubError, GitHubPort, IssueFilter, IssuePatch, IssueState, NewIssue, RepoName,
@@ -177,13 +177,7 @@ pub async fn snapshot(
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
     let pending =
         pending_changes(github, repo, &head.branch, &head.sha, last, &head.html_url).await?;
-    let bump = bump_for(
-        pending
-            .changes
-            .iter()
-            .map(|c| c.labels.iter().map(String::as_str)),
-        versioning,
-    );
+    let bump = crate::domain::conventional::bump_for_changes(&pending.changes, versioning);
     let version = next_version(pending.last.as_ref().map(|t| &t.version), bump);
     let functional = functional_tests(github, train).await?;
     let (staging, production) = running(ctx, github, repo, train).await?;
