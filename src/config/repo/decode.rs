@@ -1127,7 +1127,7 @@ impl Decoder {
                 &node.at,
                 format!("`{path}`: relman cannot tell where the version is in `{file}`"),
                 Some(format!(
-                    "paths are read by name (Cargo.toml, package.json, VERSION); for any other file give a pattern: `{{ path: {file}, pattern: 'version = \"(?P<version>[^\"]+)\"' }}`"
+                    "relman reads Cargo.toml, package.json and VERSION files by name; for any other file give a pattern: `{{ path: {file}, pattern: 'version = \"(?P<version>[^\"]+)\"' }}`"
                 )),
             );
             return None;

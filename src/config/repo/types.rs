@@ -852,7 +852,12 @@ pub fn compile_version_pattern(text: &str) -> Result<regex::Regex, String> {
     let re = regex::Regex::new(text).map_err(|e| {
         format!(
             "not a regular expression: {}",
-            e.to_string().lines().last().unwrap_or_default().trim()
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .trim_start_matches("error: ")
         )
     })?;
     let named = re.capture_names().any(|n| n == Some("version"));
