@@ -218,7 +218,7 @@ async fn a_whole_pull_request_release_cycle() {
         .sim
         .with(|w| w.repos[REPO].branches["release/0.14.0"].clone());
     let (parents, changed) = changed_files(&t, &branch_sha);
-    assert_eq!(parents, [main_before.clone()]);
+    assert_eq!(parents, [main_before]);
     assert_eq!(
         changed.keys().collect::<Vec<_>>(),
         ["CHANGELOG.md", "Cargo.lock", "Cargo.toml"]

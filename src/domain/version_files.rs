@@ -177,10 +177,10 @@ fn bump_cargo_toml(
         .and_then(Item::as_str)
         .map(str::to_string);
     if let Some(found) = package_version {
-        if check(path, "`[package].version`", &found, current, next)? {
-            if let Some(item) = doc.get_mut("package").and_then(|p| p.get_mut("version")) {
-                set_keeping_decor(item, &next_text);
-            }
+        if check(path, "`[package].version`", &found, current, next)?
+            && let Some(item) = doc.get_mut("package").and_then(|p| p.get_mut("version"))
+        {
+            set_keeping_decor(item, &next_text);
         }
         package = doc
             .get("package")
@@ -196,14 +196,13 @@ fn bump_cargo_toml(
         .and_then(Item::as_str)
         .map(str::to_string);
     if let Some(found) = workspace_version {
-        if check(path, "`[workspace.package].version`", &found, current, next)? {
-            if let Some(item) = doc
+        if check(path, "`[workspace.package].version`", &found, current, next)?
+            && let Some(item) = doc
                 .get_mut("workspace")
                 .and_then(|w| w.get_mut("package"))
                 .and_then(|p| p.get_mut("version"))
-            {
-                set_keeping_decor(item, &next_text);
-            }
+        {
+            set_keeping_decor(item, &next_text);
         }
         workspace = true;
         old.get_or_insert(found);

@@ -186,16 +186,13 @@ async fn build(
         match bump_file(file, &original.text, current, plan.version) {
             Ok(bumped) => {
                 if let Some(cargo) = &bumped.cargo {
-                    match cargo_lock(github, repo, sha, file).await? {
-                        Some((lock_path, lock)) => {
-                            match bump_cargo_lock(&lock_path, &lock, cargo, plan.version) {
-                                Ok(text) if text != lock => changed.push((lock_path, text)),
-                                Ok(_) => {}
-                                Err(e) => problems.push(e),
-                            }
+                    // A library may not commit its lock file; nothing to follow then.
+                    if let Some((lock_path, lock)) = cargo_lock(github, repo, sha, file).await? {
+                        match bump_cargo_lock(&lock_path, &lock, cargo, plan.version) {
+                            Ok(text) if text != lock => changed.push((lock_path, text)),
+                            Ok(_) => {}
+                            Err(e) => problems.push(e),
                         }
-                        // A library may not commit its lock file; nothing to follow then.
-                        None => {}
                     }
                 }
                 if bumped.text != original.text {
