@@ -178,6 +178,7 @@ async fn a_whole_pull_request_release_cycle() {
         "API calls for /release in pull-request mode: {} {calls:#?}",
         calls.len()
     );
+    assert!(calls.len() <= 19, "/release cost {} calls", calls.len());
     let reply = t.bot_comments(tracking).pop().unwrap();
     assert!(
         reply.contains("is ready: **0.14.0** (minor bump from conventional commits)"),
@@ -239,6 +240,11 @@ async fn a_whole_pull_request_release_cycle() {
     let calls = t.calls();
     eprintln!(
         "API calls for the merged release PR: {} {calls:#?}",
+        calls.len()
+    );
+    assert!(
+        calls.len() <= 8,
+        "the merged release PR cost {} calls",
         calls.len()
     );
     let (tag_sha, release) = t.sim.with(|w| {
@@ -352,6 +358,11 @@ async fn more_merges_rebuild_the_open_release_pr() {
     let calls = t.calls();
     eprintln!(
         "API calls for a merge with a release PR open (checklist + rebuild): {} {calls:#?}",
+        calls.len()
+    );
+    assert!(
+        calls.len() <= 23,
+        "a merge with a release PR open cost {} calls",
         calls.len()
     );
     let prs = release_prs(&t);

@@ -5,7 +5,8 @@
 //! API budget with a warm config cache: tags, one page of closed PRs (for the expected version),
 //! and the comment (a lookup for relman's marker, then the post) — 4 calls. A redelivery finds
 //! the comment recorded and costs nothing: the author may already have ticked boxes, which a
-//! re-render would wipe.
+//! re-render would wipe. In `release.mode: pull_request` an open release PR is then rebuilt
+//! (see `release_pr.rs`), and relman's own release PR is handed to it instead of a checklist.
 
 use super::commands::CommandError;
 use super::dispatch::Context;

@@ -12,9 +12,11 @@
 //! opened it. Which PR belongs to which release is kept in the release log, so a merge elsewhere
 //! finds the open release PR without listing pull requests.
 //!
-//! API calls for `/release` (after the gate's): the head commit, each version file and the
-//! changelog (plus `Cargo.lock` for a `Cargo.toml`), a blob per changed file, the tree, the
-//! commit, the branch, the PR and its label — 13 for Cargo.toml + Cargo.lock + CHANGELOG.md.
+//! API calls for `/release` (after the gate's 7): each version file and the changelog (plus
+//! `Cargo.lock` for a `Cargo.toml`), the head commit, a blob per changed file, the tree, the
+//! commit, the branch, the PR and its label — 12 for Cargo.toml + Cargo.lock + CHANGELOG.md, 19
+//! in all. A rebuild after a merge costs the same plus the PR read and the note (about 19); the
+//! merged release PR 8 (tag, changelog, release, tracking issue, note).
 
 use semver::Version;
 
@@ -572,7 +574,23 @@ pub async fn handle_closed(
     let tag = tag_of(version, &train.config.versioning);
     let sender = event.common.sender.login.clone();
 
-    let merge_sha = pr.merge_commit_sha.clone().filter(|_| pr.merged);
+    // GitHub's payload names the merge commit; should it not, the PR itself is asked.
+    let merge_sha = match (pr.merged, &pr.merge_commit_sha) {
+        (false, _) => None,
+        (true, Some(sha)) => Some(sha.clone()),
+        (true, None) => Some(
+            github
+                .get_pull(repo, pr.number)
+                .await?
+                .merge_commit_sha
+                .ok_or_else(|| {
+                    CommandError::Other(format!(
+                        "release PR #{} is merged but has no merge commit yet",
+                        pr.number
+                    ))
+                })?,
+        ),
+    };
     let Some(sha) = merge_sha else {
         if let Some(rec) = &rec {
             log_pr(ctx, repo, rec, LOG_ABANDONED, pr.number, &pr.head.name).await?;
