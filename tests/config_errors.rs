@@ -75,6 +75,12 @@ error_cases! {
     environment_unknown: with("environments: { stage: { name: stage } }\n");
     dashboard_missing_url: with("dashboards: [{ name: Grafana }]\n");
     release_mode_unknown: with("release: { mode: pr }\n");
+    version_source_unknown: with("versioning: { source: conventional }\n");
+    version_file_of_unknown_kind: with("release: { version_files: [pyproject.toml] }\n");
+    version_file_outside_the_repository: with("release: { version_files: [../Cargo.toml] }\n");
+    version_file_pattern_invalid: with("release: { version_files: [{ path: src/v.py, pattern: \"version = (\" }] }\n");
+    version_file_pattern_without_group: with("release: { version_files: [{ path: src/v.py, pattern: \"version = .*\" }] }\n");
+    version_file_pattern_missing: with("release: { version_files: [{ path: src/v.py }] }\n");
     gate_unknown_value: with("gate: { on_violation: revert }\n");
     watch_hours_zero: with("monitoring: { watch_hours: 0 }\n");
     extends_malformed: with("_extends: a/b/c\n");

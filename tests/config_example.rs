@@ -107,6 +107,37 @@ fn a_minimal_config_gets_the_defaults() {
 }
 
 #[test]
+fn release_prs_take_version_files_by_name_or_pattern() {
+    let text = "schedule: { anchor: 2026-01-06 }\nrotation: { members: [alice] }\n\
+                versioning: { tag_prefix: \"\", source: conventional_commits }\n\
+                release:\n  mode: pull_request\n  version_files:\n    - Cargo.toml\n    - web/package.json\n    - VERSION\n\
+                \x20   - { path: src/version.py, pattern: '__version__ = \"(?P<version>[^\"]+)\"' }\n";
+    let config = parse_repo_config("t.yml", text).unwrap();
+    assert_eq!(config.versioning.source, VersionSource::ConventionalCommits);
+    assert_eq!(config.versioning.tag_prefix, "");
+    assert_eq!(config.release.mode, ReleaseMode::PullRequest);
+    let paths: Vec<&str> = config
+        .release
+        .version_files
+        .iter()
+        .map(VersionFile::path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "Cargo.toml",
+            "web/package.json",
+            "VERSION",
+            "src/version.py"
+        ]
+    );
+    assert!(matches!(
+        &config.release.version_files[3],
+        VersionFile::Pattern(VersionPattern { pattern, .. }) if pattern.starts_with("__version__")
+    ));
+}
+
+#[test]
 fn keys_set_to_nothing_take_their_defaults() {
     let text = "schedule: { anchor: 2026-01-06, every_weeks: }\nrotation: { members: [alice] }\nholidays:\nqa: ~\n";
     let config = parse_repo_config("t.yml", text).unwrap();

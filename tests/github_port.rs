@@ -807,3 +807,174 @@ async fn team_membership() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn git_data_builds_a_branch_and_a_pull_request_follows_it() {
+    use relman::github::{NewPull, NewTreeEntry, PullPatch};
+    let s = SimRepo::start().await;
+    let base = s.sim.with(|world| {
+        world.commit(
+            REPO,
+            "main",
+            "Add files",
+            &[
+                ("Cargo.toml", "version = \"1.0.0\"\n"),
+                ("README.md", "hi\n"),
+            ],
+        )
+    });
+    let commit = s
+        .github
+        .get_git_commit(&s.repo, &base)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(commit.sha, base);
+    assert_eq!(commit.message, "Add files");
+    assert_eq!(
+        s.github
+            .get_git_commit(&s.repo, &"0".repeat(40))
+            .await
+            .unwrap(),
+        None
+    );
+    let tree = s
+        .github
+        .get_tree(&s.repo, &commit.tree_sha, true)
+        .await
+        .unwrap();
+    assert!(
+        tree.tree
+            .iter()
+            .any(|e| e.path == "Cargo.toml" && e.kind == "blob")
+    );
+
+    // A blob (sent base64, so CRLF and non-ASCII survive), a tree on the base, a commit.
+    let text = "version = \"1.1.0\"\r\n# ünïcode\n";
+    let blob = s.github.create_blob(&s.repo, text).await.unwrap();
+    let new_tree = s
+        .github
+        .create_tree(
+            &s.repo,
+            &commit.tree_sha,
+            &[NewTreeEntry {
+                path: "Cargo.toml".into(),
+                mode: "100644".into(),
+                kind: "blob".into(),
+                sha: Some(blob),
+            }],
+        )
+        .await
+        .unwrap();
+    let made = s
+        .github
+        .create_git_commit(
+            &s.repo,
+            "chore: release 1.1.0",
+            &new_tree,
+            std::slice::from_ref(&base),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (made.tree_sha.as_str(), made.parents.clone()),
+        (new_tree.as_str(), vec![base.clone()])
+    );
+    let (files, verified) = s.sim.with(|world| {
+        let c = &world.repos[REPO].commits[&made.sha];
+        (c.tree.clone(), c.verified)
+    });
+    assert_eq!(files["Cargo.toml"], text);
+    assert_eq!(files["README.md"], "hi\n");
+    assert!(
+        verified,
+        "a commit the App makes through the API is verified"
+    );
+
+    // A branch at it, a PR from it; a force-moved branch moves the PR's head.
+    s.github
+        .create_ref(&s.repo, "refs/heads/release/1.1.0", &made.sha)
+        .await
+        .unwrap();
+    let pr = s
+        .github
+        .create_pull(
+            &s.repo,
+            &NewPull {
+                title: "chore: release 1.1.0".into(),
+                head: "release/1.1.0".into(),
+                base: "main".into(),
+                body: "notes".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (pr.head.name.as_str(), pr.base.name.as_str()),
+        ("release/1.1.0", "main")
+    );
+    assert!(pr.user.is_bot(), "{:?}", pr.user);
+    let other = s
+        .sim
+        .with(|world| world.commit(REPO, "main", "Other", &[("x", "y")]));
+    let moved = s
+        .github
+        .create_git_commit(&s.repo, "chore: release 1.1.0", &new_tree, &[other])
+        .await
+        .unwrap();
+    assert!(
+        s.github
+            .update_ref(&s.repo, "heads/release/1.1.0", &moved.sha, false)
+            .await
+            .is_err(),
+        "not a fast-forward"
+    );
+    s.github
+        .update_ref(&s.repo, "heads/release/1.1.0", &moved.sha, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.github
+            .get_pull(&s.repo, pr.number)
+            .await
+            .unwrap()
+            .head
+            .sha,
+        moved.sha
+    );
+
+    let edited = s
+        .github
+        .update_pull(
+            &s.repo,
+            pr.number,
+            &PullPatch {
+                body: Some("new notes".into()),
+                state: Some("closed".into()),
+                ..PullPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.body.as_str(), edited.state),
+        ("new notes", IssueState::Closed)
+    );
+
+    // Deleting the branch twice: the second time it is already gone, which is fine.
+    s.github
+        .delete_ref(&s.repo, "heads/release/1.1.0")
+        .await
+        .unwrap();
+    s.github
+        .delete_ref(&s.repo, "heads/release/1.1.0")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.github
+            .get_ref(&s.repo, "heads/release/1.1.0")
+            .await
+            .unwrap(),
+        None
+    );
+}

@@ -11,6 +11,9 @@ pub struct Change {
     /// The pull request number; None for a commit pushed directly.
     pub number: Option<u64>,
     pub title: String,
+    /// The PR's description and the commit message under its subject, where conventional
+    /// commits put a `BREAKING CHANGE:` footer.
+    pub body: String,
     pub author: Option<String>,
     pub labels: Vec<String>,
     pub url: Option<String>,
@@ -140,6 +143,7 @@ mod tests {
         Change {
             number: Some(number),
             title: title.into(),
+            body: String::new(),
             author: Some("alice".into()),
             labels: labels.iter().map(|l| l.to_string()).collect(),
             url: Some(format!("https://github.com/acme/web/pull/{number}")),
@@ -158,6 +162,7 @@ mod tests {
             Change {
                 number: None,
                 title: "Hotfix typo\nsecond line <!-- x".into(),
+                body: String::new(),
                 author: None,
                 labels: vec![],
                 url: None,

@@ -154,4 +154,46 @@ pub trait GitHubPort: Send + Sync {
     ) -> GitHubResult<CollaboratorPermission>;
     /// Whether `login` is an active member of `org`'s team `team_slug`.
     async fn team_membership(&self, org: &str, team_slug: &str, login: &str) -> GitHubResult<bool>;
+
+    // Git data: the commits and trees an expedited release's branch is built from.
+    /// A commit object; `None` if there is no such commit.
+    async fn get_git_commit(&self, repo: &RepoName, sha: &str) -> GitHubResult<Option<GitCommit>>;
+    /// A tree, with every file under it when `recursive`.
+    async fn get_tree(&self, repo: &RepoName, sha: &str, recursive: bool) -> GitHubResult<GitTree>;
+    /// A tree: `base_tree` with `entries` changed. Returns its sha.
+    async fn create_tree(
+        &self,
+        repo: &RepoName,
+        base_tree: &str,
+        entries: &[NewTreeEntry],
+    ) -> GitHubResult<String>;
+    async fn create_git_commit(
+        &self,
+        repo: &RepoName,
+        message: &str,
+        tree: &str,
+        parents: &[String],
+    ) -> GitHubResult<GitCommit>;
+    /// Moves `git_ref` (like `heads/hotfix/v1.2.1`) to `sha`; without `force` only forward.
+    async fn update_ref(
+        &self,
+        repo: &RepoName,
+        git_ref: &str,
+        sha: &str,
+        force: bool,
+    ) -> GitHubResult<()>;
+
+    // Release pull requests: the blobs of the files a release PR changes, the PR itself, and
+    // the branch of a superseded one.
+    /// Stores `content` as a blob; returns its sha.
+    async fn create_blob(&self, repo: &RepoName, content: &str) -> GitHubResult<String>;
+    /// Deletes `git_ref` (like `heads/release/1.2.0`); a ref that is already gone is not an error.
+    async fn delete_ref(&self, repo: &RepoName, git_ref: &str) -> GitHubResult<()>;
+    async fn create_pull(&self, repo: &RepoName, pull: &NewPull) -> GitHubResult<PullRequest>;
+    async fn update_pull(
+        &self,
+        repo: &RepoName,
+        number: u64,
+        patch: &PullPatch,
+    ) -> GitHubResult<PullRequest>;
 }

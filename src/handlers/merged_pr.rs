@@ -5,17 +5,20 @@
 //! API budget with a warm config cache: tags, one page of closed PRs (for the expected version),
 //! and the comment (a lookup for relman's marker, then the post) — 4 calls. A redelivery finds
 //! the comment recorded and costs nothing: the author may already have ticked boxes, which a
-//! re-render would wipe.
+//! re-render would wipe. In `release.mode: pull_request` an open release PR is then rebuilt
+//! (see `release_pr.rs`), and relman's own release PR is handed to it instead of a checklist.
 
 use super::commands::CommandError;
 use super::dispatch::Context;
 use super::events::PullRequestEvent;
 use super::release_facts::{Train, last_release, load_train};
 use super::tracking::schedule_refresh;
+use crate::domain::changelog::Change;
 use crate::domain::checklist::{ShipsIn, render_checklist};
-use crate::domain::version::{bump_for, next_version, tag_of};
+use crate::domain::conventional::bump_for_changes;
+use crate::domain::version::{next_version, tag_of};
 use crate::github::comments::upsert_comment;
-use crate::github::{GitHubPort, RepoName};
+use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
 use crate::store::to_millis;
@@ -27,7 +30,14 @@ pub async fn handle_pull_request(
     event: &PullRequestEvent,
 ) -> Result<(), ProcessError> {
     let pr = &event.pull_request;
-    if event.common.action.as_deref() != Some("closed") || !pr.merged {
+    if event.common.action.as_deref() != Some("closed") {
+        return Ok(());
+    }
+    // relman's own release PR, merged or not: the release is tagged or abandoned.
+    if super::release_pr::recognise(pr).is_some() {
+        return release_pr_closed(ctx, event).await;
+    }
+    if !pr.merged {
         return Ok(());
     }
     let (Some(installation), Some(repository)) =
@@ -59,10 +69,46 @@ pub async fn handle_pull_request(
     post_checklist(ctx, github, &repo, event)
         .await
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    // An open release PR is rebuilt to include this merge.
+    if let Some(train) = load_train(ctx, github, &repo)
+        .await
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?
+    {
+        super::release_pr::refresh_after_merge(ctx, github, &repo, &train, pr.number)
+            .await
+            .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    }
     schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
         .await
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
     Ok(())
+}
+
+/// Hands a closed release PR of relman's to [`super::release_pr::handle_closed`].
+async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<(), ProcessError> {
+    let retry = |e: CommandError| ProcessError::Retryable(e.to_string());
+    let (Some(installation), Some(repository)) =
+        (&event.common.installation, &event.common.repository)
+    else {
+        return Err(ProcessError::Permanent(
+            "pull_request event without installation or repository".into(),
+        ));
+    };
+    let Some((issue, version)) = super::release_pr::recognise(&event.pull_request) else {
+        return Ok(());
+    };
+    let repo: RepoName = repository
+        .full_name
+        .parse()
+        .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
+    let client = ctx.github.installation(installation.id)?;
+    let github: &dyn GitHubPort = &client;
+    let Some(train) = load_train(ctx, github, &repo).await.map_err(retry)? else {
+        return Ok(());
+    };
+    super::release_pr::handle_closed(ctx, github, &repo, &train, event, issue, &version)
+        .await
+        .map_err(retry)
 }
 
 async fn post_checklist(
@@ -146,19 +192,20 @@ async fn ships_in(
     let pulls = github
         .list_closed_pulls(repo, &event.pull_request.base.name, 100)
         .await?;
-    let mut labels: Vec<Vec<&str>> = pulls
+    let mut merged: Vec<Change> = pulls
         .iter()
         .filter(|p| {
             p.merged_at
                 .is_some_and(|at| since.is_none_or(|since| to_millis(at) > since))
+                && p.number != event.pull_request.number
         })
-        .map(|p| p.label_names().collect())
+        .map(change_of)
         .collect();
     // The event's own PR counts even if the list has not caught up with the merge yet.
-    labels.push(event.pull_request.label_names().collect());
+    merged.push(change_of(&event.pull_request));
     let version = next_version(
         last.as_ref().map(|t| &t.version),
-        bump_for(labels, versioning),
+        bump_for_changes(&merged, versioning),
     );
     Ok(ShipsIn {
         date: day.as_ref().and_then(|d| d.date),
@@ -166,4 +213,17 @@ async fn ships_in(
         manager,
         tracking_issue,
     })
+}
+
+/// What the bump is read from: title, description and labels.
+fn change_of(p: &PullRequest) -> Change {
+    Change {
+        number: Some(p.number),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        author: None,
+        labels: p.label_names().map(str::to_string).collect(),
+        url: None,
+        sha: String::new(),
+    }
 }

@@ -14,6 +14,7 @@ pub mod protection_rule;
 pub mod release;
 pub mod release_facts;
 pub mod release_gate;
+pub mod release_pr;
 pub mod release_status;
 pub mod roles;
 pub mod rotation;

@@ -17,7 +17,9 @@ use super::release_facts::{
     commit_checks, default_head, facts_for, last_release, load_train, pending_changes,
 };
 use super::tracking::refresh_release;
+use crate::config::repo::{ReleaseMode, VersionSource};
 use crate::domain::changelog::render_changelog;
+use crate::domain::conventional::release_notes;
 use crate::domain::requirements::{Environment, State, Verdict, all_met, evaluate};
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
@@ -132,11 +134,27 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
         )));
     }
     let (bump, version, tag) = pending.next(versioning);
-    let changelog = render_changelog(
-        &pending.changes,
-        &versioning.bump_labels,
-        pending.compare_url.as_deref(),
-    );
+    let changelog = match versioning.source {
+        VersionSource::Labels => render_changelog(
+            &pending.changes,
+            &versioning.bump_labels,
+            pending.compare_url.as_deref(),
+        ),
+        VersionSource::ConventionalCommits => {
+            release_notes(&pending.changes, versioning, pending.compare_url.as_deref())
+        }
+    };
+    if train.config.release.mode == ReleaseMode::PullRequest {
+        let plan = super::release_pr::Plan {
+            train: &train,
+            rec: &rec,
+            head: &head,
+            pending: &pending,
+            version: &version,
+            bump,
+        };
+        return super::release_pr::prepare(at, &plan).await;
+    }
 
     if let Err(refusal) = create_tag(github, repo, &tag, &head.sha).await? {
         return Ok(Outcome::Refused(refusal));
@@ -167,17 +185,21 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
         announce_later(at, &tag, &release.html_url, prs).await?;
     }
     Ok(Outcome::Done(Some(format!(
-        "Released **[{tag}]({})** from `{}` at {} ({} bump from the merged PRs' labels). CI deploys it to staging.\n\n{changelog}",
+        "Released **[{tag}]({})** from `{}` at {} ({} bump from {}). CI deploys it to staging.\n\n{changelog}",
         release.html_url,
         head.branch,
         &head.sha[..head.sha.len().min(7)],
-        bump.name()
+        bump.name(),
+        match versioning.source {
+            VersionSource::Labels => "the merged PRs' labels",
+            VersionSource::ConventionalCommits => "conventional commits",
+        }
     ))))
 }
 
 /// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
 /// commit it is the user's to sort out.
-async fn create_tag(
+pub(super) async fn create_tag(
     github: &dyn GitHubPort,
     repo: &RepoName,
     tag: &str,
@@ -208,7 +230,7 @@ async fn create_tag(
 }
 
 /// Creates the GitHub release, or finds the one a previous attempt created.
-async fn create_release(
+pub(super) async fn create_release(
     github: &dyn GitHubPort,
     repo: &RepoName,
     tag: &str,

@@ -19,7 +19,7 @@ use crate::domain::requirements::{
     CheckFact, Environment, Facts, QaBlocker, Signoff, StatusFact, Verdict, evaluate,
 };
 use crate::domain::rotation::{Rotation, Swap};
-use crate::domain::version::{TaggedVersion, bump_for, latest_release, next_version, tag_of};
+use crate::domain::version::{TaggedVersion, latest_release, next_version, tag_of};
 use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::store::from_millis;
 use crate::store::releases::{LogEntry, ReleaseRecord};
@@ -250,12 +250,8 @@ pub struct Pending {
 impl Pending {
     /// The bump the pending changes ask for, and the version and tag it gives.
     pub fn next(&self, versioning: &crate::config::repo::Versioning) -> (Bump, Version, String) {
-        let bump = bump_for(
-            self.changes
-                .iter()
-                .map(|c| c.labels.iter().map(String::as_str)),
-            versioning,
-        );
+        // Labels or conventional commits, as `versioning.source` says.
+        let bump = crate::domain::conventional::bump_for_changes(&self.changes, versioning);
         let version = next_version(self.last.as_ref().map(|t| &t.version), bump);
         let tag = tag_of(&version, versioning);
         (bump, version, tag)
@@ -328,6 +324,7 @@ fn change_of_pull(p: &PullRequest) -> Change {
     Change {
         number: Some(p.number),
         title: p.title.clone(),
+        body: p.body.clone(),
         author: Some(p.user.login.clone()).filter(|l| !l.is_empty()),
         labels: p.label_names().map(str::to_string).collect(),
         url: Some(p.html_url.clone()).filter(|u| !u.is_empty()),
@@ -378,12 +375,15 @@ pub fn changes_of(
                 if seen.insert(p.number) {
                     let mut change = change_of_pull(p);
                     change.sha = c.sha.clone();
+                    // A squash commit carries its commits' messages (and their footers).
+                    change.body = format!("{}\n\n{}", message_body(&c.message), change.body);
                     out.push(change);
                 }
             }
             None => out.push(Change {
                 number: None,
                 title: c.message.lines().next().unwrap_or_default().to_string(),
+                body: message_body(&c.message).to_string(),
                 author: c.author_login.clone(),
                 labels: Vec::new(),
                 url: None,
@@ -392,6 +392,11 @@ pub fn changes_of(
         }
     }
     out
+}
+
+/// A commit message without its subject line.
+fn message_body(message: &str) -> &str {
+    message.split_once('\n').map_or("", |(_, rest)| rest.trim())
 }
 
 /// What an environment runs, from its latest deployment: the deployed ref (a tag, usually).

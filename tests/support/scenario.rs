@@ -198,6 +198,26 @@ impl Tester {
         number
     }
 
+    /// `by` merges the open PR `number` (relman's release PR, say); relman hears of it.
+    /// Returns the merge commit.
+    pub async fn merge_open_pr(&mut self, number: u64, by: &str) -> String {
+        let (sha, event) = self.sim.with(|w| {
+            let sha = w.merge_pr(REPO, number, by);
+            (sha, events::pull_request_closed(w, REPO, number, by))
+        });
+        self.deliver(event).await;
+        sha
+    }
+
+    /// `by` closes the open PR `number` without merging it; relman hears of it.
+    pub async fn close_open_pr(&mut self, number: u64, by: &str) {
+        let event = self.sim.with(|w| {
+            w.close_pr(REPO, number, by);
+            events::pull_request_closed(w, REPO, number, by)
+        });
+        self.deliver(event).await;
+    }
+
     /// `rev` is deployed to `environment` successfully; relman hears of it. Returns the
     /// deployment id.
     pub async fn deploy(&mut self, environment: &str, rev: &str) -> u64 {

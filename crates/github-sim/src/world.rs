@@ -620,6 +620,20 @@ impl Repo {
         format!("{}/{}", self.owner, self.name)
     }
 
+    /// Points branch `name` at `sha`. Open pull requests from that branch follow it, as on
+    /// GitHub, where a push (or force-push) to a PR's branch is the PR's new head.
+    pub fn set_branch(&mut self, name: &str, sha: &str) {
+        self.branches.insert(name.to_string(), sha.to_string());
+        for issue in self.issues.values_mut() {
+            if issue.state == IssueState::Open
+                && let Some(pull) = issue.pull_request.as_mut()
+                && pull.head_ref == name
+            {
+                pull.head_sha = sha.to_string();
+            }
+        }
+    }
+
     /// Resolves a revision the way the REST API does: a full or abbreviated
     /// sha, a branch, a tag, or `heads/x`, `tags/x`, `refs/heads/x`, `refs/tags/x`.
     pub fn resolve(&self, rev: &str) -> Option<String> {
@@ -1259,7 +1273,7 @@ impl World {
         );
         let now = self.now;
         let repo = self.repo_or_panic(repo);
-        repo.branches.insert(branch.to_string(), sha.clone());
+        repo.set_branch(branch, &sha);
         repo.pushed_at = now;
         sha
     }
@@ -1564,6 +1578,28 @@ impl World {
             }
         }
         merge_sha
+    }
+
+    /// Closes PR `number` without merging it, as `by` does with the "Close pull request"
+    /// button.
+    ///
+    /// # Panics
+    /// If the PR does not exist or is not open.
+    pub fn close_pr(&mut self, repo: &str, number: u64, by: &str) {
+        self.ensure_user(by);
+        let now = self.now;
+        let r = self.repo_or_panic(repo);
+        let Some(issue) = r.issues.get_mut(&number) else {
+            panic!("close_pr: no #{number} in {repo}");
+        };
+        assert!(
+            issue.pull_request.is_some() && issue.state == IssueState::Open,
+            "close_pr: #{number} of {repo} is not an open PR"
+        );
+        issue.state = IssueState::Closed;
+        issue.closed_at = Some(now);
+        issue.closed_by = Some(by.to_string());
+        issue.updated_at = now;
     }
 
     /// Comments on issue/PR `number` as `author`. Returns the comment id.

@@ -66,6 +66,11 @@ const REQUIREMENTS: &[(&str, Requirement)] = &[
     ("not_holiday", Requirement::NotHoliday),
 ];
 
+const VERSION_SOURCES: &[(&str, VersionSource)] = &[
+    ("labels", VersionSource::Labels),
+    ("conventional_commits", VersionSource::ConventionalCommits),
+];
+
 const RELEASE_MODES: &[(&str, ReleaseMode)] = &[
     ("tag", ReleaseMode::Tag),
     ("pull_request", ReleaseMode::PullRequest),
@@ -810,7 +815,7 @@ impl Decoder {
         let fields = self.fields(
             node,
             "versioning",
-            &["tag_prefix", "default_bump", "bump_labels"],
+            &["tag_prefix", "default_bump", "bump_labels", "source"],
         )?;
         let tag_prefix = fields
             .get("tag_prefix")
@@ -823,10 +828,16 @@ impl Decoder {
         let bump_labels = fields
             .get("bump_labels")
             .map_or(Some(BumpLabels::default()), |node| self.bump_labels(node));
+        let source = fields
+            .get("source")
+            .map_or(Some(VersionSource::default()), |node| {
+                self.keyword(node, "versioning.source", "source", VERSION_SOURCES)
+            });
         Some(Versioning {
             tag_prefix: tag_prefix?,
             default_bump: default_bump?,
             bump_labels: bump_labels?,
+            source: source?,
         })
     }
 
@@ -1071,7 +1082,9 @@ impl Decoder {
         let version_files = fields
             .get("version_files")
             .map_or(Some(Vec::new()), |node| {
-                self.string_list(node, "release.version_files")
+                self.list(node, "release.version_files", |d, node, path| {
+                    d.version_file(node, path)
+                })
             });
         let changelog = fields
             .get("changelog")
@@ -1083,6 +1096,80 @@ impl Decoder {
             version_files: version_files?,
             changelog: changelog?,
         })
+    }
+
+    /// A version file: a path relman knows the format of, or `{ path, pattern }`.
+    fn version_file(&mut self, node: &Node, path: &str) -> Option<VersionFile> {
+        if let Value::Mapping(_) = &node.value {
+            let fields = self.fields(node, path, &["path", "pattern"])?;
+            let file = self
+                .require(
+                    &fields,
+                    "path",
+                    "name the file, e.g. `path: src/version.py`",
+                )
+                .and_then(|node| self.repo_path(node, &fields.path("path")));
+            let pattern = self
+                .require(
+                    &fields,
+                    "pattern",
+                    "add a pattern whose `version` group matches the version, e.g. 'VERSION = \"(?P<version>[^\"]+)\"'",
+                )
+                .and_then(|node| self.version_pattern(node, &fields.path("pattern")));
+            return Some(VersionFile::Pattern(VersionPattern {
+                path: file?,
+                pattern: pattern?,
+            }));
+        }
+        let file = self.repo_path(node, path)?;
+        if VersionFileKind::of_path(&file).is_none() {
+            self.report(
+                &node.at,
+                format!("`{path}`: relman cannot tell where the version is in `{file}`"),
+                Some(format!(
+                    "relman reads Cargo.toml, package.json and VERSION files by name; for any other file give a pattern: `{{ path: {file}, pattern: 'version = \"(?P<version>[^\"]+)\"' }}`"
+                )),
+            );
+            return None;
+        }
+        Some(VersionFile::Path(file))
+    }
+
+    /// A file path inside the repository, as the Git data API names it.
+    fn repo_path(&mut self, node: &Node, path: &str) -> Option<String> {
+        let text = self.non_empty_string(node, path)?;
+        let bad = text.starts_with('/')
+            || text.ends_with('/')
+            || text
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..");
+        if bad {
+            self.report(
+                &node.at,
+                format!("`{path}`: `{text}` is not a path inside the repository"),
+                Some("write it from the repository root, e.g. `crates/app/Cargo.toml`".to_owned()),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn version_pattern(&mut self, node: &Node, path: &str) -> Option<String> {
+        let text = self.non_empty_string(node, path)?;
+        match compile_version_pattern(&text) {
+            Ok(_) => Some(text),
+            Err(problem) => {
+                self.report(
+                    &node.at,
+                    format!("`{path}`: {problem}"),
+                    Some(
+                        "name the version's group, e.g. 'version = \"(?P<version>[^\"]+)\"'"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn gate(&mut self, node: &Node) -> Option<Gate> {

@@ -488,6 +488,11 @@ pub struct Versioning {
     /// PR labels that select a bump; the largest bump among the merged PRs wins.
     #[serde(default)]
     pub bump_labels: BumpLabels,
+    /// What the bump and the changelog's sections are read from: the merged PRs' `labels`, or
+    /// `conventional_commits` (`feat:`, `fix:`, `feat!:` or a `BREAKING CHANGE:` footer in each
+    /// change's title and message).
+    #[serde(default)]
+    pub source: VersionSource,
 }
 
 impl Default for Versioning {
@@ -496,8 +501,17 @@ impl Default for Versioning {
             tag_prefix: default_tag_prefix(),
             default_bump: default_bump(),
             bump_labels: BumpLabels::default(),
+            source: VersionSource::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionSource {
+    #[default]
+    Labels,
+    ConventionalCommits,
 }
 
 pub(crate) fn default_tag_prefix() -> String {
@@ -758,9 +772,11 @@ pub struct ReleaseSettings {
     /// release PR (version files, changelog) and tags once that PR merges.
     #[serde(default)]
     pub mode: ReleaseMode,
-    /// Files in which the version is bumped (for `pull_request` mode).
+    /// Files in which the version is bumped (for `pull_request` mode): `Cargo.toml` (with its
+    /// `Cargo.lock`), `package.json` and plain `VERSION` files by path, anything else with a
+    /// pattern.
     #[serde(default)]
-    pub version_files: Vec<String>,
+    pub version_files: Vec<VersionFile>,
     /// The changelog file relman prepends to.
     #[serde(default = "default_changelog")]
     pub changelog: String,
@@ -778,6 +794,89 @@ impl Default for ReleaseSettings {
 
 pub(crate) fn default_changelog() -> String {
     "CHANGELOG.md".to_owned()
+}
+
+/// A file holding the release version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VersionFile {
+    /// A path whose name says where the version is: `Cargo.toml` (`[package].version` or
+    /// `[workspace.package].version`, and the matching `Cargo.lock` entries), `package.json`
+    /// (its `version`), or a file named `VERSION` (the whole file).
+    Path(String),
+    Pattern(VersionPattern),
+}
+
+impl VersionFile {
+    pub fn path(&self) -> &str {
+        match self {
+            VersionFile::Path(path) => path,
+            VersionFile::Pattern(p) => &p.path,
+        }
+    }
+}
+
+/// How relman reads the version in a file given by path alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionFileKind {
+    /// `Cargo.toml`: `[package].version` or `[workspace.package].version`.
+    Cargo,
+    /// `package.json`: the top-level `version`.
+    PackageJson,
+    /// `VERSION` (any case, any extension): the whole file is the version.
+    Plain,
+}
+
+impl VersionFileKind {
+    /// The kind a path's file name says; `None` when it says nothing relman knows.
+    pub fn of_path(path: &str) -> Option<VersionFileKind> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name == "Cargo.toml" {
+            Some(VersionFileKind::Cargo)
+        } else if name == "package.json" {
+            Some(VersionFileKind::PackageJson)
+        } else if name
+            .split('.')
+            .next()
+            .is_some_and(|stem| stem.eq_ignore_ascii_case("version"))
+        {
+            Some(VersionFileKind::Plain)
+        } else {
+            None
+        }
+    }
+}
+
+/// The compiled pattern of a version file; it must have a `version` group or exactly one group.
+pub fn compile_version_pattern(text: &str) -> Result<regex::Regex, String> {
+    let re = regex::Regex::new(text).map_err(|e| {
+        format!(
+            "not a regular expression: {}",
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .trim_start_matches("error: ")
+        )
+    })?;
+    let named = re.capture_names().any(|n| n == Some("version"));
+    if !named && re.captures_len() != 2 {
+        return Err(format!(
+            "`{text}` must capture the version in a group named `version` (or in its only group)"
+        ));
+    }
+    Ok(re)
+}
+
+/// Any other file: the version is what the `version` group of `pattern` (or its only group)
+/// matches, e.g. `{ path: src/version.py, pattern: '__version__ = "(?P<version>[^"]+)"' }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionPattern {
+    pub path: String,
+    /// A regular expression (Rust `regex` syntax) matching the version in its first match.
+    pub pattern: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]

@@ -390,7 +390,7 @@ pub(super) fn update_ref(
         return Err(ApiError::invalid("Update is not a fast forward"));
     }
     if namespace == "heads" {
-        r.branches.insert(name.clone(), sha.clone());
+        r.set_branch(&name, &sha);
         r.pushed_at = now;
     } else {
         r.set_tag(&name, &sha);
