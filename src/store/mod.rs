@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod comments;
 pub mod dry_run;
+pub mod register;
 pub mod releases;
 pub mod repositories;
 pub mod work;
