@@ -95,6 +95,12 @@ const OPERATION_PERMISSIONS: &[(&str, &[(&str, Access)])] = &[
     ),
     ("collaborator_permission", &[("metadata", Read)]),
     ("team_membership", &[("members", Read)]),
+    // The Git data API an expedited release's branch is built with.
+    ("get_git_commit", &[("contents", Read)]),
+    ("get_tree", &[("contents", Read)]),
+    ("create_tree", &[("contents", Write)]),
+    ("create_git_commit", &[("contents", Write)]),
+    ("update_ref", &[("contents", Write)]),
 ];
 
 /// "To subscribe to this event, a GitHub App must have at least read-level access for the …

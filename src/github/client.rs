@@ -153,6 +153,27 @@ struct MembershipAnswer {
     state: String,
 }
 
+#[derive(Deserialize)]
+struct GitCommitEntry {
+    sha: String,
+    tree: ShaOnly,
+    #[serde(default)]
+    parents: Vec<ShaOnly>,
+    #[serde(default)]
+    message: String,
+}
+
+impl GitCommitEntry {
+    fn into_commit(self) -> GitCommit {
+        GitCommit {
+            sha: self.sha,
+            tree_sha: self.tree.sha,
+            parents: self.parents.into_iter().map(|p| p.sha).collect(),
+            message: self.message,
+        }
+    }
+}
+
 #[async_trait]
 impl GitHubPort for GitHubClient {
     async fn get_repo(&self, repo: &RepoName) -> GitHubResult<Repository> {
@@ -674,6 +695,79 @@ impl GitHubPort for GitHubClient {
         );
         let answer: Option<MembershipAnswer> = self.rest.get_optional(&route).await?;
         Ok(answer.is_some_and(|m| m.state == "active"))
+    }
+
+    async fn get_git_commit(&self, repo: &RepoName, sha: &str) -> GitHubResult<Option<GitCommit>> {
+        let entry: Option<GitCommitEntry> = self
+            .rest
+            .get_optional(&format!("{}/git/commits/{}", repo_route(repo), seg(sha)))
+            .await?;
+        Ok(entry.map(GitCommitEntry::into_commit))
+    }
+
+    async fn get_tree(&self, repo: &RepoName, sha: &str, recursive: bool) -> GitHubResult<GitTree> {
+        let route = format!("{}/git/trees/{}", repo_route(repo), seg(sha));
+        let route = if recursive {
+            format!("{route}?recursive=1")
+        } else {
+            route
+        };
+        self.rest.get(&route).await
+    }
+
+    async fn create_tree(
+        &self,
+        repo: &RepoName,
+        base_tree: &str,
+        entries: &[NewTreeEntry],
+    ) -> GitHubResult<String> {
+        let created: ShaOnly = self
+            .rest
+            .send_json(
+                Method::POST,
+                &format!("{}/git/trees", repo_route(repo)),
+                &json!({ "base_tree": base_tree, "tree": entries }),
+            )
+            .await?;
+        Ok(created.sha)
+    }
+
+    async fn create_git_commit(
+        &self,
+        repo: &RepoName,
+        message: &str,
+        tree: &str,
+        parents: &[String],
+    ) -> GitHubResult<GitCommit> {
+        let created: GitCommitEntry = self
+            .rest
+            .send_json(
+                Method::POST,
+                &format!("{}/git/commits", repo_route(repo)),
+                &json!({ "message": message, "tree": tree, "parents": parents }),
+            )
+            .await?;
+        Ok(created.into_commit())
+    }
+
+    async fn update_ref(
+        &self,
+        repo: &RepoName,
+        git_ref: &str,
+        sha: &str,
+        force: bool,
+    ) -> GitHubResult<()> {
+        self.rest
+            .send(
+                Method::PATCH,
+                &format!(
+                    "{}/git/refs/{}",
+                    repo_route(repo),
+                    path(git_ref.trim_start_matches("refs/"))
+                ),
+                Some(&json!({ "sha": sha, "force": force })),
+            )
+            .await
     }
 }
 

@@ -143,4 +143,32 @@ pub trait GitHubPort: Send + Sync {
     ) -> GitHubResult<CollaboratorPermission>;
     /// Whether `login` is an active member of `org`'s team `team_slug`.
     async fn team_membership(&self, org: &str, team_slug: &str, login: &str) -> GitHubResult<bool>;
+
+    // Git data: the commits and trees an expedited release's branch is built from.
+    /// A commit object; `None` if there is no such commit.
+    async fn get_git_commit(&self, repo: &RepoName, sha: &str) -> GitHubResult<Option<GitCommit>>;
+    /// A tree, with every file under it when `recursive`.
+    async fn get_tree(&self, repo: &RepoName, sha: &str, recursive: bool) -> GitHubResult<GitTree>;
+    /// A tree: `base_tree` with `entries` changed. Returns its sha.
+    async fn create_tree(
+        &self,
+        repo: &RepoName,
+        base_tree: &str,
+        entries: &[NewTreeEntry],
+    ) -> GitHubResult<String>;
+    async fn create_git_commit(
+        &self,
+        repo: &RepoName,
+        message: &str,
+        tree: &str,
+        parents: &[String],
+    ) -> GitHubResult<GitCommit>;
+    /// Moves `git_ref` (like `heads/hotfix/v1.2.1`) to `sha`; without `force` only forward.
+    async fn update_ref(
+        &self,
+        repo: &RepoName,
+        git_ref: &str,
+        sha: &str,
+        force: bool,
+    ) -> GitHubResult<()>;
 }

@@ -19,6 +19,7 @@ const NEXT_IS_VALUE: &[(&str, &str)] = &[
     ("teams", "{team}"),
     ("memberships", "{user}"),
     ("commits", "{ref}"),
+    ("trees", "{sha}"),
     ("orgs", "{org}"),
     ("installations", "{id}"),
 ];
@@ -136,6 +137,14 @@ mod tests {
             (
                 "/repos/acme/web/actions/runs/555/deployment_protection_rule",
                 "/repos/{owner}/{repo}/actions/runs/{n}/deployment_protection_rule",
+            ),
+            (
+                "/repos/acme/web/git/trees/9fceb02d0ae598e95dc970b74767f19372d61af8?recursive=1",
+                "/repos/{owner}/{repo}/git/trees/{sha}",
+            ),
+            (
+                "/repos/acme/web/git/commits/9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "/repos/{owner}/{repo}/git/commits/{ref}",
             ),
         ];
         for (path, expected) in cases {

@@ -516,6 +516,50 @@ pub struct FileContent {
     pub text: String,
 }
 
+/// A commit of the Git data API (`GET /repos/{o}/{r}/git/commits/{sha}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitCommit {
+    pub sha: String,
+    pub tree_sha: String,
+    pub parents: Vec<String>,
+    pub message: String,
+}
+
+/// One entry of a git tree.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GitTreeEntry {
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub mode: String,
+    /// `blob`, `tree` or `commit` (a submodule).
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub sha: String,
+}
+
+/// A git tree (`GET /repos/{o}/{r}/git/trees/{sha}`); `truncated` when GitHub did not list all
+/// of a recursive tree.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GitTree {
+    pub sha: String,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tree: Vec<GitTreeEntry>,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// An entry of a tree to create: `sha: None` deletes the path from the base tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewTreeEntry {
+    pub path: String,
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sha: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
