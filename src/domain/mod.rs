@@ -3,9 +3,11 @@
 pub mod calendar;
 pub mod changelog;
 pub mod checklist;
+pub mod expedited;
 pub mod feed;
 pub mod ics;
 pub mod requirements;
 pub mod rotation;
+pub mod stats;
 pub mod tracking;
 pub mod version;
