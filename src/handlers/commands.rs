@@ -72,6 +72,14 @@ async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandE
         Command::Skip { reason } => super::signoff::skip(at, reason).await,
         Command::Rotation => super::rotation::show(at).await,
         Command::RotationSwap { a, b, period } => super::rotation::swap(at, a, b, period).await,
+        Command::Hotfix { reason } => {
+            super::hotfix::request(at, crate::domain::expedited::Kind::Hotfix, reason).await
+        }
+        Command::Warmfix { reason } => {
+            super::hotfix::request(at, crate::domain::expedited::Kind::Warmfix, reason).await
+        }
+        Command::ReleaseInclude { prs } => super::hotfix::include(at, prs).await,
+        Command::Stats => super::register::stats(at).await,
         other => Ok(Outcome::Refused(format!(
             "`/{}` is not available in this version of relman yet; `/help` lists what is.",
             other.name()

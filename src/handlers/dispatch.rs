@@ -124,6 +124,9 @@ impl Dispatcher {
             }
             // What the tracking issues show changed: re-render them (debounced).
             "check_run" | "check_suite" | "status" | "deployment_status" => {
+                if item.name == "deployment_status" {
+                    super::register::observe_deployment(&self.ctx, item).await?;
+                }
                 let common: Common = parse(item)?;
                 if let (Some(installation), Some(repository)) =
                     (&common.installation, &common.repository)

@@ -296,6 +296,9 @@ pub async fn refresh_release(
     rec: &ReleaseRecord,
     shared: Option<&Snapshot>,
 ) -> Result<(), CommandError> {
+    if rec.kind != "regular" {
+        return super::hotfix::refresh(ctx, github, repo, train, rec).await;
+    }
     let now = ctx.clock.now();
     let today = train.today(now);
     let Some(day) = release_day_of(train, rec) else {
@@ -386,6 +389,7 @@ pub async fn refresh_release(
                 Vec::<(Environment, Vec<Verdict>)>::new(),
             ),
         };
+    let notes = super::hotfix::tracking_notes(ctx, repo, train, rec).await?;
     let view = TrackingView {
         day: &day,
         today,
@@ -399,6 +403,8 @@ pub async fn refresh_release(
         staging: staging.as_deref(),
         production: production.as_deref(),
         dashboards: &config.dashboards,
+        replaced_by: &notes.replacements,
+        short_circuit: notes.quarter.as_ref(),
     };
     let body = with_marker("tracking", &rec.key, &render_tracking(&view));
     write_issue(ctx, github, repo, rec, &title(&day), &body, closing).await
