@@ -198,6 +198,33 @@ impl Tester {
         number
     }
 
+    /// `author` opens a PR changing `files` and it is merged into main (a merge commit); relman
+    /// hears of it. Returns the PR number.
+    pub async fn merge_change(&mut self, author: &str, title: &str, files: &[(&str, &str)]) -> u64 {
+        let event = self.sim.with(|w| {
+            let branch = format!("topic-{}", w.next_id());
+            let main = w.repos[REPO].branches["main"].clone();
+            w.create_branch(REPO, &branch, &main);
+            w.commit_as(REPO, &branch, author, title, files);
+            let number = w.open_pr(REPO, author, title, &branch, "main");
+            w.merge_pr(REPO, number, "alice");
+            events::pull_request_closed(w, REPO, number, "alice")
+        });
+        let number = event.1["number"].as_u64().unwrap();
+        self.deliver(event).await;
+        number
+    }
+
+    /// CI deploys `git_ref` to `environment` and reports success; relman hears of it.
+    pub async fn deploy(&mut self, environment: &str, git_ref: &str) {
+        let event = self.sim.with(|w| {
+            let id = w.add_deployment(REPO, git_ref, environment, "ci-deployer");
+            let status = w.add_deployment_status(REPO, id, "success", "ci-deployer");
+            events::deployment_status_created(w, REPO, id, status)
+        });
+        self.deliver(event).await;
+    }
+
     /// relman's tracking issues titled `title`: (number, open?, body, assignees, labels).
     pub fn issues_titled(&self, title: &str) -> Vec<TrackingIssue> {
         self.sim.with(|w| {
