@@ -268,6 +268,15 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         assert_eq!(row.requested_by.as_deref(), Some("bob"));
         assert_eq!(row.released_by.as_deref(), Some("alice"));
         assert!(row.expedited);
+        // Ops deploys it to production: the register has its lead time.
+        t.deploy("production", "v1.2.1").await;
+        let row = t
+            .store
+            .register_row(REPO, "hotfix:1.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.production_at.is_some());
 
         // A second /release answers with the release.
         t.comment_as("alice", hotfix, "/release").await;

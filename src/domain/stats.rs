@@ -149,7 +149,7 @@ struct Acc {
 impl Acc {
     fn month(mut self, name: String) -> Month {
         let all = self.regular + self.warmfix + self.hotfix;
-        self.skips.sort_by(|a, b| a.date.cmp(&b.date));
+        self.skips.sort_by_key(|s| s.date);
         Month {
             month: name,
             regular: self.regular,
