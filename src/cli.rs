@@ -12,6 +12,7 @@ use crate::domain::calendar::render::{
 };
 use crate::domain::ics::{IcsHoliday, render_calendar_ics};
 use crate::domain::rotation::Rotation;
+use crate::domain::stats::{Stats, render_csv, render_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CalendarFormat {
@@ -39,6 +40,22 @@ pub fn render_calendar(
         CalendarFormat::Json => render_calendar_json(&calendar, &entries),
         CalendarFormat::Ics => render_calendar_ics(repo, &entries, now),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// `relman stats`: the register as a Markdown table (with the skips), JSON or CSV.
+pub fn render_stats(stats: &Stats, format: StatsFormat) -> Result<String, serde_json::Error> {
+    Ok(match format {
+        StatsFormat::Text => render_table(stats),
+        StatsFormat::Json => serde_json::to_string_pretty(stats)? + "\n",
+        StatsFormat::Csv => render_csv(stats),
+    })
 }
 
 /// `relman check-config FILE`: the one-line summary, or every error as `file:line:col: message`.

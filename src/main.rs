@@ -75,6 +75,20 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// The release register per month: regular releases, warmfixes, hotfixes, the share of
+    /// short-circuited releases, median lead times and the skipped release days.
+    Stats {
+        /// owner/name
+        #[arg(long)]
+        repo: String,
+        /// First day counted (YYYY-MM-DD); the first recorded month by default.
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: relman::cli::StatsFormat,
+        #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// Inspect and repair the inbox.
     Inbox {
         #[command(subcommand)]
@@ -296,6 +310,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     e.detail.unwrap_or_default().replace('\n', " ")
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stats {
+            repo,
+            since,
+            format,
+            database_url,
+        } => {
+            relman::telemetry::init("warn", parse_log_format(None)?);
+            let repo: relman::github::RepoName = repo.parse()?;
+            let key = repo.to_string();
+            let store = Store::connect(&database_url).await?;
+            let tz = relman::handlers::register::stored_timezone(&store, &key).await?;
+            let stats =
+                relman::handlers::register::stats_for(&store, &key, tz, since, chrono::Utc::now())
+                    .await?;
+            print!("{}", relman::cli::render_stats(&stats, format)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Inbox {

@@ -5,7 +5,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::calendar::{Adjustment, Calendar, ReleaseDay};
 use super::changelog::{Change, escape_inline};
+use super::expedited::{Replacement, render_replacements};
 use super::requirements::{Environment, State, Verdict, render_gate};
+use super::stats::QuarterRate;
 use crate::config::repo::Dashboard;
 
 /// The label every tracking issue carries.
@@ -109,6 +111,10 @@ pub struct TrackingView<'a> {
     pub dashboards: &'a [Dashboard],
     /// The deployment request filed for this release, once there is one.
     pub deploy_request: Option<&'a str>,
+    /// Warmfixes and hotfixes that replace this release's staging or production release.
+    pub replaced_by: &'a [Replacement],
+    /// The quarter's running short-circuit rate, for the footer.
+    pub short_circuit: Option<&'a QuarterRate>,
 }
 
 fn human(date: NaiveDate) -> String {
@@ -147,6 +153,7 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
         ) => out.push_str(&format!("\n> [!NOTE]\n> This release day is {reason}.\n")),
         None => {}
     }
+    out.push_str(&render_replacements(view.replaced_by));
 
     out.push_str("\n### Status\n\n");
     let since = view
@@ -268,6 +275,9 @@ fn render_rest(out: &mut String, view: &TrackingView<'_>, manager: &str) {
         "\n<sub>relman keeps this issue current. Commands here: `/release`, `/release status`, \
          `/signoff [staging|production]`, `/qa ok` · `/qa blocker <text>` · `/qa clear`, `/skip <why>`, `/help`.</sub>\n",
     );
+    if let Some(rate) = view.short_circuit {
+        out.push_str(&format!("\n<sub>{}</sub>\n", rate.sentence()));
+    }
 }
 
 fn next_steps(view: &TrackingView<'_>, manager: &str) -> Vec<String> {

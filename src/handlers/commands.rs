@@ -87,10 +87,14 @@ async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandE
         Command::DeployProduction => super::deploy_request::deploy_production(at).await,
         Command::Rotation => super::rotation::show(at).await,
         Command::RotationSwap { a, b, period } => super::rotation::swap(at, a, b, period).await,
-        other => Ok(Outcome::Refused(format!(
-            "`/{}` is not available in this version of relman yet; `/help` lists what is.",
-            other.name()
-        ))),
+        Command::Hotfix { reason } => {
+            super::hotfix::request(at, crate::domain::expedited::Kind::Hotfix, reason).await
+        }
+        Command::Warmfix { reason } => {
+            super::hotfix::request(at, crate::domain::expedited::Kind::Warmfix, reason).await
+        }
+        Command::ReleaseInclude { prs } => super::hotfix::include(at, prs).await,
+        Command::Stats => super::register::stats(at).await,
     }
 }
 

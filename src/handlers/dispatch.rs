@@ -143,6 +143,9 @@ impl Dispatcher {
                 merged_pr::handle_pull_request(&self.ctx, &event).await?;
             }
             "deployment_status" => {
+                // The register stamps when a release reached staging or production; the
+                // environments' versions and what follows production are tracked next.
+                super::register::observe_deployment(&self.ctx, item).await?;
                 let event: super::environments::DeploymentStatusEvent = parse(item)?;
                 super::environments::handle_deployment_status(&self.ctx, &event).await?;
             }

@@ -66,6 +66,18 @@ pub async fn handle_pull_request(
         )
         .await
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    // The register's lead times start at the merge.
+    if let Some(merged_at) = pr.merged_at {
+        ctx.store
+            .record_merge(
+                &key,
+                pr.number,
+                crate::store::to_millis(merged_at),
+                pr.merge_commit_sha.as_deref(),
+            )
+            .await
+            .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    }
     post_checklist(ctx, github, &repo, event)
         .await
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
@@ -157,7 +169,14 @@ async fn ships_in(
 ) -> Result<ShipsIn, CommandError> {
     let key = repo.to_string();
     let now = ctx.clock.now();
-    let releases = ctx.store.releases(&key).await?;
+    // Expedited releases are not release days.
+    let releases: Vec<_> = ctx
+        .store
+        .releases(&key)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == "regular")
+        .collect();
     // Today's release may already be cut (or closed): then the change waits for the next one.
     let day = train
         .calendar

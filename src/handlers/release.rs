@@ -89,6 +89,10 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
         Ok(rec) => rec,
         Err(why) => return Ok(Outcome::Refused(format!("relman did not release: {why}"))),
     };
+    // Expedited releases are cut by their own capability; a regular one a warmfix replaced is not.
+    if let Some(outcome) = super::hotfix::release_instead(at, &rec).await? {
+        return Ok(outcome);
+    }
     match rec.state {
         ReleaseState::Open => {}
         ReleaseState::Released => {
@@ -199,7 +203,7 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
 
 /// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
 /// commit it is the user's to sort out.
-pub(super) async fn create_tag(
+pub(crate) async fn create_tag(
     github: &dyn GitHubPort,
     repo: &RepoName,
     tag: &str,
@@ -230,7 +234,7 @@ pub(super) async fn create_tag(
 }
 
 /// Creates the GitHub release, or finds the one a previous attempt created.
-pub(super) async fn create_release(
+pub(crate) async fn create_release(
     github: &dyn GitHubPort,
     repo: &RepoName,
     tag: &str,

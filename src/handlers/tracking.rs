@@ -313,6 +313,9 @@ pub async fn refresh_release(
     rec: &ReleaseRecord,
     shared: Option<&Snapshot>,
 ) -> Result<(), CommandError> {
+    if rec.kind != "regular" {
+        return super::hotfix::refresh(ctx, github, repo, train, rec).await;
+    }
     let now = ctx.clock.now();
     let today = train.today(now);
     let Some(day) = release_day_of(train, rec) else {
@@ -411,6 +414,7 @@ pub async fn refresh_release(
             .and_then(|r| r.issue_url),
         None => None,
     };
+    let notes = super::hotfix::tracking_notes(ctx, repo, train, rec).await?;
     let view = TrackingView {
         deploy_request: request.as_deref(),
         day: &day,
@@ -425,6 +429,8 @@ pub async fn refresh_release(
         staging: staging.as_deref(),
         production: production.as_deref(),
         dashboards: &config.dashboards,
+        replaced_by: &notes.replacements,
+        short_circuit: notes.quarter.as_ref(),
     };
     let body = with_marker("tracking", &rec.key, &render_tracking(&view));
     write_issue(ctx, github, repo, rec, &title(&day), &body, closing).await

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod comments;
 pub mod dry_run;
 pub mod environments;
+pub mod register;
 pub mod releases;
 pub mod repositories;
 pub mod work;

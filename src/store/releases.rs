@@ -31,7 +31,7 @@ impl ReleaseState {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, StoreError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
         Ok(match s {
             "open" => ReleaseState::Open,
             "released" => ReleaseState::Released,

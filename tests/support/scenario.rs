@@ -218,6 +218,23 @@ impl Tester {
         self.deliver(event).await;
     }
 
+    /// `author` opens a PR changing `files` and it is merged into main (a merge commit); relman
+    /// hears of it. Returns the PR number.
+    pub async fn merge_change(&mut self, author: &str, title: &str, files: &[(&str, &str)]) -> u64 {
+        let event = self.sim.with(|w| {
+            let branch = format!("topic-{}", w.next_id());
+            let main = w.repos[REPO].branches["main"].clone();
+            w.create_branch(REPO, &branch, &main);
+            w.commit_as(REPO, &branch, author, title, files);
+            let number = w.open_pr(REPO, author, title, &branch, "main");
+            w.merge_pr(REPO, number, "alice");
+            events::pull_request_closed(w, REPO, number, "alice")
+        });
+        let number = event.1["number"].as_u64().unwrap();
+        self.deliver(event).await;
+        number
+    }
+
     /// `rev` is deployed to `environment` successfully; relman hears of it. Returns the
     /// deployment id.
     pub async fn deploy(&mut self, environment: &str, rev: &str) -> u64 {

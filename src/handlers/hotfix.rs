@@ -1,0 +1,1056 @@
+//! Expedited releases: `/hotfix <why>` and `/warmfix <why>` open a tracking issue for a patch on
+//! what production (hotfix) or staging (warmfix) runs; `/release include #12 #13` on it names the
+//! merged pull requests to cherry-pick; `/release` there builds `hotfix/vX.Y.Z` from the base tag
+//! with the Git data API, checks the staging requirements on the branch head and cuts the tag
+//! and the GitHub release. Each is recorded in the register with what it replaces (the seed's
+//! table), so the regular tracking issue shows it and no second deployment request is filed.
+//!
+//! API calls. `/hotfix`: both environments' deployments, tags, the base commit's checks and
+//! statuses, the issue — 6 (a retry after a crash adds one issue search). `/release include`
+//! with N pull requests: N + the issue refresh. `/release` with N picks: tags, the branch ref
+//! (+ its creation the first time, or a comparison with the base when it has commits), the head
+//! tree, per pick its commit, both trees, the new tree and commit (5), the ref update, the
+//! head's checks and statuses; once green: the tag, the release and the issue refresh.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use semver::Version;
+use sha2::{Digest, Sha256};
+
+use super::commands::{CommandError, Invocation, Outcome};
+use super::dispatch::Context;
+use super::release::{create_release, create_tag, unmet_list};
+use super::release_facts::{Train, commit_checks, deployed, facts_for, gates, load_train};
+use crate::domain::expedited::{
+    ExpeditedStage, ExpeditedView, Files, Kind, Pick, PickPlan, Progress, Replacement, TreeFile,
+    branch_of, cherry_picked_from, cherry_picked_trailer, expedited_key, expedited_title,
+    expedited_version, plan_pick, render_expedited, replaces,
+};
+use crate::domain::requirements::{Environment, all_met, evaluate};
+use crate::domain::stats::QuarterRate;
+use crate::domain::tracking::RELEASE_LABEL;
+use crate::domain::version::{tag_of, version_of_tag};
+use crate::github::comments::{marker, with_marker};
+use crate::github::{
+    GitHubError, GitHubPort, GitTree, IssueFilter, IssuePatch, NewIssue, NewTreeEntry, RepoName,
+};
+use crate::store::register::{ExpeditedCut, NewExpedited, RegisterRow};
+use crate::store::releases::{ReleaseRecord, ReleaseState, regular_key};
+
+/// How many tags are read to resolve the base tag and the versions already taken.
+const TAGS_READ: usize = 100;
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+fn no_config() -> Outcome {
+    Outcome::Refused(
+        "this repository has no usable `.github/relman.yml`, so relman does not release it.".into(),
+    )
+}
+
+/// `/hotfix <why>` or `/warmfix <why>`: open the tracking issue of an expedited release.
+pub async fn request(
+    at: &Invocation<'_>,
+    kind: Kind,
+    reason: &str,
+) -> Result<Outcome, CommandError> {
+    let (ctx, github, repo) = (at.ctx, at.github, at.repo);
+    let Some(train) = load_train(ctx, github, repo).await? else {
+        return Ok(no_config());
+    };
+    let key = repo.to_string();
+    let command = format!("/{}", kind.as_str());
+    let word = kind.as_str();
+    if let Some(open) = ctx
+        .store
+        .register(&key)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == kind && r.state == ReleaseState::Open)
+    {
+        // A retry of this very command (it failed after recording): finish what it started.
+        if open.origin_url.as_deref() == Some(at.comment_url)
+            && let Some(rec) = ctx.store.release_record(&key, &open.key).await?
+        {
+            let number = render_and_write(ctx, github, repo, &train, &rec, None, false).await?;
+            refresh_train_later(ctx, repo).await?;
+            return Ok(Outcome::Done(Some(opened(&open, number))));
+        }
+        let issue = open
+            .issue_number
+            .map_or_else(String::new, |n| format!(" in #{n}"));
+        return Ok(Outcome::Refused(format!(
+            "a {word} is already open{issue} ({}). Name more fixes there with `/release include #N …`, or abandon it with `/skip <why>` there first.",
+            open.tag.as_deref().unwrap_or("?")
+        )));
+    }
+
+    let environments = &train.config.environments;
+    let base_env = match kind.base_environment() {
+        Environment::Production => &environments.production.name,
+        Environment::Staging => &environments.staging.name,
+    };
+    let Some(running) = deployed(github, repo, base_env).await? else {
+        return Ok(Outcome::Refused(format!(
+            "relman does not know which version runs in `{base_env}`, so it cannot tell what a {word} patches: GitHub has no deployment to the `{base_env}` environment of this repository. \
+             Deploy releases through GitHub deployments to `{base_env}` (or set `environments.{}.name` in `.github/relman.yml` to the environment your deployments use), then comment `{command} {reason}` again.",
+            kind.base_environment().name()
+        )));
+    };
+    let prefix = &train.config.versioning.tag_prefix;
+    let Some(base_version) = version_of_tag(&running, prefix) else {
+        return Ok(Outcome::Refused(format!(
+            "`{base_env}` runs `{running}`, which is not a release tag (`{prefix}X.Y.Z`), so relman cannot tell which version a {word} patches. \
+             Deploy a release tag to `{base_env}` (relman's releases are tagged `{prefix}X.Y.Z`), then comment `{command} {reason}` again."
+        )));
+    };
+    let tags = github.list_tags(repo, TAGS_READ).await?;
+    let Some(base_sha) = tags
+        .iter()
+        .find(|t| t.name == running)
+        .map(|t| t.sha.clone())
+    else {
+        return Ok(Outcome::Refused(format!(
+            "`{base_env}` runs `{running}`, but the repository has no such tag (among its latest {TAGS_READ}). Push the tag, then comment `{command} {reason}` again."
+        )));
+    };
+    let register = ctx.store.register(&key).await?;
+    let taken: Vec<Version> = tags
+        .iter()
+        .filter_map(|t| version_of_tag(&t.name, prefix))
+        .chain(
+            register
+                .iter()
+                .filter(|r| r.kind != Kind::Regular)
+                .filter_map(|r| r.version.as_deref().and_then(|v| Version::parse(v).ok())),
+        )
+        .collect();
+    let version = expedited_version(&base_version, &taken);
+    let tag = tag_of(&version, &train.config.versioning);
+    let branch = branch_of(&tag);
+    let now = ctx.clock.now();
+    let today = train.today(now);
+    let replacing = replaces(&train.calendar, kind, today);
+    let manager = train.manager_on(today);
+    let release_key = expedited_key(kind, &version);
+    let inserted = ctx
+        .store
+        .insert_expedited(
+            &NewExpedited {
+                repo: &key,
+                key: &release_key,
+                kind,
+                requested_on: today,
+                manager: manager.as_deref(),
+                reason,
+                requested_by: &at.actor.login,
+                origin_issue: at.issue_number,
+                origin_url: at.comment_url,
+                version: &version.to_string(),
+                tag: &tag,
+                base_tag: &running,
+                branch: &branch,
+                replaces: replacing
+                    .as_ref()
+                    .map(|r| (regular_key(r.scheduled), r.environment.name(), r.week)),
+            },
+            ctx.clock.now_ms(),
+        )
+        .await?;
+    let fresh = inserted.is_some();
+    let Some(rec) = ctx.store.release_record(&key, &release_key).await? else {
+        return Err(CommandError::Other(format!(
+            "the {word} {release_key} was recorded but cannot be read back"
+        )));
+    };
+    tracing::info!(repo = %repo, key = %release_key, by = %at.actor.login, "expedited release requested");
+    let checks = commit_checks(github, repo, &base_sha).await?;
+    let number = render_and_write(
+        ctx,
+        github,
+        repo,
+        &train,
+        &rec,
+        Some((&base_sha, checks)),
+        fresh,
+    )
+    .await?;
+    // The regular tracking issue it replaces shows it at the next refresh.
+    refresh_train_later(ctx, repo).await?;
+    match ctx.store.register_row(&key, &release_key).await? {
+        Some(row) => Ok(Outcome::Done(Some(opened(&row, number)))),
+        None => Err(CommandError::Other(format!("{release_key} vanished"))),
+    }
+}
+
+/// The answer to `/hotfix` and `/warmfix`.
+fn opened(row: &RegisterRow, number: u64) -> String {
+    let assigned = row
+        .manager
+        .as_deref()
+        .map_or_else(String::new, |m| format!(", assigned to @{m}"));
+    format!(
+        "Opened #{number}: {} {}, a patch on `{}` (what {} runs){assigned}. Name the fixes there with `/release include #N …`, then comment `/release` there.",
+        row.kind.title_word(),
+        row.tag.as_deref().unwrap_or("?"),
+        row.base_tag.as_deref().unwrap_or("?"),
+        row.kind.base_environment().name()
+    )
+}
+
+/// The expedited release of the issue a command was given on, or why there is none.
+async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, String>, CommandError> {
+    let key = at.repo.to_string();
+    match at.ctx.store.release_by_issue(&key, at.issue_number).await? {
+        Some(rec) if rec.kind != Kind::Regular.as_str() => {
+            match at.ctx.store.register_row(&key, &rec.key).await? {
+                Some(row) => Ok(Ok(row)),
+                None => Ok(Err("its record is gone".into())),
+            }
+        }
+        _ => Ok(Err(
+            "this is not a hotfix or warmfix tracking issue. `/hotfix <why>` or `/warmfix <why>` opens one; name the fixes there."
+                .into(),
+        )),
+    }
+}
+
+/// `/release include #12 #13`: the merged pull requests an expedited release cherry-picks (the
+/// list replaces any named before, so saying it again corrects it).
+pub async fn include(at: &Invocation<'_>, prs: &[u64]) -> Result<Outcome, CommandError> {
+    let (ctx, github, repo) = (at.ctx, at.github, at.repo);
+    let row = match expedited_here(at).await? {
+        Ok(row) => row,
+        Err(why) => {
+            return Ok(Outcome::Refused(format!(
+                "relman did not record the fixes: {why}"
+            )));
+        }
+    };
+    if row.state != ReleaseState::Open {
+        return Ok(Outcome::Refused(format!(
+            "{} is {} already; its fixes cannot change. `/{} <why>` opens a new one.",
+            row.tag.as_deref().unwrap_or("this release"),
+            row.state.as_str().replace('_', " "),
+            row.kind.as_str()
+        )));
+    }
+    let mut picks: Vec<(Pick, i64)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
+    for &number in prs {
+        if !seen.insert(number) {
+            continue;
+        }
+        let pull = match github.get_pull(repo, number).await {
+            Ok(p) => p,
+            Err(GitHubError::NotFound { .. }) => {
+                problems.push(format!("- #{number} is not a pull request of {repo}"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match (pull.merged_at, pull.merge_commit_sha.clone()) {
+            (Some(merged_at), Some(sha)) => {
+                picks.push((
+                    Pick {
+                        number,
+                        title: pull.title.clone(),
+                        author: Some(pull.user.login.clone()).filter(|l| !l.is_empty()),
+                        merge_sha: sha,
+                    },
+                    crate::store::to_millis(merged_at),
+                ));
+            }
+            _ => problems.push(format!(
+                "- #{number} ({}) is not merged: merge the fix into the default branch first",
+                pull.title
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Outcome::Refused(format!(
+            "relman did not record the fixes:\n\n{}\n\nComment `/release include` again with merged pull requests.",
+            problems.join("\n")
+        )));
+    }
+    let key = repo.to_string();
+    ctx.store
+        .set_picks(&key, &row.key, &picks, &at.actor.login, ctx.clock.now_ms())
+        .await?;
+    refresh_issue(ctx, github, repo, &row.key).await?;
+    let list: Vec<String> = picks
+        .iter()
+        .map(|(p, _)| format!("#{} {} (`{}`)", p.number, p.title, short(&p.merge_sha)))
+        .collect();
+    Ok(Outcome::Done(Some(format!(
+        "{} will cherry-pick onto `{}`: {}. Comment `/release` to build the branch and cut it.",
+        row.tag.as_deref().unwrap_or("The release"),
+        row.branch.as_deref().unwrap_or("its branch"),
+        list.join(", ")
+    ))))
+}
+
+/// Called first by `/release`: an expedited release is cut here; a regular release whose
+/// staging release a warmfix replaced is refused. `None`: the regular release goes ahead.
+pub async fn release_instead(
+    at: &Invocation<'_>,
+    rec: &ReleaseRecord,
+) -> Result<Option<Outcome>, CommandError> {
+    if rec.kind == Kind::Regular.as_str() {
+        if rec.state != ReleaseState::Open {
+            return Ok(None);
+        }
+        let key = at.repo.to_string();
+        let replaced = at.ctx.store.replacements_of(&key, &rec.key).await?;
+        return Ok(replaced
+            .iter()
+            .find(|r| r.replaces_env.as_deref() == Some("staging"))
+            .map(|w| {
+                let issue = w.issue_number.map_or_else(String::new, |n| format!(" (#{n})"));
+                Outcome::Refused(format!(
+                    "relman did not release: warmfix {}{issue} replaces this cycle's planned staging release (the seed's rule: no more changes to the release process after a warmfix). What merged since ships with the next regular release.",
+                    w.tag.as_deref().unwrap_or("?")
+                ))
+            }));
+    }
+    let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
+        return Ok(Some(no_config()));
+    };
+    let key = at.repo.to_string();
+    let Some(row) = at.ctx.store.register_row(&key, &rec.key).await? else {
+        return Err(CommandError::Other(format!(
+            "no register row for {}",
+            rec.key
+        )));
+    };
+    Ok(Some(cut(at, &train, rec, &row).await?))
+}
+
+/// A flattened tree, or why it cannot be used.
+fn files_of(tree: GitTree) -> Result<Files, CommandError> {
+    if tree.truncated {
+        return Err(CommandError::Other(format!(
+            "GitHub truncated the tree {}; relman cannot cherry-pick in a repository this large",
+            tree.sha
+        )));
+    }
+    Ok(tree
+        .tree
+        .into_iter()
+        .filter(|e| e.kind != "tree")
+        .map(|e| {
+            (
+                e.path,
+                TreeFile {
+                    mode: e.mode,
+                    sha: e.sha,
+                },
+            )
+        })
+        .collect())
+}
+
+/// What building the branch came to.
+enum Built {
+    /// The branch head with every pick on it.
+    Ready(String),
+    /// Stopped at a pick that conflicts; the branch has the picks before it.
+    Conflict {
+        head: String,
+        pick: Pick,
+        paths: Vec<String>,
+    },
+}
+
+/// Builds `branch` from `base_sha` with the picks, each once: a pick whose merge commit the
+/// branch already names in a `cherry picked from commit` line (relman's, or a person's who
+/// resolved a conflict by hand) is not applied again.
+async fn build_branch(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    branch: &str,
+    base_sha: &str,
+    picks: &[Pick],
+) -> Result<Built, CommandError> {
+    let head_ref = format!("heads/{branch}");
+    let start = match github.get_ref(repo, &head_ref).await? {
+        Some(r) => r.sha,
+        None => {
+            match github
+                .create_ref(repo, &format!("refs/{head_ref}"), base_sha)
+                .await
+            {
+                Ok(()) => base_sha.to_string(),
+                // Created meanwhile by a retry of this command: carry on from it.
+                Err(GitHubError::Rejected { status: 422, .. }) => github
+                    .get_ref(repo, &head_ref)
+                    .await?
+                    .map(|r| r.sha)
+                    .ok_or_else(|| {
+                        CommandError::Other(format!("cannot create the branch {branch}"))
+                    })?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let applied: HashSet<String> = if start == base_sha {
+        HashSet::new()
+    } else {
+        github
+            .compare(repo, base_sha, &start)
+            .await?
+            .commits
+            .iter()
+            .flat_map(|c| cherry_picked_from(&c.message))
+            .collect()
+    };
+    let todo: Vec<&Pick> = picks
+        .iter()
+        .filter(|p| !applied.contains(&p.merge_sha))
+        .collect();
+    if todo.is_empty() {
+        return Ok(Built::Ready(start));
+    }
+    // A tree is read by its commit (GitHub resolves a commit to its tree), so a pick costs its
+    // commit, its tree and its parent's tree.
+    let head_tree = github.get_tree(repo, &start, true).await?;
+    let mut tree_sha = head_tree.sha.clone();
+    let mut head_files = files_of(head_tree)?;
+    let mut head = start.clone();
+    let mut outcome = None;
+    for pick in todo {
+        let Some(commit) = github.get_git_commit(repo, &pick.merge_sha).await? else {
+            return Err(CommandError::Other(format!(
+                "the merge commit {} of #{} is not in the repository",
+                pick.merge_sha, pick.number
+            )));
+        };
+        let Some(parent) = commit.parents.first() else {
+            return Err(CommandError::Other(format!(
+                "the merge commit {} of #{} has no parent",
+                pick.merge_sha, pick.number
+            )));
+        };
+        let picked = files_of(github.get_tree(repo, &commit.tree_sha, true).await?)?;
+        let before = files_of(github.get_tree(repo, parent, true).await?)?;
+        let changes = match plan_pick(&before, &picked, &head_files) {
+            PickPlan::AlreadyApplied => continue,
+            PickPlan::Conflict(paths) => {
+                outcome = Some((pick.clone(), paths));
+                break;
+            }
+            PickPlan::Apply(changes) => changes,
+        };
+        let entries: Vec<NewTreeEntry> = changes
+            .iter()
+            .map(|(path, file)| NewTreeEntry {
+                path: path.clone(),
+                mode: file
+                    .as_ref()
+                    .map_or_else(|| "100644".to_string(), |f| f.mode.clone()),
+                kind: if file.as_ref().is_some_and(|f| f.mode == "160000") {
+                    "commit".into()
+                } else {
+                    "blob".into()
+                },
+                sha: file.as_ref().map(|f| f.sha.clone()),
+            })
+            .collect();
+        tree_sha = github.create_tree(repo, &tree_sha, &entries).await?;
+        let message = format!(
+            "{} (#{})\n\n{}\n",
+            pick.title.replace(['\r', '\n'], " "),
+            pick.number,
+            cherry_picked_trailer(&pick.merge_sha)
+        );
+        head = github
+            .create_git_commit(repo, &message, &tree_sha, std::slice::from_ref(&head))
+            .await?
+            .sha;
+        for (path, file) in changes {
+            match file {
+                Some(f) => head_files.insert(path, f),
+                None => head_files.remove(&path),
+            };
+        }
+    }
+    if head != start {
+        github.update_ref(repo, &head_ref, &head, false).await?;
+    }
+    Ok(match outcome {
+        Some((pick, paths)) => Built::Conflict { head, pick, paths },
+        None => Built::Ready(head),
+    })
+}
+
+/// `/release` on an expedited release's issue.
+async fn cut(
+    at: &Invocation<'_>,
+    train: &Train,
+    rec: &ReleaseRecord,
+    row: &RegisterRow,
+) -> Result<Outcome, CommandError> {
+    let (ctx, github, repo) = (at.ctx, at.github, at.repo);
+    let tag = row.tag.clone().unwrap_or_default();
+    match row.state {
+        ReleaseState::Open => {}
+        ReleaseState::Released => {
+            return Ok(Outcome::Done(Some(format!(
+                "Already released as [{tag}]({}); nothing more to do.",
+                row.release_url.as_deref().unwrap_or("")
+            ))));
+        }
+        ReleaseState::Skipped | ReleaseState::NoChanges => {
+            return Ok(Outcome::Refused(format!(
+                "relman did not release: this {} was abandoned ({}). `/{} <why>` opens a new one.",
+                row.kind,
+                row.reason.as_deref().unwrap_or("no reason given"),
+                row.kind
+            )));
+        }
+    }
+    let key = repo.to_string();
+    let picks: Vec<Pick> = ctx
+        .store
+        .picks(&key, &row.key)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    if picks.is_empty() {
+        return Ok(Outcome::Refused(
+            "relman did not release: no fixes are named yet. Comment `/release include #N …` with the merged pull requests to cherry-pick, then `/release`.".into(),
+        ));
+    }
+    let (Some(base_tag), Some(branch)) = (row.base_tag.clone(), row.branch.clone()) else {
+        return Err(CommandError::Other(format!(
+            "{} has no base or branch",
+            row.key
+        )));
+    };
+    let tags = github.list_tags(repo, TAGS_READ).await?;
+    let Some(base_sha) = tags
+        .iter()
+        .find(|t| t.name == base_tag)
+        .map(|t| t.sha.clone())
+    else {
+        return Ok(Outcome::Refused(format!(
+            "relman did not release: the base tag `{base_tag}` is gone. Push it again (it is what the {} patches), then comment `/release`.",
+            row.kind
+        )));
+    };
+    let head = match build_branch(github, repo, &branch, &base_sha, &picks).await? {
+        Built::Ready(head) => head,
+        Built::Conflict { head, pick, paths } => {
+            let list: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
+            tracing::info!(repo = %repo, branch = %branch, pr = pick.number, "cherry-pick conflict");
+            return Ok(Outcome::Refused(format!(
+                "relman did not release: #{} does not apply cleanly to `{branch}` ({}): {} changed there since #{} was written, differently. relman does not force it.\n\n\
+                 Resolve it by hand: `git fetch origin && git switch {branch} && git cherry-pick -x -m 1 {}`, fix the conflict, commit and push; then comment `/release` again (relman recognises the pick by its `cherry picked from` line). \
+                 Or leave it out: `/release include` with the other fixes.",
+                pick.number,
+                short(&head),
+                list.join(", "),
+                pick.number,
+                pick.merge_sha
+            )));
+        }
+    };
+
+    let now = ctx.clock.now();
+    let checks = commit_checks(github, repo, &head).await?;
+    let facts = facts_for(ctx, train, repo, Some(rec), &head, checks.clone(), now).await?;
+    let verdicts = evaluate(Environment::Staging, &train.config.requirements, &facts);
+    if !all_met(&verdicts) {
+        // The issue's requirement rows follow the branch head.
+        render_and_write(ctx, github, repo, train, rec, Some((&head, checks)), false).await?;
+        return Ok(Outcome::Refused(format!(
+            "`{branch}` is ready at {} with {}, but relman did not release: the staging requirements are not met there:\n\n{}\nComment `/release` again once they are.",
+            short(&head),
+            pick_list(&picks),
+            unmet_list(&verdicts)
+        )));
+    }
+    if let Err(refusal) = create_tag(github, repo, &tag, &head).await? {
+        return Ok(Outcome::Refused(refusal));
+    }
+    let notes = release_notes(row, &picks);
+    let release = create_release(github, repo, &tag, &head, &notes).await?;
+    ctx.store
+        .record_expedited_cut(
+            row.id,
+            &ExpeditedCut {
+                release_id: release.id,
+                release_url: &release.html_url,
+                sha: &head,
+                by: &at.actor.login,
+            },
+            ctx.clock.now_ms(),
+        )
+        .await?;
+    tracing::info!(repo = %repo, tag = %tag, sha = %head, by = %at.actor.login, "expedited release cut");
+    close_replaced(ctx, github, repo, train, row).await?;
+    refresh_issue(ctx, github, repo, &row.key).await?;
+    let next = match row.kind {
+        Kind::Hotfix => {
+            "CI deploys it to staging for the manual tests; production gets it through an expedited deployment request once the production requirements hold."
+        }
+        _ => "CI deploys it to staging; production gets it with the next regular release.",
+    };
+    Ok(Outcome::Done(Some(format!(
+        "Released **[{tag}]({})** from `{branch}` at {}: `{base_tag}` + {}. {next}",
+        release.html_url,
+        short(&head),
+        pick_list(&picks)
+    ))))
+}
+
+fn pick_list(picks: &[Pick]) -> String {
+    picks
+        .iter()
+        .map(|p| format!("#{}", p.number))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn release_notes(row: &RegisterRow, picks: &[Pick]) -> String {
+    let mut out = format!(
+        "{} on `{}`: {}\n\n### Fixes\n\n",
+        row.kind.title_word(),
+        row.base_tag.as_deref().unwrap_or("?"),
+        crate::domain::changelog::escape_inline(row.reason.as_deref().unwrap_or(""))
+    );
+    for p in picks {
+        out.push_str(&format!(
+            "- #{} {}",
+            p.number,
+            crate::domain::changelog::escape_inline(&p.title)
+        ));
+        if let Some(a) = &p.author {
+            out.push_str(&format!(" (@{a})"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A warmfix that replaced a cycle's staging release, once cut, closes that cycle's regular
+/// tracking issue if it is still open: the seed's "staging fix replaces planned staging release".
+async fn close_replaced(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    row: &RegisterRow,
+) -> Result<(), CommandError> {
+    let (Kind::Warmfix, Some(regular), Some("staging")) = (
+        row.kind,
+        row.replaces_key.as_deref(),
+        row.replaces_env.as_deref(),
+    ) else {
+        return Ok(());
+    };
+    let key = repo.to_string();
+    let Some(rec) = ctx.store.release_record(&key, regular).await? else {
+        return Ok(());
+    };
+    let (ReleaseState::Open, Some(number)) = (rec.state, rec.issue_number) else {
+        return Ok(());
+    };
+    let issue = row
+        .issue_number
+        .map_or_else(String::new, |n| format!(" (#{n})"));
+    let reason = format!(
+        "warmfix {}{issue} replaced this cycle's planned staging release",
+        row.tag.as_deref().unwrap_or("?")
+    );
+    super::tracking::close_tracking(
+        ctx,
+        github,
+        repo,
+        &rec,
+        number,
+        ReleaseState::Skipped,
+        &reason,
+        row.released_by.as_deref().or(row.requested_by.as_deref()),
+    )
+    .await?;
+    // Its body now says why (a closed issue is no longer refreshed by the train).
+    match ctx.store.release_record(&key, regular).await? {
+        Some(closed) => {
+            super::tracking::refresh_release(ctx, github, repo, train, &closed, None).await
+        }
+        None => Ok(()),
+    }
+}
+
+/// Books a refresh of the repository's tracking issues (they show the register's replacements
+/// and rate) for the end of the current window, as events do.
+async fn refresh_train_later(ctx: &Context, repo: &RepoName) -> Result<(), CommandError> {
+    if let Some(target) = ctx.store.repository_installation(&repo.to_string()).await? {
+        super::tracking::schedule_refresh(ctx, repo, target.installation_id, target.repo_id)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-renders one expedited release's tracking issue.
+async fn refresh_issue(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    key: &str,
+) -> Result<(), CommandError> {
+    let Some(train) = load_train(ctx, github, repo).await? else {
+        return Ok(());
+    };
+    let Some(rec) = ctx.store.release_record(&repo.to_string(), key).await? else {
+        return Ok(());
+    };
+    refresh(ctx, github, repo, &train, &rec).await
+}
+
+/// Keeps an expedited release's tracking issue current (the train's refresh calls this for
+/// every non-regular release it follows).
+pub async fn refresh(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    rec: &ReleaseRecord,
+) -> Result<(), CommandError> {
+    render_and_write(ctx, github, repo, train, rec, None, false)
+        .await
+        .map(|_| ())
+}
+
+/// The commit an expedited release is judged on: the released commit, else the branch head,
+/// else the base tag's commit.
+async fn candidate_sha(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    row: &RegisterRow,
+) -> Result<Option<String>, CommandError> {
+    if let Some(sha) = &row.sha {
+        return Ok(Some(sha.clone()));
+    }
+    if let Some(branch) = &row.branch
+        && let Some(r) = github.get_ref(repo, &format!("heads/{branch}")).await?
+    {
+        return Ok(Some(r.sha));
+    }
+    match &row.base_tag {
+        Some(tag) => Ok(github
+            .get_ref(repo, &format!("tags/{tag}"))
+            .await?
+            .filter(|r| r.object_type != "tag")
+            .map(|r| r.sha)),
+        None => Ok(None),
+    }
+}
+
+fn body_hash(body: &str) -> String {
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+/// A commit's check runs and statuses, as requirement facts.
+type Checks = (
+    Vec<crate::domain::requirements::CheckFact>,
+    Vec<crate::domain::requirements::StatusFact>,
+);
+
+/// Renders the issue and creates or edits it. `known` spares the lookups when the caller has
+/// the candidate commit and its checks; `fresh` says the row was just inserted (no earlier attempt can have
+/// opened the issue, so no search for it). Returns the issue number.
+async fn render_and_write(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    rec: &ReleaseRecord,
+    known: Option<(&str, Checks)>,
+    fresh: bool,
+) -> Result<u64, CommandError> {
+    let key = repo.to_string();
+    let Some(row) = ctx.store.register_row(&key, &rec.key).await? else {
+        return Err(CommandError::Other(format!(
+            "no register row for {}",
+            rec.key
+        )));
+    };
+    let picks: Vec<Pick> = ctx
+        .store
+        .picks(&key, &row.key)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let now = ctx.clock.now();
+    let stage = match row.state {
+        ReleaseState::Released => ExpeditedStage::Released {
+            tag: row.tag.clone().unwrap_or_default(),
+            url: row.release_url.clone().unwrap_or_default(),
+        },
+        ReleaseState::Open => ExpeditedStage::Open,
+        ReleaseState::Skipped | ReleaseState::NoChanges => ExpeditedStage::Skipped {
+            reason: row.reason.clone().unwrap_or_default(),
+        },
+    };
+    let open_or_released = !matches!(stage, ExpeditedStage::Skipped { .. });
+    let (verdicts, staging, production, progress) = if open_or_released {
+        let candidate = match known {
+            Some((sha, checks)) => Some((sha.to_string(), checks)),
+            None => match candidate_sha(github, repo, &row).await? {
+                Some(sha) => {
+                    let checks = commit_checks(github, repo, &sha).await?;
+                    Some((sha, checks))
+                }
+                None => None,
+            },
+        };
+        let facts = match candidate {
+            Some((sha, checks)) => {
+                Some(facts_for(ctx, train, repo, Some(rec), &sha, checks, now).await?)
+            }
+            None => None,
+        };
+        let environments = &train.config.environments;
+        let staging = deployed(github, repo, &environments.staging.name).await?;
+        let production = deployed(github, repo, &environments.production.name).await?;
+        let tag = row.tag.as_deref();
+        let released = row.state == ReleaseState::Released;
+        let progress = Progress {
+            on_staging: released && (row.staged_at.is_some() || staging.as_deref() == tag),
+            qa_ok: facts
+                .as_ref()
+                .is_some_and(|f| f.qa_ok.is_some() && f.qa_blockers.is_empty()),
+            in_production: released
+                && (row.production_at.is_some() || production.as_deref() == tag),
+        };
+        (
+            facts
+                .as_ref()
+                .map(|f| gates(&train.config, f))
+                .unwrap_or_default(),
+            staging,
+            production,
+            progress,
+        )
+    } else {
+        (Vec::new(), None, None, Progress::default())
+    };
+    let replacing = match (&row.replaces_key, &row.replaces_env) {
+        (Some(k), Some(env)) => k
+            .strip_prefix("regular:")
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .map(|scheduled| {
+                let date = train
+                    .calendar
+                    .release_day(train.calendar.cycle_on_or_before(scheduled))
+                    .and_then(|d| d.date)
+                    .unwrap_or(scheduled);
+                crate::domain::expedited::Replaces {
+                    scheduled,
+                    date,
+                    environment: if env == "production" {
+                        Environment::Production
+                    } else {
+                        Environment::Staging
+                    },
+                    week: row
+                        .replaces_week
+                        .unwrap_or_else(|| crate::domain::expedited::week_of(date)),
+                }
+            }),
+        _ => None,
+    };
+    let rate = quarter(ctx, &key, train, now).await?;
+    let view = ExpeditedView {
+        kind: row.kind,
+        tag: row.tag.as_deref().unwrap_or("?"),
+        base_tag: row.base_tag.as_deref().unwrap_or("?"),
+        branch: row.branch.as_deref().unwrap_or("?"),
+        reason: row.reason.as_deref().unwrap_or(""),
+        requested_by: row.requested_by.as_deref().unwrap_or("?"),
+        origin: row.origin_issue,
+        manager: row.manager.as_deref(),
+        stage,
+        picks: &picks,
+        progress,
+        gates: &verdicts,
+        replaces: replacing.as_ref(),
+        staging: staging.as_deref(),
+        production: production.as_deref(),
+        dashboards: &train.config.dashboards,
+        short_circuit: Some(&rate),
+    };
+    let body = with_marker("tracking", &row.key, &render_expedited(&view));
+    let title = expedited_title(
+        row.kind,
+        row.tag.as_deref().unwrap_or("?"),
+        row.reason.as_deref().unwrap_or(""),
+    );
+    write_issue(ctx, github, repo, &row, &title, &body, fresh).await
+}
+
+/// Creates the issue (finding it first when an earlier attempt may have opened it), or edits it
+/// when its body changed.
+async fn write_issue(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    row: &RegisterRow,
+    title: &str,
+    body: &str,
+    fresh: bool,
+) -> Result<u64, CommandError> {
+    let now_ms = ctx.clock.now_ms();
+    let hash = body_hash(body);
+    let key = repo.to_string();
+    let stored_hash = ctx
+        .store
+        .release_record(&key, &row.key)
+        .await?
+        .and_then(|r| r.body_hash);
+    if let Some(n) = row.issue_number {
+        if stored_hash.as_deref() != Some(hash.as_str()) {
+            github
+                .update_issue(
+                    repo,
+                    n,
+                    &IssuePatch {
+                        body: Some(body.to_string()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+            ctx.store
+                .set_release_body_hash(row.id, &hash, now_ms)
+                .await?;
+        }
+        return Ok(n);
+    }
+    let label = row.kind.as_str().to_string();
+    let existing = if fresh {
+        None
+    } else {
+        let mark = marker("tracking", &row.key);
+        github
+            .list_issues(
+                repo,
+                &IssueFilter {
+                    state: Some("all".into()),
+                    labels: vec![label.clone()],
+                    creator: None,
+                },
+            )
+            .await?
+            .into_iter()
+            .find(|i| i.body.starts_with(&mark))
+    };
+    let number = match existing {
+        Some(issue) => {
+            github
+                .update_issue(
+                    repo,
+                    issue.number,
+                    &IssuePatch {
+                        body: Some(body.to_string()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+            issue.number
+        }
+        None => {
+            github
+                .create_issue(
+                    repo,
+                    &NewIssue {
+                        title: title.to_string(),
+                        body: body.to_string(),
+                        labels: vec![RELEASE_LABEL.into(), label],
+                        assignees: row.manager.iter().cloned().collect(),
+                    },
+                )
+                .await?
+                .number
+        }
+    };
+    ctx.store
+        .set_release_issue(row.id, number, &hash, now_ms)
+        .await?;
+    tracing::info!(repo = %repo, issue = number, key = %row.key, "expedited tracking issue opened");
+    Ok(number)
+}
+
+/// The quarter's running short-circuit rate of `repo`, from the register.
+async fn quarter(
+    ctx: &Context,
+    key: &str,
+    train: &Train,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<QuarterRate, CommandError> {
+    let entries = super::register::entries(&ctx.store, key).await?;
+    Ok(crate::domain::stats::quarter_rate(
+        &entries,
+        train.calendar.timezone(),
+        train.today(now),
+    ))
+}
+
+/// What a regular tracking issue shows of the register: the expedited releases that replace
+/// its parts, and the quarter's short-circuit rate.
+pub struct TrackingNotes {
+    pub replacements: Vec<Replacement>,
+    pub quarter: Option<QuarterRate>,
+}
+
+pub async fn tracking_notes(
+    ctx: &Context,
+    repo: &RepoName,
+    train: &Train,
+    rec: &ReleaseRecord,
+) -> Result<TrackingNotes, CommandError> {
+    let key = repo.to_string();
+    let replacements = ctx
+        .store
+        .replacements_of(&key, &rec.key)
+        .await?
+        .into_iter()
+        .map(|r| Replacement {
+            kind: r.kind,
+            tag: r.tag.unwrap_or_default(),
+            issue: r.issue_number,
+            environment: if r.replaces_env.as_deref() == Some("production") {
+                Environment::Production
+            } else {
+                Environment::Staging
+            },
+        })
+        .collect();
+    Ok(TrackingNotes {
+        replacements,
+        quarter: Some(quarter(ctx, &key, train, ctx.clock.now()).await?),
+    })
+}
+
+/// Whether a hotfix replaces the planned production release of the week `week_of` falls in (the
+/// deployment request of that week is then not filed a second time).
+pub async fn production_replaced(
+    ctx: &Context,
+    repo: &RepoName,
+    week_of: NaiveDate,
+) -> Result<bool, CommandError> {
+    Ok(ctx
+        .store
+        .production_replaced_in_week(
+            &repo.to_string(),
+            crate::domain::expedited::week_of(week_of),
+        )
+        .await?)
+}

@@ -1,0 +1,213 @@
+//! The release register as statistics: `/stats` (and `relman stats`) read it; successful
+//! deployments to the staging and production environments stamp when each release got there
+//! (the lead times start from the merges relman records as they happen).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use semver::Version;
+use serde::Deserialize;
+
+use super::commands::{CommandError, Invocation, Outcome};
+use super::dispatch::Context;
+use super::events::Common;
+use super::release_facts::load_train;
+use crate::config::repo::parse_repo_config;
+use crate::domain::expedited::Kind;
+use crate::domain::stats::{
+    Entry, Outcome as StatsOutcome, Stats, compute, render_chart, render_table,
+};
+use crate::domain::version::version_of_tag;
+use crate::github::{Deployment, DeploymentStatus};
+use crate::inbox::ProcessError;
+use crate::store::releases::ReleaseState;
+use crate::store::work::ClaimedItem;
+use crate::store::{Store, StoreError, from_millis};
+
+/// How many months `/stats` shows (the chart shows as many).
+const MONTHS_SHOWN: usize = 12;
+
+/// The register of `repo` as statistics entries.
+pub async fn entries(store: &Store, repo: &str) -> Result<Vec<Entry>, StoreError> {
+    let mut picked: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    for (key, at) in store.all_pick_merges(repo).await? {
+        picked.entry(key).or_default().push(from_millis(at));
+    }
+    Ok(store
+        .register(repo)
+        .await?
+        .into_iter()
+        .map(|r| Entry {
+            kind: r.kind,
+            outcome: match r.state {
+                ReleaseState::Open => StatsOutcome::Open,
+                ReleaseState::Released => StatsOutcome::Released,
+                ReleaseState::Skipped => StatsOutcome::Skipped,
+                ReleaseState::NoChanges => StatsOutcome::NoChanges,
+            },
+            tag: r.tag,
+            date: match r.kind {
+                Kind::Regular => r.release_date.unwrap_or(r.scheduled_date),
+                _ => r.scheduled_date,
+            },
+            requested_by: r.requested_by,
+            reason: r.reason,
+            released_at: r.released_at.map(from_millis),
+            staged_at: r.staged_at.map(from_millis),
+            production_at: r.production_at.map(from_millis),
+            picked_merges: picked.remove(&r.key).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The time zone of a repository's stored config (UTC when relman has none).
+pub async fn stored_timezone(store: &Store, repo: &str) -> Result<Tz, StoreError> {
+    Ok(store
+        .repository(repo)
+        .await?
+        .and_then(|r| r.config_json)
+        .and_then(|json| parse_repo_config("stored", &json).ok())
+        .map_or(Tz::UTC, |c| c.timezone.0))
+}
+
+/// The statistics of `repo` from `since` (or its first recorded month) to now.
+pub async fn stats_for(
+    store: &Store,
+    repo: &str,
+    tz: Tz,
+    since: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<Stats, StoreError> {
+    let entries = entries(store, repo).await?;
+    let merges: Vec<DateTime<Utc>> = store
+        .merge_times(repo)
+        .await?
+        .into_iter()
+        .map(from_millis)
+        .collect();
+    Ok(compute(repo, &entries, &merges, tz, since, now))
+}
+
+/// `/stats`: the last twelve months as a table and a chart.
+pub async fn stats(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+    let (ctx, repo) = (at.ctx, at.repo);
+    let tz = match load_train(ctx, at.github, repo).await? {
+        Some(train) => train.calendar.timezone(),
+        None => Tz::UTC,
+    };
+    let key = repo.to_string();
+    let now = ctx.clock.now();
+    let mut stats = stats_for(&ctx.store, &key, tz, None, now).await?;
+    if stats.months.len() > MONTHS_SHOWN {
+        let first = &stats.months[stats.months.len() - MONTHS_SHOWN].month;
+        let since = NaiveDate::parse_from_str(&format!("{first}-01"), "%Y-%m-%d").ok();
+        stats = stats_for(&ctx.store, &key, tz, since, now).await?;
+    }
+    let total = stats.total.regular + stats.total.warmfix + stats.total.hotfix;
+    if total == 0 && stats.total.skips.is_empty() {
+        return Ok(Outcome::Done(Some(format!(
+            "relman has recorded no releases of {repo} yet: the register fills as tracking issues are released or skipped and as `/hotfix` and `/warmfix` releases are cut."
+        ))));
+    }
+    Ok(Outcome::Done(Some(format!(
+        "{}\n{}",
+        render_table(&stats),
+        render_chart(&stats)
+    ))))
+}
+
+/// `deployment_status`: the fields relman reads.
+#[derive(Debug, Deserialize)]
+struct DeploymentStatusEvent {
+    #[serde(flatten)]
+    common: Common,
+    deployment: Deployment,
+    deployment_status: DeploymentStatus,
+}
+
+/// Stamps when releases reached staging or production from a successful deployment: staging
+/// gets the deployed release; production gets it and every earlier release not stamped yet
+/// (their changes arrive with it). No API call: the stored config names the environments.
+pub async fn observe_deployment(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessError> {
+    let event: DeploymentStatusEvent = match serde_json::from_slice(&item.payload) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::debug!(error = %e, "deployment_status without the fields the register reads");
+            return Ok(());
+        }
+    };
+    if event.deployment_status.state != "success" {
+        return Ok(());
+    }
+    let Some(repository) = &event.common.repository else {
+        return Ok(());
+    };
+    let key = repository.full_name.clone();
+    let retry = |e: StoreError| ProcessError::Retryable(e.to_string());
+    let Some(config) = ctx
+        .store
+        .repository(&key)
+        .await
+        .map_err(retry)?
+        .and_then(|r| r.config_json)
+        .and_then(|json| parse_repo_config("stored", &json).ok())
+    else {
+        return Ok(());
+    };
+    let environment = if event.deployment_status.environment.is_empty() {
+        &event.deployment.environment
+    } else {
+        &event.deployment_status.environment
+    };
+    let production = if *environment == config.environments.production.name {
+        true
+    } else if *environment == config.environments.staging.name {
+        false
+    } else {
+        return Ok(());
+    };
+    let at = event
+        .deployment_status
+        .created_at
+        .unwrap_or_else(|| ctx.clock.now());
+    let rows = ctx.store.register(&key).await.map_err(retry)?;
+    let released: Vec<_> = rows
+        .iter()
+        .filter(|r| r.state == ReleaseState::Released)
+        .collect();
+    let git_ref = &event.deployment.git_ref;
+    let deployed = released.iter().find(|r| {
+        r.tag.as_deref() == Some(git_ref.as_str())
+            || r.sha.as_deref() == Some(event.deployment.sha.as_str())
+    });
+    let version = version_of_tag(git_ref, &config.versioning.tag_prefix).or_else(|| {
+        deployed.and_then(|r| r.version.as_deref().and_then(|v| Version::parse(v).ok()))
+    });
+    let tags: Vec<String> = if production {
+        released
+            .iter()
+            .filter(|r| r.production_at.is_none())
+            .filter(|r| {
+                let v = r.version.as_deref().and_then(|v| Version::parse(v).ok());
+                matches!((&v, &version), (Some(v), Some(top)) if v <= top)
+                    || deployed.is_some_and(|d| d.id == r.id)
+            })
+            .filter_map(|r| r.tag.clone())
+            .collect()
+    } else {
+        deployed.and_then(|r| r.tag.clone()).into_iter().collect()
+    };
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let marked = ctx
+        .store
+        .mark_deployed(&key, production, &tags, crate::store::to_millis(at))
+        .await
+        .map_err(retry)?;
+    if marked > 0 {
+        tracing::info!(repo = %key, environment = %environment, git_ref = %git_ref, marked, "releases reached an environment");
+    }
+    Ok(())
+}
