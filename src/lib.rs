@@ -10,6 +10,7 @@ pub mod domain;
 pub mod github;
 pub mod handlers;
 pub mod inbox;
+pub mod redeliver;
 pub mod replay;
 pub mod server;
 pub mod service;

@@ -60,6 +60,8 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Ask GitHub again for webhook deliveries relman missed: failed ones, and ones it never stored.
+    Redeliver(RedeliverArgs),
     /// Inspect and repair the inbox.
     Inbox {
         #[command(subcommand)]
@@ -86,6 +88,17 @@ struct CalendarArgs {
     count: usize,
     #[arg(long, value_enum, default_value = "text")]
     format: relman::cli::CalendarFormat,
+    #[command(flatten)]
+    github: ServeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct RedeliverArgs {
+    /// How far back to look: 30m, 2h, 1d (at most 3d, as long as GitHub keeps deliveries).
+    #[arg(long, default_value = "2h", value_parser = relman::redeliver::parse_window)]
+    since: std::time::Duration,
+    /// `--dry-run` lists what would be asked for and asks nothing. The App (APP_ID and its key),
+    /// GITHUB_API_URL and DATABASE_URL are read as `relman serve` reads them.
     #[command(flatten)]
     github: ServeArgs,
 }
@@ -163,6 +176,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 None
             };
+            // The key file is checked before it is read: a key every user may read is refused.
+            if args
+                .private_key
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+                && let Some(path) = &args.private_key_path
+                && let Err(line) = relman::service::check_private_key_file(path)
+            {
+                eprintln!("error: {line}");
+                return Ok(ExitCode::from(2));
+            }
             let settings = match Settings::from_raw(&args, |p| std::fs::read_to_string(p)) {
                 Ok(s) => s,
                 Err(e) => {
@@ -175,6 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay(args) => replay(args).await,
+        Command::Redeliver(args) => redeliver(args).await,
         Command::Calendar(args) => calendar(args).await,
         Command::CheckConfig { file } => {
             let text = std::fs::read_to_string(&file)
@@ -332,6 +357,81 @@ async fn inbox(store: Store, command: InboxCommand) -> anyhow::Result<ExitCode> 
             }
         }
     }
+}
+
+async fn redeliver(args: RedeliverArgs) -> anyhow::Result<ExitCode> {
+    use relman::redeliver::Options;
+    let mut raw = args.github.clone();
+    // Redelivery does not check signatures; `serve`'s settings require a secret all the same.
+    raw.webhook_secret
+        .get_or_insert_with(|| "unused-by-this-command".into());
+    let settings = match Settings::from_raw(&raw, |p| std::fs::read_to_string(p)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    relman::telemetry::init("warn", settings.log_format);
+    let store = Store::connect(&settings.database_url).await?;
+    let app = relman::github::app::GitHubApp::new(
+        &settings.app,
+        &settings.github_api_url,
+        Default::default(),
+        None,
+    )?;
+    let now = chrono::Utc::now();
+    let mut options = Options::new(now, args.since);
+    options.dry_run = settings.dry_run;
+    let report = relman::redeliver::run(&app.app_rest(), &store, now, &options).await?;
+    let plan = &report.plan;
+    println!(
+        "since {}: {} deliveries listed{}, {} events: {} in the store, {} not subscribed, {} asked for before",
+        options.since.format("%Y-%m-%d %H:%M:%S UTC"),
+        report.listed,
+        if report.truncated {
+            " (the log goes on; older ones were not read)"
+        } else {
+            ""
+        },
+        plan.events,
+        plan.stored,
+        plan.ignored,
+        plan.already_requested
+    );
+    let verb = if options.dry_run {
+        "would ask"
+    } else {
+        "asked"
+    };
+    for c in &report.requested {
+        println!(
+            "{verb:<9}  {}  {:<28}  {}  delivery {}  {}",
+            c.delivered_at.format("%Y-%m-%d %H:%M:%S"),
+            c.event_label(),
+            c.guid,
+            c.delivery_id,
+            c.reason
+        );
+    }
+    for (c, why) in &report.refused {
+        println!(
+            "{:<9}  {}  {:<28}  {}  delivery {}  {why}",
+            "refused",
+            c.delivered_at.format("%Y-%m-%d %H:%M:%S"),
+            c.event_label(),
+            c.guid,
+            c.delivery_id
+        );
+    }
+    if report.deferred > 0 {
+        println!("{} left for a later run", report.deferred);
+    }
+    Ok(if report.refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {

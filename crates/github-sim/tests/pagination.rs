@@ -178,7 +178,7 @@ async fn deliveries_are_cursor_paginated_newest_first() {
     assert_eq!(first.body[1]["status"], "Invalid HTTP Response: 503");
     let (rel, next) = links(first.header("link")).remove(0);
     assert_eq!(rel, "next");
-    assert!(next.contains(&format!("cursor={}", ids[3])), "{next}");
+    assert!(next.contains(&format!("cursor=v1_{}", ids[3])), "{next}");
 
     let path = next.trim_start_matches(&sim.api_url()).to_string();
     let second = call(&sim, "GET", &path, Some(&jwt), None).await;
