@@ -14,5 +14,6 @@ pub mod redeliver;
 pub mod replay;
 pub mod server;
 pub mod service;
+pub mod setup;
 pub mod store;
 pub mod telemetry;

@@ -60,6 +60,8 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Register relman's GitHub App from app-manifest.yml (GitHub's manifest flow) and write `.env`.
+    Setup(SetupArgs),
     /// Ask GitHub again for webhook deliveries relman missed: failed ones, and ones it never stored.
     Redeliver(RedeliverArgs),
     /// Inspect and repair the inbox.
@@ -90,6 +92,37 @@ struct CalendarArgs {
     format: relman::cli::CalendarFormat,
     #[command(flatten)]
     github: ServeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct SetupArgs {
+    /// relman's public webhook URL, e.g. https://relman.example.com/api/github/webhooks.
+    #[arg(long)]
+    webhook_url: String,
+    /// Register the App on this organization (you must own it); on your account otherwise.
+    #[arg(long)]
+    org: Option<String>,
+    /// The App's name (unique on GitHub; GitHub's page lets you change it too).
+    #[arg(long)]
+    name: Option<String>,
+    /// GitHub's web address; for GitHub Enterprise Server its host, e.g. https://ghe.example.com.
+    #[arg(long, env = "GITHUB_URL", default_value = relman::setup::DEFAULT_GITHUB_URL)]
+    github_url: String,
+    /// The REST base for the code exchange; by default the one that goes with --github-url.
+    #[arg(long, env = "GITHUB_API_URL")]
+    github_api_url: Option<String>,
+    /// Where the settings are written.
+    #[arg(long, default_value = ".env")]
+    env_file: PathBuf,
+    /// Where the App's private key is written.
+    #[arg(long, default_value = "relman.private-key.pem")]
+    key_file: PathBuf,
+    /// Replace an existing `.env` and key file.
+    #[arg(long)]
+    force: bool,
+    /// Where the local setup page listens.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,6 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Replay(args) => replay(args).await,
         Command::Redeliver(args) => redeliver(args).await,
+        Command::Setup(args) => setup(args).await,
         Command::Calendar(args) => calendar(args).await,
         Command::CheckConfig { file } => {
             let text = std::fs::read_to_string(&file)
@@ -355,6 +389,62 @@ async fn inbox(store: Store, command: InboxCommand) -> anyhow::Result<ExitCode> 
                 );
                 Ok(ExitCode::FAILURE)
             }
+        }
+    }
+}
+
+async fn setup(args: SetupArgs) -> anyhow::Result<ExitCode> {
+    use relman::setup::{SetupOptions, SetupServer, api_url_for};
+    relman::telemetry::init("warn", parse_log_format(None)?);
+    let api_url = args
+        .github_api_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| api_url_for(&args.github_url));
+    let options = SetupOptions {
+        webhook_url: args.webhook_url,
+        org: args.org,
+        github_url: args.github_url,
+        api_url,
+        app_name: args.name,
+        env_file: args.env_file,
+        key_file: args.key_file,
+        force: args.force,
+        listen: args.listen,
+    };
+    let server = match SetupServer::start(options).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut shown = server.addr;
+    if shown.ip().is_unspecified() {
+        shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    println!(
+        "Open http://{shown}/ in a browser to register relman's GitHub App on GitHub (Ctrl-C to stop)."
+    );
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    match server.finish(shutdown).await {
+        Ok(registered) => {
+            println!(
+                "Registered the GitHub App {} (id {}) and wrote its settings.",
+                registered.conversion.name, registered.conversion.id
+            );
+            println!("Next: install it at {}", registered.install_url);
+            println!("then run `relman serve` here.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
         }
     }
 }
