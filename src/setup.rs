@@ -494,7 +494,12 @@ impl SetupServer {
                 source,
             })?;
         let addr = listener.local_addr().unwrap_or(options.listen);
-        let state = crate::server::calendar::new_token();
+        // 256 random bits: the answer GitHub sends back must carry it.
+        let state = {
+            use rand::Rng;
+            let bytes: [u8; 32] = rand::rng().random();
+            hex::encode(bytes)
+        };
         let (tx, rx) = oneshot::channel();
         let shared = Arc::new(Shared {
             options,
