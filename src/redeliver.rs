@@ -202,7 +202,7 @@ pub fn plan(
     }
     result
         .redeliver
-        .sort_by(|a, b| (a.delivered_at, a.delivery_id).cmp(&(b.delivered_at, b.delivery_id)));
+        .sort_by_key(|c| (c.delivered_at, c.delivery_id));
     result
 }
 

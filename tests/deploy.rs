@@ -78,7 +78,7 @@ fn the_image_runs_unprivileged_with_ca_certificates_on_the_port_it_exposes() {
     let user = runtime
         .lines()
         .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .next_back()
         .unwrap();
     assert!(
         !user.starts_with("root") && !user.starts_with("0"),
