@@ -89,6 +89,10 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
+    /// Register relman's GitHub App from app-manifest.yml (GitHub's manifest flow) and write `.env`.
+    Setup(SetupArgs),
+    /// Ask GitHub again for webhook deliveries relman missed: failed ones, and ones it never stored.
+    Redeliver(RedeliverArgs),
     /// Inspect and repair the inbox.
     Inbox {
         #[command(subcommand)]
@@ -130,6 +134,48 @@ struct CalendarArgs {
     count: usize,
     #[arg(long, value_enum, default_value = "text")]
     format: relman::cli::CalendarFormat,
+    #[command(flatten)]
+    github: ServeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct SetupArgs {
+    /// relman's public webhook URL, e.g. https://relman.example.com/api/github/webhooks.
+    #[arg(long)]
+    webhook_url: String,
+    /// Register the App on this organization (you must own it); on your account otherwise.
+    #[arg(long)]
+    org: Option<String>,
+    /// The App's name (unique on GitHub; GitHub's page lets you change it too).
+    #[arg(long)]
+    name: Option<String>,
+    /// GitHub's web address; for GitHub Enterprise Server its host, e.g. https://ghe.example.com.
+    #[arg(long, env = "GITHUB_URL", default_value = relman::setup::DEFAULT_GITHUB_URL)]
+    github_url: String,
+    /// The REST base for the code exchange; by default the one that goes with --github-url.
+    #[arg(long, env = "GITHUB_API_URL")]
+    github_api_url: Option<String>,
+    /// Where the settings are written.
+    #[arg(long, default_value = ".env")]
+    env_file: PathBuf,
+    /// Where the App's private key is written.
+    #[arg(long, default_value = "relman.private-key.pem")]
+    key_file: PathBuf,
+    /// Replace an existing `.env` and key file.
+    #[arg(long)]
+    force: bool,
+    /// Where the local setup page listens.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: std::net::SocketAddr,
+}
+
+#[derive(Debug, clap::Args)]
+struct RedeliverArgs {
+    /// How far back to look: 30m, 2h, 1d (at most 3d, as long as GitHub keeps deliveries).
+    #[arg(long, default_value = "2h", value_parser = relman::redeliver::parse_window)]
+    since: std::time::Duration,
+    /// `--dry-run` lists what would be asked for and asks nothing. The App (APP_ID and its key),
+    /// GITHUB_API_URL and DATABASE_URL are read as `relman serve` reads them.
     #[command(flatten)]
     github: ServeArgs,
 }
@@ -217,6 +263,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 None
             };
+            // The key file is checked before it is read: a key every user may read is refused.
+            if args
+                .private_key
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+                && let Some(path) = &args.private_key_path
+                && let Err(line) = relman::service::check_private_key_file(path)
+            {
+                eprintln!("error: {line}");
+                return Ok(ExitCode::from(2));
+            }
             let settings = match Settings::from_raw(&args, |p| std::fs::read_to_string(p)) {
                 Ok(s) => s,
                 Err(e) => {
@@ -229,6 +286,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay(args) => replay(args).await,
+        Command::Redeliver(args) => redeliver(args).await,
+        Command::Setup(args) => setup(args).await,
         Command::Calendar(args) => calendar(args).await,
         Command::CheckConfig { file } => {
             let text = std::fs::read_to_string(&file)
@@ -403,6 +462,137 @@ async fn inbox(store: Store, command: InboxCommand) -> anyhow::Result<ExitCode> 
             }
         }
     }
+}
+
+async fn setup(args: SetupArgs) -> anyhow::Result<ExitCode> {
+    use relman::setup::{SetupOptions, SetupServer, api_url_for};
+    relman::telemetry::init("warn", parse_log_format(None)?);
+    let api_url = args
+        .github_api_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| api_url_for(&args.github_url));
+    let options = SetupOptions {
+        webhook_url: args.webhook_url,
+        org: args.org,
+        github_url: args.github_url,
+        api_url,
+        app_name: args.name,
+        env_file: args.env_file,
+        key_file: args.key_file,
+        force: args.force,
+        listen: args.listen,
+    };
+    let server = match SetupServer::start(options).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut shown = server.addr;
+    if shown.ip().is_unspecified() {
+        shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    println!(
+        "Open http://{shown}/ in a browser to register relman's GitHub App on GitHub (Ctrl-C to stop)."
+    );
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    match server.finish(shutdown).await {
+        Ok(registered) => {
+            println!(
+                "Registered the GitHub App {} (id {}) and wrote its settings.",
+                registered.conversion.name, registered.conversion.id
+            );
+            println!("Next: install it at {}", registered.install_url);
+            println!("then run `relman serve` here.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn redeliver(args: RedeliverArgs) -> anyhow::Result<ExitCode> {
+    use relman::redeliver::Options;
+    let mut raw = args.github.clone();
+    // Redelivery does not check signatures; `serve`'s settings require a secret all the same.
+    raw.webhook_secret
+        .get_or_insert_with(|| "unused-by-this-command".into());
+    let settings = match Settings::from_raw(&raw, |p| std::fs::read_to_string(p)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    relman::telemetry::init("warn", settings.log_format);
+    let store = Store::connect(&settings.database_url).await?;
+    let app = relman::github::app::GitHubApp::new(
+        &settings.app,
+        &settings.github_api_url,
+        Default::default(),
+        None,
+    )?;
+    let now = chrono::Utc::now();
+    let mut options = Options::new(now, args.since);
+    options.dry_run = settings.dry_run;
+    let report = relman::redeliver::run(&app.app_rest(), &store, now, &options).await?;
+    let plan = &report.plan;
+    println!(
+        "since {}: {} deliveries listed{}, {} events: {} in the store, {} not subscribed, {} asked for before",
+        options.since.format("%Y-%m-%d %H:%M:%S UTC"),
+        report.listed,
+        if report.truncated {
+            " (the log goes on; older ones were not read)"
+        } else {
+            ""
+        },
+        plan.events,
+        plan.stored,
+        plan.ignored,
+        plan.already_requested
+    );
+    let verb = if options.dry_run {
+        "would ask"
+    } else {
+        "asked"
+    };
+    for c in &report.requested {
+        println!(
+            "{verb:<9}  {}  {:<28}  {}  delivery {}  {}",
+            c.delivered_at.format("%Y-%m-%d %H:%M:%S"),
+            c.event_label(),
+            c.guid,
+            c.delivery_id,
+            c.reason
+        );
+    }
+    for (c, why) in &report.refused {
+        println!(
+            "{:<9}  {}  {:<28}  {}  delivery {}  {why}",
+            "refused",
+            c.delivered_at.format("%Y-%m-%d %H:%M:%S"),
+            c.event_label(),
+            c.guid,
+            c.delivery_id
+        );
+    }
+    if report.deferred > 0 {
+        println!("{} left for a later run", report.deferred);
+    }
+    Ok(if report.refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {

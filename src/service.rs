@@ -50,8 +50,44 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Refuses a private key file that every user of the machine may read (`mode & 0o004`): the key
+/// is the App's identity on every installation. One line, naming the file and the fix.
+pub fn check_private_key_file(path: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A file that cannot be read is reported by the settings, which read it next.
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if world_readable(mode) {
+                return Err(format!(
+                    "PRIVATE_KEY_PATH (--private-key-path): {} is readable by every user (mode {mode:o}); run `chmod 600 {}` and start again",
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+fn world_readable(mode: u32) -> bool {
+    mode & 0o004 != 0
+}
+
 /// Runs until SIGTERM/SIGINT (or `shutdown` is cancelled), then drains and returns.
 pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<(), ServeError> {
+    // Said first, so that a failure to connect below still shows what relman was pointed at.
+    tracing::info!(
+        store = %redact_url(&settings.database_url),
+        api = %settings.github_api_url,
+        app_id = settings.app.app_id,
+        workers = settings.workers,
+        dry_run = settings.dry_run,
+        "starting relman"
+    );
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::connect(&settings.database_url)
         .await
@@ -70,14 +106,6 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         RetryBudget::default(),
         recorder,
     )?);
-    tracing::info!(
-        store = %redact_url(&settings.database_url),
-        api = %settings.github_api_url,
-        app_id = settings.app.app_id,
-        workers = settings.workers,
-        dry_run = settings.dry_run,
-        "starting relman"
-    );
 
     let stored = Arc::new(Notify::new());
     let (writer, writer_task) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
@@ -98,6 +126,14 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         },
         workers_stop.clone(),
     );
+    // Webhooks GitHub could not deliver while relman was down are asked for again: once now,
+    // over a long window, then periodically (src/redeliver.rs).
+    if let Err(e) = writer
+        .enqueue(crate::redeliver::startup_job(clock.now()).into_item())
+        .await
+    {
+        tracing::warn!(error = %e, "could not schedule the start-up redelivery check");
+    }
     let scheduler = tokio::spawn(run_scheduler(
         writer.clone(),
         clock.clone(),
@@ -106,6 +142,7 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         vec![
             crate::handlers::tracking::periodic(),
             crate::handlers::environments::poll_periodic(),
+            crate::redeliver::periodic(),
         ],
         Duration::from_secs(30),
         workers_stop.clone(),
@@ -170,7 +207,17 @@ async fn wait_for_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{redact_url, world_readable};
+
+    #[test]
+    fn only_keys_others_may_read_are_refused() {
+        for mode in [0o600, 0o400, 0o640, 0o660, 0o700] {
+            assert!(!world_readable(mode), "{mode:o}");
+        }
+        for mode in [0o644, 0o604, 0o666, 0o777] {
+            assert!(world_readable(mode), "{mode:o}");
+        }
+    }
 
     #[test]
     fn database_passwords_never_reach_logs() {

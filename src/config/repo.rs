@@ -12,7 +12,7 @@
 mod decode;
 mod extends;
 mod types;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::fmt;
 

@@ -109,6 +109,9 @@ impl Dispatcher {
             super::release::ANNOUNCE_JOB => super::release::announce(ctx, item).await,
             super::monitoring::REMINDER_JOB => super::monitoring::remind(ctx, item).await,
             super::environments::POLL_JOB => super::environments::poll_versions(ctx).await,
+            crate::redeliver::JOB => {
+                crate::redeliver::job(&ctx.github, &ctx.store, ctx.clock.now(), &item.payload).await
+            }
             _ => {
                 tracing::warn!(job = %item.name, "no handler for this job; dropping it");
                 Ok(())

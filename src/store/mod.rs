@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod comments;
+pub mod deliveries;
 pub mod dry_run;
 pub mod environments;
 pub mod register;

@@ -2049,18 +2049,13 @@ impl World {
             .map(str::to_string);
         let installation_id = payload.pointer("/installation/id").and_then(Value::as_u64);
         let repository_id = payload.pointer("/repository/id").and_then(Value::as_u64);
-        let status = if (200..300).contains(&status_code) {
-            "OK".to_string()
-        } else {
-            format!("Invalid HTTP Response: {status_code}")
-        };
         self.deliveries.push(HookDelivery {
             id,
             guid: guid(id),
             delivered_at: self.now,
             redelivery: false,
             duration: 0.12,
-            status,
+            status: delivery_status(status_code),
             status_code,
             event: event.to_string(),
             action,
@@ -2069,6 +2064,23 @@ impl World {
             payload,
         });
         id
+    }
+
+    /// Records a later attempt of delivery `of` (GitHub's redelivery: same GUID, same payload,
+    /// `redelivery: true`), answered with `status_code`. Returns its id, or `None` when `of` is
+    /// unknown.
+    pub fn add_delivery_attempt(&mut self, of: u64, status_code: u16) -> Option<u64> {
+        let original = self.deliveries.iter().find(|d| d.id == of)?.clone();
+        let id = self.next_id();
+        self.deliveries.push(HookDelivery {
+            id,
+            delivered_at: self.now,
+            redelivery: true,
+            status: delivery_status(status_code),
+            status_code,
+            ..original
+        });
+        Some(id)
     }
 
     /// Registers a one-time manifest code that converts into a new App.
@@ -2112,6 +2124,15 @@ impl Repo {
     pub(crate) fn remove_tag(&mut self, tag: &str) -> Option<String> {
         self.tag_order.retain(|name| name != tag);
         self.tags.remove(tag)
+    }
+}
+
+/// How GitHub's delivery log describes an answer.
+fn delivery_status(status_code: u16) -> String {
+    match status_code {
+        0 => "timed out".to_string(),
+        200..=299 => "OK".to_string(),
+        _ => format!("Invalid HTTP Response: {status_code}"),
     }
 }
 

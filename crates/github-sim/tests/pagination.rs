@@ -178,7 +178,7 @@ async fn deliveries_are_cursor_paginated_newest_first() {
     assert_eq!(first.body[1]["status"], "Invalid HTTP Response: 503");
     let (rel, next) = links(first.header("link")).remove(0);
     assert_eq!(rel, "next");
-    assert!(next.contains(&format!("cursor={}", ids[3])), "{next}");
+    assert!(next.contains(&format!("cursor=v1_{}", ids[3])), "{next}");
 
     let path = next.trim_start_matches(&sim.api_url()).to_string();
     let second = call(&sim, "GET", &path, Some(&jwt), None).await;
@@ -213,4 +213,76 @@ async fn deliveries_are_cursor_paginated_newest_first() {
     )
     .await;
     assert_eq!(detail.body["request"]["payload"]["number"], 3);
+}
+
+#[tokio::test]
+async fn deliveries_filter_by_outcome_and_refuse_a_made_up_cursor() {
+    let (sim, _) = sim_with_repo().await;
+    let ids: Vec<u64> = sim.with(|world| {
+        [202, 302, 404, 503, 0]
+            .into_iter()
+            .map(|status| world.add_delivery("issues", json!({ "action": "opened" }), status))
+            .collect()
+    });
+    let jwt = format!("Bearer {}", app_jwt());
+    let listed = |body: &serde_json::Value| -> Vec<u64> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_u64().unwrap())
+            .collect()
+    };
+    // GitHub's ranges: success is 200-399, failure 400-599; no answer at all is in neither.
+    let success = call(
+        &sim,
+        "GET",
+        "/app/hook/deliveries?status=success",
+        Some(&jwt),
+        None,
+    )
+    .await;
+    assert_eq!(listed(&success.body), [ids[1], ids[0]]);
+    let failure = call(
+        &sim,
+        "GET",
+        "/app/hook/deliveries?status=failure",
+        Some(&jwt),
+        None,
+    )
+    .await;
+    assert_eq!(listed(&failure.body), [ids[3], ids[2]]);
+    let timed_out = sim.with(|world| world.deliveries.last().unwrap().status.clone());
+    assert_eq!(timed_out, "timed out");
+
+    // The cursor is GitHub's to make: a plain id is not one.
+    let made_up = call(
+        &sim,
+        "GET",
+        &format!("/app/hook/deliveries?cursor={}", ids[2]),
+        Some(&jwt),
+        None,
+    )
+    .await;
+    assert_eq!(made_up.status, 422);
+
+    // A redelivery is a new attempt of the same event.
+    let again = sim.with(|world| world.add_delivery_attempt(ids[3], 202).unwrap());
+    let detail = call(
+        &sim,
+        "GET",
+        &format!("/app/hook/deliveries/{again}"),
+        Some(&jwt),
+        None,
+    )
+    .await;
+    assert_eq!(detail.body["redelivery"], true);
+    let first = call(
+        &sim,
+        "GET",
+        &format!("/app/hook/deliveries/{}", ids[3]),
+        Some(&jwt),
+        None,
+    )
+    .await;
+    assert_eq!(detail.body["guid"], first.body["guid"]);
 }

@@ -136,16 +136,42 @@ pub(super) fn installation_repositories(
     Ok(response)
 }
 
-/// `GET /app/hook/deliveries`: newest first, cursor-paginated (the cursor is
-/// the id of the last delivery of the previous page).
+/// `GET /app/hook/deliveries`: newest first, cursor-paginated. As on GitHub the cursor is
+/// opaque (`v1_<id>`, the id of the last delivery of the previous page): clients follow the
+/// `Link` header rather than build it. `status=success` keeps deliveries answered 200-399,
+/// `status=failure` those answered 400-599 (GitHub's ranges; a delivery that got no answer,
+/// status code 0, is in neither).
 pub(super) fn list_deliveries(world: &World, request: &ApiRequest) -> ApiResult {
     let per_page = Page::of(request, 0).per_page;
-    let cursor: Option<u64> = request.query("cursor").and_then(|c| c.parse().ok());
+    let cursor: Option<u64> = match request.query("cursor") {
+        None => None,
+        Some(cursor) => Some(
+            cursor
+                .strip_prefix("v1_")
+                .and_then(|id| id.parse().ok())
+                .ok_or_else(|| ApiError::invalid(format!("Invalid cursor: {cursor}")))?,
+        ),
+    };
+    let status: Option<std::ops::RangeInclusive<u16>> = match request.query("status") {
+        None => None,
+        Some("success") => Some(200..=399),
+        Some("failure") => Some(400..=599),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "status must be success or failure, not {other}"
+            )));
+        }
+    };
     let newest_first: Vec<_> = world
         .deliveries
         .iter()
         .rev()
         .filter(|delivery| cursor.is_none_or(|cursor| delivery.id < cursor))
+        .filter(|delivery| {
+            status
+                .as_ref()
+                .is_none_or(|range| range.contains(&delivery.status_code))
+        })
         .collect();
     let page: Vec<Value> = newest_first
         .iter()
@@ -162,7 +188,7 @@ pub(super) fn list_deliveries(world: &World, request: &ApiRequest) -> ApiResult 
             .filter(|(key, _)| key != "cursor")
             .cloned()
             .collect();
-        pairs.push(("cursor".to_string(), last.id.to_string()));
+        pairs.push(("cursor".to_string(), format!("v1_{}", last.id)));
         let query = pairs
             .iter()
             .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
@@ -188,7 +214,8 @@ pub(super) fn get_delivery(world: &World, id: &str) -> ApiResult {
 }
 
 /// `POST /app/hook/deliveries/{id}/attempts`: recorded in
-/// `World::redelivery_requests`; the sim sends nothing itself.
+/// `World::redelivery_requests`; the sim sends nothing itself (a test that wants the new attempt
+/// listed adds it with `World::add_delivery_attempt`).
 pub(super) fn redeliver(world: &mut World, id: &str) -> ApiResult {
     let id = parse_id(id)?;
     if !world.deliveries.iter().any(|delivery| delivery.id == id) {
