@@ -258,6 +258,21 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             .2
             .clone();
         assert!(body.contains("- [x] Deploy it to staging too"), "{body}");
+        // Production requirements hold for the hotfix: Ops gets an expedited request.
+        let requests = |t: &Tester| -> Vec<String> {
+            t.sim.with(|w| {
+                w.repos[REPO]
+                    .issues
+                    .values()
+                    .filter(|i| i.title.starts_with("Deploy acme/web"))
+                    .map(|i| i.title.clone())
+                    .collect()
+            })
+        };
+        assert_eq!(
+            requests(&t),
+            ["Deploy acme/web v1.2.1 to production (expedited hotfix)"]
+        );
         let row = t
             .store
             .register_row(REPO, "hotfix:1.2.1")
@@ -281,6 +296,24 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         // A second /release answers with the release.
         t.comment_as("alice", hotfix, "/release").await;
         assert!(last_reply(&t, hotfix).contains("Already released as [v1.2.1]"));
+
+        // The week's regular release reaches staging signed off and QA'd: the hotfix replaced
+        // this week's production release, so no second request is filed on its own…
+        let regular = t.issues_titled("Release 2026-12-08")[0].0;
+        green(&t, "v1.3.0");
+        t.comment_as("alice", regular, "/signoff").await;
+        t.comment_as("quinn", regular, "/qa ok").await;
+        t.deploy("staging", "v1.3.0").await;
+        t.tick().await;
+        assert_eq!(requests(&t).len(), 1, "{:?}", requests(&t));
+        // …but the release manager can still ask for one.
+        t.comment_as("alice", regular, "/deploy production").await;
+        assert!(
+            last_reply(&t, regular).contains("Deployment request for v1.3.0 filed"),
+            "{}",
+            last_reply(&t, regular)
+        );
+        assert_eq!(requests(&t).len(), 2);
 
         eprintln!(
             "API calls: /hotfix {hotfix_calls}, first /release (build, 1 pick) {}, second /release (cut) {}",

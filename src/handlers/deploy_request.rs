@@ -31,6 +31,8 @@ pub enum Decision {
     Filed { version: String, url: String },
     /// Filed before (one request per version).
     AlreadyFiled { version: String, url: String },
+    /// A hotfix replaced this week's planned production release: no second request.
+    Replaced { version: String },
 }
 
 fn request_marker(repo: &RepoName, version: &str) -> String {
@@ -72,9 +74,27 @@ pub async fn consider(
         },
     };
     let rec = ctx.store.release_by_tag(&key, &version).await?;
-    let checks = commit_checks(github, repo, &sha).await?;
     let now = ctx.clock.now();
-    let facts = facts_for(ctx, train, repo, rec.as_ref(), &sha, checks, now).await?;
+    // A hotfix or warmfix goes to production as an expedited request. A regular release in a
+    // week whose production release a hotfix replaced waits (unless asked for by hand).
+    let expedited = rec
+        .as_ref()
+        .filter(|r| r.kind != "regular")
+        .map(|r| r.kind.clone());
+    if expedited.is_none()
+        && requested_by.is_none()
+        && super::hotfix::production_replaced(ctx, repo, train.today(now)).await?
+    {
+        return Ok(Decision::Replaced { version });
+    }
+    let checks = commit_checks(github, repo, &sha).await?;
+    // Sign-offs and QA calls: the release's own, else (a release relman did not cut) those on
+    // the release being tracked now.
+    let signed = match &rec {
+        Some(r) => Some(r.clone()),
+        None => ctx.store.open_releases(&key).await?.into_iter().next(),
+    };
+    let facts = facts_for(ctx, train, repo, signed.as_ref(), &sha, checks, now).await?;
     let verdicts = evaluate(Environment::Production, &config.requirements, &facts);
     if !all_met(&verdicts) {
         return Ok(Decision::Unmet { version, verdicts });
@@ -124,6 +144,15 @@ pub async fn consider(
     let (signoffs, blockers, qa_ok) = fold_log(&log);
 
     let mut body = format!("{}\n", request_marker(repo, &version));
+    if let Some(kind) = &expedited {
+        body.push_str(&format!(
+            "> [!IMPORTANT]\n> **Expedited {kind}**{} — outside the regular release train.\n\n",
+            rec.as_ref()
+                .and_then(|r| r.reason.as_deref())
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default()
+        ));
+    }
     body.push_str(&format!(
         "Please deploy **{repo} {version}** to **{}**.\n\n| | |\n|---|---|\n| deploy | `{version}` ({}) |\n| production now (rollback target) | {} |\n",
         environments.production.name,
@@ -194,7 +223,10 @@ pub async fn consider(
             .map_or_else(|| "the previous version".to_string(), |v| format!("`{v}`"))
     ));
 
-    let title = format!("Deploy {repo} {version} to production");
+    let title = match &expedited {
+        Some(kind) => format!("Deploy {repo} {version} to production (expedited {kind})"),
+        None => format!("Deploy {repo} {version} to production"),
+    };
     let request = &config.deployment_request;
     let mark = request_marker(repo, &version);
     let existing = github
@@ -306,6 +338,9 @@ pub async fn deploy_production(
         Decision::AlreadyFiled { version, url } => Outcome::Done(Some(format!(
             "The deployment request for {version} is already filed: {url}"
         ))),
+        Decision::Replaced { version } => Outcome::Refused(format!(
+            "no deployment request for {version}: a hotfix replaced this week's production release."
+        )),
         Decision::UpToDate { version } => Outcome::Refused(format!(
             "production already runs {version}, the version on staging: there is nothing to deploy."
         )),
