@@ -1,7 +1,8 @@
 //! `relman demo`: the newcomer's first command. relman runs for real (the same `serve`, on
 //! SQLite) against the fake GitHub in-process, on a seeded repository, and plays one whole
 //! release cycle through signed webhooks — install, merged PRs with checklists, the tracking
-//! issue, `/release` refused then accepted, staging, QA, the deployment request, production —
+//! issue, `/release` refused then accepted, staging, QA, the deployment request, production, a
+//! hotfix —
 //! printing every change relman makes on GitHub as it happens. Then it keeps serving, with a
 //! small control page where a person can comment as any of the demo's people and read relman's
 //! answer (`relman demo comment '/release status'` does the same from a terminal).
@@ -311,6 +312,63 @@ impl Demo {
             "Ops deploys {tag} to production: relman posts the monitoring checklist"
         ));
         self.deploy("production", &tag).await?;
+        effects(out, self)?;
+
+        step!("A crash in checkout: carol merges the fix, bob asks for a hotfix, alice cuts it");
+        let fix = self.sim.with(|w| {
+            let branch = format!("topic-{}", w.next_id());
+            let main = w.repos[DEMO_REPO].branches["main"].clone();
+            w.create_branch(DEMO_REPO, &branch, &main);
+            w.commit_as(
+                DEMO_REPO,
+                &branch,
+                "carol",
+                "Fix the checkout crash on empty carts",
+                &[("checkout.txt", "guard empty carts\n")],
+            );
+            let number = w.open_pr(
+                DEMO_REPO,
+                "carol",
+                "Fix the checkout crash on empty carts",
+                &branch,
+                "main",
+            );
+            w.add_labels(DEMO_REPO, number, &["bug"]);
+            w.merge_pr(DEMO_REPO, number, "alice");
+            (
+                number,
+                events::pull_request_closed(w, DEMO_REPO, number, "alice"),
+            )
+        });
+        self.deliver(fix.1).await?;
+        self.comment("bob", tracking, "/hotfix checkout crashes on empty carts")
+            .await?;
+        let hotfix = self.sim.with(|w| {
+            w.repos[DEMO_REPO]
+                .issues
+                .values()
+                .find(|i| i.pull_request.is_none() && i.title.starts_with("Hotfix v"))
+                .map(|i| i.number)
+        });
+        if let Some(hotfix) = hotfix {
+            self.comment("alice", hotfix, &format!("/release include #{}", fix.0))
+                .await?;
+            self.comment("alice", hotfix, "/release").await?;
+            // CI runs on the hotfix branch and passes.
+            self.sim.with(|w| {
+                let branches = &w.repos[DEMO_REPO].branches;
+                let heads: Vec<String> = branches
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("hotfix/"))
+                    .map(|(_, sha)| sha.clone())
+                    .collect();
+                for sha in heads {
+                    w.set_check_run(DEMO_REPO, &sha, "ci/test", "completed", Some("success"));
+                }
+            });
+            self.comment("alice", hotfix, "/signoff").await?;
+            self.comment("alice", hotfix, "/release").await?;
+        }
         effects(out, self)?;
 
         writeln!(

@@ -36,6 +36,8 @@ async fn the_demo_plays_a_whole_cycle_and_answers_comments() {
         "📋 opens an issue in acme/ops/issues: \"Deploy acme/web v1.5.0 to production\"",
         "| production now (rollback target) | `v1.4.0` |",
         "**v1.5.0 is in production.**",
+        "📋 opens an issue in acme/web/issues: \"Hotfix v1.5.1: checkout crashes on empty carts\"",
+        "🏷️  creates refs/tags/v1.5.1",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
