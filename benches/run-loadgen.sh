@@ -35,7 +35,7 @@ trap cleanup EXIT
 APP_ID=4242 \
     PRIVATE_KEY_PATH="$root/crates/github-sim/keys/test-app-key.pkcs1.pem" \
     WEBHOOK_SECRET=$secret \
-    GITHUB_API_URL=http://127.0.0.1:9 \
+    GITHUB_API_URL=${GITHUB_API_URL:-http://127.0.0.1:9} \
     DATABASE_URL="sqlite://$dir/relman.db" \
     HOST=127.0.0.1 PORT=$port LOG_LEVEL=${LOG_LEVEL:-warn} \
     "$relman" serve --workers "$workers" 2>"$dir/server.log" &
