@@ -336,10 +336,14 @@ async fn write_batch(
 }
 
 /// A statement's result for its request, except that a database error (the connection or the
-/// transaction is broken) is kept to fail the batch.
-fn fatal<T: Default>(result: Result<T, StoreError>, failed: &mut Option<StoreError>) -> Result<T, StoreError> {
+/// transaction is broken) is kept to fail the batch. A row that cannot be read is the
+/// request's own failure: it must not stop everyone else's writes.
+fn fatal<T: Default>(
+    result: Result<T, StoreError>,
+    failed: &mut Option<StoreError>,
+) -> Result<T, StoreError> {
     match result {
-        Err(StoreError::Database(e)) => {
+        Err(StoreError::Database(e)) if !is_row_error(&e) => {
             if failed.is_none() {
                 *failed = Some(StoreError::Database(e));
             }
@@ -347,6 +351,16 @@ fn fatal<T: Default>(result: Result<T, StoreError>, failed: &mut Option<StoreErr
         }
         other => other,
     }
+}
+
+fn is_row_error(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }
+            | sqlx::Error::Decode(_)
+    )
 }
 
 fn drain_unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>, done: &mut Vec<Done>) {

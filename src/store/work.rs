@@ -136,7 +136,9 @@ pub struct WorkSummary {
     pub finished_at: Option<i64>,
 }
 
-const CLAIMED_COLUMNS: &str = "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, payload, attempts, created_at";
+// The payload lives in its own table (migration 0010): the claim reads it with the row it takes.
+const CLAIMED_COLUMNS: &str = "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, attempts, created_at,
+    (SELECT p.payload FROM work_payloads p WHERE p.id = work_items.id) AS payload";
 
 // An item is claimable when it is due (or its lease ran out) and it heads its queue: nothing
 // earlier in its queue is running or due. A pending item scheduled for later that has never run does not hold its queue:
@@ -153,41 +155,61 @@ const HEAD_OF_QUEUE: &str = "
 /// 32,766 bound parameters and PostgreSQL's 65,535.
 const MAX_ROWS_PER_INSERT: usize = 256;
 
-/// The multi-row INSERT for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]. A batch is
-/// split into such chunks, so the database prepares (and caches) at most nine statements
-/// however the batch sizes vary.
+/// The multi-row INSERTs for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]: of items
+/// and of their payloads. A batch is split into such chunks, so the database prepares (and
+/// caches) at most nine statements of each kind however the batch sizes vary.
 fn insert_statement(rows: usize) -> &'static str {
     static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let statements = STATEMENTS.get_or_init(|| {
+    values_statement(
+        &STATEMENTS,
+        "INSERT INTO work_items
+            (kind, dedupe_key, name, action, queue_key, repo, installation_id,
+             status, attempts, run_at, created_at)
+         VALUES ",
+        "($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9)",
+        9,
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key",
+        rows,
+    )
+}
+
+fn insert_payloads_statement(rows: usize) -> &'static str {
+    static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    values_statement(
+        &STATEMENTS,
+        "INSERT INTO work_payloads (id, payload) VALUES ",
+        "($1, $2)",
+        2,
+        "",
+        rows,
+    )
+}
+
+/// `head` + `rows` copies of `row` (whose `$1`…`$params` are renumbered per row) + `tail`.
+fn values_statement(
+    cache: &'static std::sync::OnceLock<Vec<String>>,
+    head: &str,
+    row: &str,
+    params: usize,
+    tail: &str,
+    rows: usize,
+) -> &'static str {
+    let statements = cache.get_or_init(|| {
         (0..=MAX_ROWS_PER_INSERT.trailing_zeros())
             .map(|power| {
-                let rows = 1usize << power;
-                let mut sql = String::from(
-                    "INSERT INTO work_items
-                        (kind, dedupe_key, name, action, queue_key, repo, installation_id, payload,
-                         status, attempts, run_at, created_at)
-                     VALUES ",
-                );
-                for row in 0..rows {
-                    let p = row * 10;
-                    if row > 0 {
+                let mut sql = String::from(head);
+                for n in 0..1usize << power {
+                    if n > 0 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6,
-                        p + 7,
-                        p + 8,
-                        p + 9,
-                        p + 10
-                    ));
+                    // Highest first, so `$1` is not rewritten inside `$10`.
+                    let mut values = row.to_string();
+                    for p in (1..=params).rev() {
+                        values = values.replace(&format!("${p}"), &format!("#{}", n * params + p));
+                    }
+                    sql.push_str(&values.replace('#', "$"));
                 }
-                sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+                sql.push_str(tail);
                 sql
             })
             .collect()
@@ -479,7 +501,6 @@ async fn enqueue_on(
                 .bind(&item.queue_key)
                 .bind(&item.repo)
                 .bind(item.installation_id)
-                .bind(&item.payload)
                 .bind(item.run_at)
                 .bind(now_ms);
         }
@@ -488,11 +509,24 @@ async fn enqueue_on(
         for row in insert.fetch_all(&mut *conn).await? {
             inserted.insert(row.try_get(1)?, row.try_get(0)?);
         }
+        let mut new_payloads: Vec<(i64, &[u8])> = Vec::with_capacity(inserted.len());
         for (item, outcome) in chunk.iter().zip(&mut outcomes[start..]) {
             // `remove`: a second item with the same key in this chunk was not inserted.
             if let Some(id) = inserted.remove(&item.dedupe_key) {
                 *outcome = Some(Enqueued::Accepted { id });
+                new_payloads.push((id, &item.payload));
             }
+        }
+        // Payloads of the new items only: a duplicate's is never written.
+        let mut from = 0;
+        while from < new_payloads.len() {
+            let n = 1usize << (new_payloads.len() - from).ilog2();
+            let mut insert = sqlx::query(insert_payloads_statement(n));
+            for (id, payload) in &new_payloads[from..from + n] {
+                insert = insert.bind(*id).bind(*payload);
+            }
+            insert.execute(&mut *conn).await?;
+            from += n;
         }
         start += rows;
     }
@@ -651,7 +685,12 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         queue_key: r.try_get("queue_key")?,
         repo: r.try_get("repo")?,
         installation_id: r.try_get("installation_id")?,
-        payload: r.try_get("payload")?,
+        payload: r
+            .try_get::<Option<Vec<u8>>, _>("payload")?
+            .ok_or_else(|| StoreError::Corrupt {
+                table: "work_payloads",
+                detail: "an item without its payload".into(),
+            })?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
@@ -673,6 +712,18 @@ mod tests {
             payload: key.as_bytes().to_vec(),
             run_at: 0,
         }
+    }
+
+    #[test]
+    fn multi_row_statements_number_their_parameters_per_row() {
+        assert_eq!(
+            insert_payloads_statement(4),
+            "INSERT INTO work_payloads (id, payload) VALUES ($1, $2),($3, $4),($5, $6),($7, $8)"
+        );
+        let items = insert_statement(2);
+        assert!(items.contains("($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9),"));
+        assert!(items.contains("($10, $11, $12, $13, $14, $15, $16, 'pending', 0, $17, $18) ON"));
+        assert_eq!(insert_statement(256).matches("'pending'").count(), 256);
     }
 
     #[test]
@@ -712,6 +763,8 @@ mod tests {
             panic!("{earlier:?}")
         };
         let claimed = store.claim("w", 2, 100).await.unwrap().unwrap();
+        // The payload, stored apart from the row, comes back with the claim.
+        assert_eq!(claimed.payload, b"old");
         assert!(store.complete(claimed.id, "w", 3).await.unwrap());
         let claimed = store.claim("w", 4, 100).await.unwrap().unwrap();
         assert_eq!(claimed.id, dead_id);
