@@ -233,6 +233,10 @@ async fn run(
                 }
             }
         }
+        // After the answers, before the next transaction: this delays only the next batch.
+        if let Some(checkpointer) = &checkpointer {
+            checkpointer.catch_up().await;
+        }
     }
 }
 
