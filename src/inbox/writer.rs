@@ -159,7 +159,11 @@ impl InboxWriter {
 /// What one request's part of a batch produced, held until the commit.
 enum Done {
     Enqueue(Reply<Enqueued>),
-    Finish(Reply<(bool, Option<ClaimedItem>)>, Result<bool, StoreError>, ClaimResult),
+    Finish(
+        Reply<(bool, Option<ClaimedItem>)>,
+        Result<bool, StoreError>,
+        ClaimResult,
+    ),
     Claim(Reply<Option<ClaimedItem>>, ClaimResult),
     ExtendLease(Reply<bool>, Result<bool, StoreError>),
 }
@@ -202,11 +206,13 @@ async fn run(
                             let _ = reply.send(Ok(outcome));
                         }
                         Done::Finish(reply, recorded, claimed) => {
-                            let _ = reply.send(
-                                recorded
-                                    .and_then(|r| claimed.map(|c| (r, c)))
-                                    .map_err(Arc::new),
-                            );
+                            // The outcome stands even if the next claim failed: the worker
+                            // just looks for work again.
+                            let claimed = claimed.unwrap_or_else(|e| {
+                                tracing::warn!(error = %e, "could not claim work");
+                                None
+                            });
+                            let _ = reply.send(recorded.map(|r| (r, claimed)).map_err(Arc::new));
                         }
                         Done::Claim(reply, claimed) => {
                             let _ = reply.send(claimed.map_err(Arc::new));

@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
 use sqlx::AnyConnection;
+use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Backend, Store, StoreError};
@@ -137,7 +137,8 @@ pub struct WorkSummary {
 }
 
 // The payload lives in its own table (migration 0010): the claim reads it with the row it takes.
-const CLAIMED_COLUMNS: &str = "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, attempts, created_at,
+const CLAIMED_COLUMNS: &str =
+    "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, attempts, created_at,
     (SELECT p.payload FROM work_payloads p WHERE p.id = work_items.id) AS payload";
 
 // An item is claimable when it is due (or its lease ran out) and it heads its queue: nothing
@@ -685,12 +686,12 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         queue_key: r.try_get("queue_key")?,
         repo: r.try_get("repo")?,
         installation_id: r.try_get("installation_id")?,
-        payload: r
-            .try_get::<Option<Vec<u8>>, _>("payload")?
-            .ok_or_else(|| StoreError::Corrupt {
+        payload: r.try_get::<Option<Vec<u8>>, _>("payload")?.ok_or_else(|| {
+            StoreError::Corrupt {
                 table: "work_payloads",
                 detail: "an item without its payload".into(),
-            })?,
+            }
+        })?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
