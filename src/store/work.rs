@@ -142,9 +142,9 @@ const CLAIMED_COLUMNS: &str =
     (SELECT p.payload FROM work_payloads p WHERE p.id = work_items.id) AS payload";
 
 // An item is claimable when it is due (or its lease ran out) and it heads its queue: nothing
-// earlier in its queue is running or due. A pending item scheduled for later that has never run does not hold its queue:
-// a job booked for next Tuesday must not stop today's webhooks. One that is waiting for a retry
-// does, so a repository's events are never applied out of order.
+// earlier in its queue is running or due. A pending item scheduled for later that has never run
+// does not hold its queue: a job booked for next Tuesday must not stop today's webhooks. One that
+// is waiting for a retry does, so a repository's events are never applied out of order.
 const HEAD_OF_QUEUE: &str = "
     NOT EXISTS (
         SELECT 1 FROM work_items p
