@@ -35,7 +35,7 @@ trap cleanup EXIT
 APP_ID=4242 \
     PRIVATE_KEY_PATH="$root/crates/github-sim/keys/test-app-key.pkcs1.pem" \
     WEBHOOK_SECRET=$secret \
-    GITHUB_API_URL=http://127.0.0.1:9 \
+    GITHUB_API_URL=${GITHUB_API_URL:-http://127.0.0.1:9} \
     DATABASE_URL="sqlite://$dir/relman.db" \
     HOST=127.0.0.1 PORT=$port LOG_LEVEL=${LOG_LEVEL:-warn} \
     "$relman" serve --workers "$workers" 2>"$dir/server.log" &
@@ -57,7 +57,10 @@ echo "# $(uptime)"
 curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null |
     awk '/^relman_inbox_commit_batch_size_sum/ {s=$2} /^relman_inbox_commit_batch_size_count/ {c=$2}
          /^relman_inbox_commit_seconds_sum/ {t=$2}
-         END {if (c > 0) printf "# commits: %d, mean batch %.1f deliveries, mean commit %.2f ms\n", c, s / c, 1000 * t / c}'
+         /^relman_inbox_commit_seconds_count/ {n=$2}
+         /^relman_work_total\{/ {w+=$2} /^relman_work_retries_total\{/ {r+=$2}
+         END {if (c > 0) printf "# commits: %d, mean batch %.1f deliveries, mean commit %.2f ms\n", n, s / c, 1000 * t / n;
+              printf "# workers finished %d items (done or dead) and retried %d\n", w, r}'
 stored=$(du -sh "$dir" | cut -f1)
 echo "# database directory after the run: $stored; server log lines: $(wc -l <"$dir/server.log")"
 exit "${status:-0}"

@@ -114,8 +114,10 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         ctx: Context::new(github, store.clone(), clock.clone()),
     });
     let workers_stop = CancellationToken::new();
+    // Workers share ingress's writer: on SQLite their claims and outcomes join its group
+    // commits instead of competing with it for the database's one write lock.
     let mut workers = spawn_workers(
-        store.clone(),
+        writer.clone(),
         dispatcher,
         clock.clone(),
         stored,

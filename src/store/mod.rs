@@ -75,7 +75,9 @@ impl Store {
                 // whole to the WAL, and then again to the database at checkpoint. An inbox
                 // insert touches one data page and a leaf of each of three indexes; at 4 KiB a
                 // 2 KiB delivery cost 27 KiB of disk writes, at 2 KiB 20 KiB (benches/README.md).
-                // wal_autocheckpoint=2000 keeps SQLite's default WAL size (1000 pages of 4 KiB).
+                // wal_autocheckpoint=16384 (32 MiB of 2 KiB pages) is only a backstop: `relman
+                // serve` checkpoints from a task of its own (src/inbox/checkpoint.rs) so that no
+                // commit, and no 202 waiting on one, pays for copying the log into the database.
                 let url = sqlite_url_with_create(url);
                 let options = AnyConnectOptions::from_str(&url)?;
                 AnyPoolOptions::new()
@@ -88,7 +90,7 @@ impl Store {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 2000; \
+                                 PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 16384; \
                                  PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                                  PRAGMA temp_store = MEMORY;",
                             )
@@ -185,7 +187,7 @@ mod tests {
         // 2 = FULL: every commit is fsynced before the 202 that depends on it.
         assert_eq!(pragma("synchronous").await, "2");
         assert_eq!(pragma("page_size").await, "2048");
-        assert_eq!(pragma("wal_autocheckpoint").await, "2000");
+        assert_eq!(pragma("wal_autocheckpoint").await, "16384");
         store.close().await;
     }
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -135,15 +136,17 @@ pub struct WorkSummary {
     pub finished_at: Option<i64>,
 }
 
-const CLAIMED_COLUMNS: &str = "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, payload, attempts, created_at";
+// The payload lives in its own table (migration 0010): the claim reads it with the row it takes.
+const CLAIMED_COLUMNS: &str =
+    "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, attempts, created_at,
+    (SELECT p.payload FROM work_payloads p WHERE p.id = work_items.id) AS payload";
 
-// An item is claimable when it is due (or its lease ran out) and nothing earlier in its queue is
-// running or due. A pending item scheduled for later that has never run does not hold its queue:
-// a job booked for next Tuesday must not stop today's webhooks. One that is waiting for a retry
-// does, so a repository's events are never applied out of order.
-const CLAIMABLE: &str = "
-    ((w.status = 'pending' AND w.run_at <= $3) OR (w.status = 'running' AND w.lease_until < $3))
-    AND NOT EXISTS (
+// An item is claimable when it is due (or its lease ran out) and it heads its queue: nothing
+// earlier in its queue is running or due. A pending item scheduled for later that has never run
+// does not hold its queue: a job booked for next Tuesday must not stop today's webhooks. One that
+// is waiting for a retry does, so a repository's events are never applied out of order.
+const HEAD_OF_QUEUE: &str = "
+    NOT EXISTS (
         SELECT 1 FROM work_items p
         WHERE p.queue_key = w.queue_key AND p.id < w.id
           AND (p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= $3 OR p.attempts > 0)))
@@ -153,41 +156,61 @@ const CLAIMABLE: &str = "
 /// 32,766 bound parameters and PostgreSQL's 65,535.
 const MAX_ROWS_PER_INSERT: usize = 256;
 
-/// The multi-row INSERT for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]. A batch is
-/// split into such chunks, so the database prepares (and caches) at most nine statements
-/// however the batch sizes vary.
+/// The multi-row INSERTs for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]: of items
+/// and of their payloads. A batch is split into such chunks, so the database prepares (and
+/// caches) at most nine statements of each kind however the batch sizes vary.
 fn insert_statement(rows: usize) -> &'static str {
     static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let statements = STATEMENTS.get_or_init(|| {
+    values_statement(
+        &STATEMENTS,
+        "INSERT INTO work_items
+            (kind, dedupe_key, name, action, queue_key, repo, installation_id,
+             status, attempts, run_at, created_at)
+         VALUES ",
+        "($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9)",
+        9,
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key",
+        rows,
+    )
+}
+
+fn insert_payloads_statement(rows: usize) -> &'static str {
+    static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    values_statement(
+        &STATEMENTS,
+        "INSERT INTO work_payloads (id, payload) VALUES ",
+        "($1, $2)",
+        2,
+        "",
+        rows,
+    )
+}
+
+/// `head` + `rows` copies of `row` (whose `$1`…`$params` are renumbered per row) + `tail`.
+fn values_statement(
+    cache: &'static std::sync::OnceLock<Vec<String>>,
+    head: &str,
+    row: &str,
+    params: usize,
+    tail: &str,
+    rows: usize,
+) -> &'static str {
+    let statements = cache.get_or_init(|| {
         (0..=MAX_ROWS_PER_INSERT.trailing_zeros())
             .map(|power| {
-                let rows = 1usize << power;
-                let mut sql = String::from(
-                    "INSERT INTO work_items
-                        (kind, dedupe_key, name, action, queue_key, repo, installation_id, payload,
-                         status, attempts, run_at, created_at)
-                     VALUES ",
-                );
-                for row in 0..rows {
-                    let p = row * 10;
-                    if row > 0 {
+                let mut sql = String::from(head);
+                for n in 0..1usize << power {
+                    if n > 0 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
-                        p + 1,
-                        p + 2,
-                        p + 3,
-                        p + 4,
-                        p + 5,
-                        p + 6,
-                        p + 7,
-                        p + 8,
-                        p + 9,
-                        p + 10
-                    ));
+                    // Highest first, so `$1` is not rewritten inside `$10`.
+                    let mut values = row.to_string();
+                    for p in (1..=params).rev() {
+                        values = values.replace(&format!("${p}"), &format!("#{}", n * params + p));
+                    }
+                    sql.push_str(&values.replace('#', "$"));
                 }
-                sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+                sql.push_str(tail);
                 sql
             })
             .collect()
@@ -216,7 +239,88 @@ fn rows_in_next_insert(items: &[NewWorkItem]) -> usize {
     rows
 }
 
+/// How a claimed item's run ended, as [`Store::finish`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The processor succeeded.
+    Done,
+    /// It failed and is tried again at `at` (unix ms).
+    Retry { error: String, at: i64 },
+    /// It failed for good: parked as dead with the error kept for a human.
+    Dead { error: String },
+    /// Given back unfinished (graceful shutdown): the attempt does not count.
+    Released,
+}
+
+/// A write transaction on the inbox. For SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+/// up front, so it waits (busy_timeout) at `begin` rather than failing later with a stale
+/// snapshot. The inbox writer runs everything one batch changes (deliveries stored, items
+/// claimed and finished by workers) in one of these: one commit, one fsync.
+pub struct WorkTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl WorkTx {
+    /// As [`Store::enqueue_batch`], inside this transaction.
+    pub async fn enqueue(
+        &mut self,
+        items: &[NewWorkItem],
+        now_ms: i64,
+    ) -> Result<Vec<Enqueued>, StoreError> {
+        enqueue_on(&mut self.tx, items, now_ms).await
+    }
+
+    /// As [`Store::claim`], inside this transaction.
+    pub async fn claim(
+        &mut self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Option<ClaimedItem>, StoreError> {
+        claim_on(&mut self.tx, self.backend, owner, now_ms, lease_until_ms).await
+    }
+
+    /// As [`Store::finish`], inside this transaction.
+    pub async fn finish(
+        &mut self,
+        id: i64,
+        owner: &str,
+        now_ms: i64,
+        outcome: &Outcome,
+    ) -> Result<bool, StoreError> {
+        finish_on(&mut self.tx, id, owner, now_ms, outcome).await
+    }
+
+    /// As [`Store::extend_lease`], inside this transaction.
+    pub async fn extend_lease(
+        &mut self,
+        id: i64,
+        owner: &str,
+        lease_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        extend_lease_on(&mut self.tx, id, owner, lease_until_ms).await
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
 impl Store {
+    /// Starts a write transaction on the inbox (see [`WorkTx`]).
+    pub async fn begin_work(&self) -> Result<WorkTx, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WorkTx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
     /// Stores a batch in one transaction (one fsync for all: group commit).
     ///
     /// Outcomes are as if the items were stored one after another in order: the first of
@@ -227,69 +331,10 @@ impl Store {
         items: &[NewWorkItem],
         now_ms: i64,
     ) -> Result<Vec<Enqueued>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut outcomes: Vec<Option<Enqueued>> = vec![None; items.len()];
-        // Few statements rather than one per item: each statement is a round trip to the
-        // database (for SQLite, to its connection's thread) that costs more than the row itself.
-        let mut start = 0;
-        while start < items.len() {
-            let rows = rows_in_next_insert(&items[start..]);
-            let chunk = &items[start..start + rows];
-            let mut insert = sqlx::query(insert_statement(rows));
-            for item in chunk {
-                insert = insert
-                    .bind(item.kind.as_str())
-                    .bind(&item.dedupe_key)
-                    .bind(&item.name)
-                    .bind(&item.action)
-                    .bind(&item.queue_key)
-                    .bind(&item.repo)
-                    .bind(item.installation_id)
-                    .bind(&item.payload)
-                    .bind(item.run_at)
-                    .bind(now_ms);
-            }
-            // Rows come back in no guaranteed order, and only for keys that were new.
-            let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows);
-            for row in insert.fetch_all(&mut *tx).await? {
-                inserted.insert(row.try_get(1)?, row.try_get(0)?);
-            }
-            for (item, outcome) in chunk.iter().zip(&mut outcomes[start..]) {
-                // `remove`: a second item with the same key in this chunk was not inserted.
-                if let Some(id) = inserted.remove(&item.dedupe_key) {
-                    *outcome = Some(Enqueued::Accepted { id });
-                }
-            }
-            start += rows;
-        }
-        // The rest were known already: a dead one is queued again, as a redelivery asks. Rare
-        // (GitHub redelivers on request), so one statement each, in item order, keeps the
-        // first-wins rule simple.
-        for (item, outcome) in items.iter().zip(&mut outcomes) {
-            if outcome.is_some() {
-                continue;
-            }
-            let revived = sqlx::query(
-                "UPDATE work_items
-                 SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
-                     lease_owner = NULL, lease_until = NULL, finished_at = NULL
-                 WHERE dedupe_key = $1 AND status = 'dead'",
-            )
-            .bind(&item.dedupe_key)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-            *outcome = Some(if revived.rows_affected() > 0 {
-                Enqueued::Revived
-            } else {
-                Enqueued::Duplicate
-            });
-        }
+        let mut tx = self.begin_work().await?;
+        let outcomes = tx.enqueue(items, now_ms).await?;
         tx.commit().await?;
-        Ok(outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or(Enqueued::Duplicate))
-            .collect())
+        Ok(outcomes)
     }
 
     /// Claims the next claimable item for `owner` until `lease_until_ms`.
@@ -299,33 +344,8 @@ impl Store {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Option<ClaimedItem>, StoreError> {
-        // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
-        // SQLite has one writer at a time, so the UPDATE is atomic on its own.
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE work_items
-             SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2,
-                 started_at = $3
-             WHERE id = (
-                 SELECT w.id FROM work_items w
-                 WHERE {CLAIMABLE}
-                 ORDER BY w.id
-                 LIMIT 1
-                 {lock}
-             )
-             RETURNING {CLAIMED_COLUMNS}"
-        );
-        // The only dynamic part is the lock clause chosen above from two constants.
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(owner)
-            .bind(lease_until_ms)
-            .bind(now_ms)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| claimed_from_row(&r)).transpose()
+        let mut conn = self.pool.acquire().await?;
+        claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await
     }
 
     /// Keeps a long-running item's lease alive. False when the lease was lost.
@@ -335,33 +355,27 @@ impl Store {
         owner: &str,
         lease_until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE work_items SET lease_until = $3
-             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(lease_until_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut conn = self.pool.acquire().await?;
+        extend_lease_on(&mut conn, id, owner, lease_until_ms).await
     }
 
-    /// Marks an item done. Only its current lease holder may: a worker whose lease expired and
-    /// was taken over must not overwrite the new holder's outcome. False when the lease was lost.
+    /// Records how a claimed item's run ended. Only its current lease holder may: a worker whose
+    /// lease expired and was taken over must not overwrite the new holder's outcome. False when
+    /// the lease was lost.
+    pub async fn finish(
+        &self,
+        id: i64,
+        owner: &str,
+        now_ms: i64,
+        outcome: &Outcome,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        finish_on(&mut conn, id, owner, now_ms, outcome).await
+    }
+
+    /// Marks an item done (see [`Store::finish`]).
     pub async fn complete(&self, id: i64, owner: &str, now_ms: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE work_items
-             SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL,
-                 last_error = NULL
-             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.finish(id, owner, now_ms, &Outcome::Done).await
     }
 
     /// Records a failure: retried at `retry_at_ms`, or parked as dead when `None`.
@@ -373,39 +387,17 @@ impl Store {
         error: &str,
         retry_at_ms: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let (status, run_at, finished_at) = match retry_at_ms {
-            Some(at) => ("pending", Some(at), None),
-            None => ("dead", None, Some(now_ms)),
+        let error = error.to_string();
+        let outcome = match retry_at_ms {
+            Some(at) => Outcome::Retry { error, at },
+            None => Outcome::Dead { error },
         };
-        let done = sqlx::query(
-            "UPDATE work_items
-             SET status = $3, run_at = COALESCE($4, run_at), finished_at = $5, last_error = $6,
-                 lease_owner = NULL, lease_until = NULL
-             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(status)
-        .bind(run_at)
-        .bind(finished_at)
-        .bind(error)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.finish(id, owner, now_ms, &outcome).await
     }
 
     /// Gives an item back unfinished (graceful shutdown): the attempt does not count.
     pub async fn release(&self, id: i64, owner: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE work_items
-             SET status = 'pending', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
-             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.finish(id, owner, 0, &Outcome::Released).await
     }
 
     /// Queues a dead item again with fresh attempts (`relman inbox retry ID`).
@@ -488,6 +480,202 @@ impl Store {
     }
 }
 
+async fn enqueue_on(
+    conn: &mut AnyConnection,
+    items: &[NewWorkItem],
+    now_ms: i64,
+) -> Result<Vec<Enqueued>, StoreError> {
+    let mut outcomes: Vec<Option<Enqueued>> = vec![None; items.len()];
+    // Few statements rather than one per item: each statement is a round trip to the
+    // database (for SQLite, to its connection's thread) that costs more than the row itself.
+    let mut start = 0;
+    while start < items.len() {
+        let rows = rows_in_next_insert(&items[start..]);
+        let chunk = &items[start..start + rows];
+        let mut insert = sqlx::query(insert_statement(rows));
+        for item in chunk {
+            insert = insert
+                .bind(item.kind.as_str())
+                .bind(&item.dedupe_key)
+                .bind(&item.name)
+                .bind(&item.action)
+                .bind(&item.queue_key)
+                .bind(&item.repo)
+                .bind(item.installation_id)
+                .bind(item.run_at)
+                .bind(now_ms);
+        }
+        // Rows come back in no guaranteed order, and only for keys that were new.
+        let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows);
+        for row in insert.fetch_all(&mut *conn).await? {
+            inserted.insert(row.try_get(1)?, row.try_get(0)?);
+        }
+        let mut new_payloads: Vec<(i64, &[u8])> = Vec::with_capacity(inserted.len());
+        for (item, outcome) in chunk.iter().zip(&mut outcomes[start..]) {
+            // `remove`: a second item with the same key in this chunk was not inserted.
+            if let Some(id) = inserted.remove(&item.dedupe_key) {
+                *outcome = Some(Enqueued::Accepted { id });
+                new_payloads.push((id, &item.payload));
+            }
+        }
+        // Payloads of the new items only: a duplicate's is never written.
+        let mut from = 0;
+        while from < new_payloads.len() {
+            let n = 1usize << (new_payloads.len() - from).ilog2();
+            let mut insert = sqlx::query(insert_payloads_statement(n));
+            for (id, payload) in &new_payloads[from..from + n] {
+                insert = insert.bind(*id).bind(*payload);
+            }
+            insert.execute(&mut *conn).await?;
+            from += n;
+        }
+        start += rows;
+    }
+    // The rest were known already: a dead one is queued again, as a redelivery asks. Rare
+    // (GitHub redelivers on request), so one statement each, in item order, keeps the
+    // first-wins rule simple.
+    for (item, outcome) in items.iter().zip(&mut outcomes) {
+        if outcome.is_some() {
+            continue;
+        }
+        let revived = sqlx::query(
+            "UPDATE work_items
+             SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
+                 lease_owner = NULL, lease_until = NULL, finished_at = NULL
+             WHERE dedupe_key = $1 AND status = 'dead'",
+        )
+        .bind(&item.dedupe_key)
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+        *outcome = Some(if revived.rows_affected() > 0 {
+            Enqueued::Revived
+        } else {
+            Enqueued::Duplicate
+        });
+    }
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Enqueued::Duplicate))
+        .collect())
+}
+
+/// The claim statement for a back-end, built once.
+fn claim_statement(backend: Backend) -> &'static str {
+    static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
+    // SQLite has one writer at a time, so the UPDATE is atomic on its own.
+    let (cell, lock) = match backend {
+        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => (&SQLITE, ""),
+    };
+    cell.get_or_init(|| {
+        // Two candidates, each the first in id order of one status: an item whose lease ran out
+        // (its worker died), else the first due pending one. One `status = 'x'` range each walks
+        // the `(status, id)` index in order and stops at the first head of a queue; a single
+        // `(pending AND due) OR (running AND expired)` made SQLite collect and sort every open
+        // item on every claim, which grows with the backlog.
+        format!(
+            "UPDATE work_items
+             SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2,
+                 started_at = $3
+             WHERE id = COALESCE(
+                 (SELECT w.id FROM work_items w
+                  WHERE w.status = 'running' AND w.lease_until < $3 AND {HEAD_OF_QUEUE}
+                  ORDER BY w.id LIMIT 1 {lock}),
+                 (SELECT w.id FROM work_items w
+                  WHERE w.status = 'pending' AND w.run_at <= $3 AND {HEAD_OF_QUEUE}
+                  ORDER BY w.id LIMIT 1 {lock})
+             )
+             RETURNING {CLAIMED_COLUMNS}"
+        )
+    })
+}
+
+async fn claim_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> Result<Option<ClaimedItem>, StoreError> {
+    let row = sqlx::query(claim_statement(backend))
+        .bind(owner)
+        .bind(lease_until_ms)
+        .bind(now_ms)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| claimed_from_row(&r)).transpose()
+}
+
+async fn extend_lease_on(
+    conn: &mut AnyConnection,
+    id: i64,
+    owner: &str,
+    lease_until_ms: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE work_items SET lease_until = $3
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(lease_until_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn finish_on(
+    conn: &mut AnyConnection,
+    id: i64,
+    owner: &str,
+    now_ms: i64,
+    outcome: &Outcome,
+) -> Result<bool, StoreError> {
+    let query = match outcome {
+        Outcome::Done => sqlx::query(
+            "UPDATE work_items
+             SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL,
+                 last_error = NULL
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(now_ms),
+        Outcome::Retry { error, at } => sqlx::query(
+            "UPDATE work_items
+             SET status = 'pending', run_at = $3, last_error = $4,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(*at)
+        .bind(error.as_str()),
+        Outcome::Dead { error } => sqlx::query(
+            "UPDATE work_items
+             SET status = 'dead', finished_at = $3, last_error = $4,
+                 lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner)
+        .bind(now_ms)
+        .bind(error.as_str()),
+        Outcome::Released => sqlx::query(
+            "UPDATE work_items
+             SET status = 'pending', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
+             WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(owner),
+    };
+    let done = query.execute(&mut *conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
     Ok(ClaimedItem {
         id: r.try_get("id")?,
@@ -498,7 +686,12 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         queue_key: r.try_get("queue_key")?,
         repo: r.try_get("repo")?,
         installation_id: r.try_get("installation_id")?,
-        payload: r.try_get("payload")?,
+        payload: r.try_get::<Option<Vec<u8>>, _>("payload")?.ok_or_else(|| {
+            StoreError::Corrupt {
+                table: "work_payloads",
+                detail: "an item without its payload".into(),
+            }
+        })?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
@@ -520,6 +713,18 @@ mod tests {
             payload: key.as_bytes().to_vec(),
             run_at: 0,
         }
+    }
+
+    #[test]
+    fn multi_row_statements_number_their_parameters_per_row() {
+        assert_eq!(
+            insert_payloads_statement(4),
+            "INSERT INTO work_payloads (id, payload) VALUES ($1, $2),($3, $4),($5, $6),($7, $8)"
+        );
+        let items = insert_statement(2);
+        assert!(items.contains("($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9),"));
+        assert!(items.contains("($10, $11, $12, $13, $14, $15, $16, 'pending', 0, $17, $18) ON"));
+        assert_eq!(insert_statement(256).matches("'pending'").count(), 256);
     }
 
     #[test]
@@ -559,6 +764,8 @@ mod tests {
             panic!("{earlier:?}")
         };
         let claimed = store.claim("w", 2, 100).await.unwrap().unwrap();
+        // The payload, stored apart from the row, comes back with the claim.
+        assert_eq!(claimed.payload, b"old");
         assert!(store.complete(claimed.id, "w", 3).await.unwrap());
         let claimed = store.claim("w", 4, 100).await.unwrap().unwrap();
         assert_eq!(claimed.id, dead_id);
