@@ -4,6 +4,7 @@ pub mod app;
 pub mod client;
 pub mod comments;
 pub mod error;
+pub mod issues;
 pub mod port;
 pub mod rest;
 pub mod route;

@@ -13,7 +13,8 @@ use crate::domain::changelog::Change;
 use crate::domain::checklist::read_checklist;
 use crate::domain::requirements::{Environment, Verdict, all_met, evaluate};
 use crate::github::comments::{marker, upsert_comment};
-use crate::github::{GitHubPort, IssueFilter, NewIssue, RepoName};
+use crate::github::issues::{WhenFound, find_or_create_issue};
+use crate::github::{GitHubPort, NewIssue, RepoName};
 
 /// What asking for a deployment came to.
 #[derive(Debug)]
@@ -229,34 +230,20 @@ pub async fn consider(
     };
     let request = &config.deployment_request;
     let mark = request_marker(repo, &version);
-    let existing = github
-        .list_issues(
-            &target,
-            &IssueFilter {
-                state: Some("all".into()),
-                labels: request.labels.clone(),
-                creator: None,
-            },
-        )
-        .await?
-        .into_iter()
-        .find(|i| i.body.starts_with(&mark));
-    let issue = match existing {
-        Some(issue) => issue,
-        None => {
-            github
-                .create_issue(
-                    &target,
-                    &NewIssue {
-                        title,
-                        body,
-                        labels: request.labels.clone(),
-                        assignees: request.assignees.clone(),
-                    },
-                )
-                .await?
-        }
-    };
+    let issue = find_or_create_issue(
+        github,
+        &target,
+        &mark,
+        request.labels.first().map(String::as_str),
+        &NewIssue {
+            title,
+            body,
+            labels: request.labels.clone(),
+            assignees: request.assignees.clone(),
+        },
+        WhenFound::Keep,
+    )
+    .await?;
     let url = if issue.html_url.is_empty() {
         format!("{target}#{}", issue.number)
     } else {

@@ -32,8 +32,9 @@ use crate::domain::stats::QuarterRate;
 use crate::domain::tracking::RELEASE_LABEL;
 use crate::domain::version::{tag_of, version_of_tag};
 use crate::github::comments::{marker, with_marker};
+use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{
-    GitHubError, GitHubPort, GitTree, IssueFilter, IssuePatch, NewIssue, NewTreeEntry, RepoName,
+    GitHubError, GitHubPort, GitTree, IssuePatch, NewIssue, NewTreeEntry, RepoName,
 };
 use crate::store::register::{ExpeditedCut, NewExpedited, RegisterRow};
 use crate::store::releases::{ReleaseRecord, ReleaseState, regular_key};
@@ -935,51 +936,20 @@ async fn write_issue(
         return Ok(n);
     }
     let label = row.kind.as_str().to_string();
-    let existing = if fresh {
-        None
+    let new = NewIssue {
+        title: title.to_string(),
+        body: body.to_string(),
+        labels: vec![RELEASE_LABEL.into(), label.clone()],
+        assignees: row.manager.iter().cloned().collect(),
+    };
+    // A fresh request has nothing to find; a retry looks for the issue it may have opened.
+    let number = if fresh {
+        github.create_issue(repo, &new).await?.number
     } else {
         let mark = marker("tracking", &row.key);
-        github
-            .list_issues(
-                repo,
-                &IssueFilter {
-                    state: Some("all".into()),
-                    labels: vec![label.clone()],
-                    creator: None,
-                },
-            )
+        find_or_create_issue(github, repo, &mark, Some(&label), &new, WhenFound::Refresh)
             .await?
-            .into_iter()
-            .find(|i| i.body.starts_with(&mark))
-    };
-    let number = match existing {
-        Some(issue) => {
-            github
-                .update_issue(
-                    repo,
-                    issue.number,
-                    &IssuePatch {
-                        body: Some(body.to_string()),
-                        ..IssuePatch::default()
-                    },
-                )
-                .await?;
-            issue.number
-        }
-        None => {
-            github
-                .create_issue(
-                    repo,
-                    &NewIssue {
-                        title: title.to_string(),
-                        body: body.to_string(),
-                        labels: vec![RELEASE_LABEL.into(), label],
-                        assignees: row.manager.iter().cloned().collect(),
-                    },
-                )
-                .await?
-                .number
-        }
+            .number
     };
     ctx.store
         .set_release_issue(row.id, number, &hash, now_ms)

@@ -27,9 +27,8 @@ use crate::domain::tracking::{
 };
 use crate::domain::version::latest_release;
 use crate::github::comments::{upsert_comment, with_marker};
-use crate::github::{
-    GitHubError, GitHubPort, IssueFilter, IssuePatch, IssueState, NewIssue, RepoName,
-};
+use crate::github::issues::{WhenFound, find_or_create_issue};
+use crate::github::{GitHubError, GitHubPort, IssuePatch, IssueState, NewIssue, RepoName};
 use crate::inbox::scheduler::{JobSpec, Periodic};
 use crate::store::StoreError;
 use crate::store::releases::{
@@ -477,47 +476,21 @@ async fn write_issue(
         }
         None => {
             let marker = crate::github::comments::marker("tracking", &rec.key);
-            let existing = github
-                .list_issues(
-                    repo,
-                    &IssueFilter {
-                        state: Some("all".into()),
-                        labels: vec![RELEASE_LABEL.into()],
-                        creator: None,
-                    },
-                )
-                .await?
-                .into_iter()
-                .find(|i| i.body.starts_with(&marker));
-            let number = match existing {
-                Some(issue) => {
-                    github
-                        .update_issue(
-                            repo,
-                            issue.number,
-                            &IssuePatch {
-                                body: Some(body.to_string()),
-                                ..IssuePatch::default()
-                            },
-                        )
-                        .await?;
-                    issue.number
-                }
-                None => {
-                    github
-                        .create_issue(
-                            repo,
-                            &NewIssue {
-                                title: title.to_string(),
-                                body: body.to_string(),
-                                labels: vec![RELEASE_LABEL.into()],
-                                assignees: rec.manager.iter().cloned().collect(),
-                            },
-                        )
-                        .await?
-                        .number
-                }
-            };
+            let number = find_or_create_issue(
+                github,
+                repo,
+                &marker,
+                Some(RELEASE_LABEL),
+                &NewIssue {
+                    title: title.to_string(),
+                    body: body.to_string(),
+                    labels: vec![RELEASE_LABEL.into()],
+                    assignees: rec.manager.iter().cloned().collect(),
+                },
+                WhenFound::Refresh,
+            )
+            .await?
+            .number;
             ctx.store
                 .set_release_issue(rec.id, number, &hash, now_ms)
                 .await?;
