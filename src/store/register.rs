@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::releases::ReleaseState;
+use super::releases::{ReleaseState, date};
 use super::{Store, StoreError};
 use crate::domain::expedited::{Kind, Pick};
 
@@ -55,10 +55,6 @@ fn corrupt(detail: String) -> StoreError {
         table: "releases",
         detail,
     }
-}
-
-fn date(s: &str) -> Result<NaiveDate, StoreError> {
-    s.parse().map_err(|_| corrupt(format!("not a date: {s:?}")))
 }
 
 fn opt_date(r: &AnyRow, column: &str) -> Result<Option<NaiveDate>, StoreError> {

@@ -115,7 +115,8 @@ const COLUMNS: &str = "id, repo, release_key, kind, scheduled_date, release_date
      state, manager, version, tag, release_id, release_url, sha, reason, requested_by, body_hash, \
      created_at, released_at";
 
-fn date(s: &str) -> Result<NaiveDate, StoreError> {
+/// A stored `YYYY-MM-DD` of the `releases` table.
+pub(super) fn date(s: &str) -> Result<NaiveDate, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt {
         table: "releases",
         detail: format!("not a date: {s:?}"),
