@@ -32,8 +32,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# `serve` refuses a private key other users can read; a checkout's files are 0644.
+install -m 600 "$root/crates/github-sim/keys/test-app-key.pkcs1.pem" "$dir/app-key.pem"
+
 APP_ID=4242 \
-    PRIVATE_KEY_PATH="$root/crates/github-sim/keys/test-app-key.pkcs1.pem" \
+    PRIVATE_KEY_PATH="$dir/app-key.pem" \
     WEBHOOK_SECRET=$secret \
     GITHUB_API_URL=${GITHUB_API_URL:-http://127.0.0.1:9} \
     DATABASE_URL="sqlite://$dir/relman.db" \

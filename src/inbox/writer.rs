@@ -9,6 +9,10 @@
 //! With one writer there is no lock to wait for: a batch applies the workers' outcomes, stores
 //! the new deliveries, then claims items for the workers that asked, and commits once. Every
 //! answer is sent only after that commit, so nothing is acknowledged that is not on disk.
+//!
+//! On an SQLite file the writer is a thread with a connection of its own
+//! ([`crate::store::work_sqlite`]) rather than a task on the sqlx pool: the batch is the same
+//! code ([`apply_batch`]), run without a round trip to a connection thread per statement.
 
 use std::sync::Arc;
 
@@ -17,7 +21,8 @@ use tokio::task::JoinHandle;
 
 use super::checkpoint::Checkpointer;
 use crate::clock::Clock;
-use crate::store::work::{ClaimedItem, Enqueued, NewWorkItem, Outcome, WorkTx};
+use crate::store::work::{ClaimedItem, Enqueued, InboxTx, NewWorkItem, Outcome};
+use crate::store::work_sqlite::SqliteInbox;
 use crate::store::{Backend, Store, StoreError};
 
 /// Most requests handled in one transaction; bounds the latency of the first one in a batch.
@@ -87,7 +92,19 @@ impl InboxWriter {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         // SQLite: checkpoints run beside the writer rather than inside its commits.
         let checkpointer = single_writer(&store).then(|| Checkpointer::spawn(store.clone()).0);
-        let task = tokio::spawn(run(store.clone(), clock, stored, checkpointer, rx));
+        let task = match store.sqlite_file().map(SqliteInbox::open) {
+            Some(Ok(inbox)) => tokio::task::spawn_blocking(move || {
+                run_on_connection(inbox, clock, stored, checkpointer, rx)
+            }),
+            other => {
+                if let Some(Err(e)) = other {
+                    // The pool's connections work (the store migrated through them): write
+                    // through the pool, only slower.
+                    tracing::warn!(error = %e, "the inbox writer's own connection could not be opened; writing through the pool");
+                }
+                tokio::spawn(run(store.clone(), clock, stored, checkpointer, rx))
+            }
+        };
         (InboxWriter { tx, store }, task)
     }
 
@@ -170,6 +187,7 @@ enum Done {
 
 type ClaimResult = Result<Option<ClaimedItem>, StoreError>;
 
+/// The writer on the sqlx pool: PostgreSQL, and SQLite in memory.
 async fn run(
     store: Store,
     clock: Arc<dyn Clock>,
@@ -184,61 +202,18 @@ async fn run(
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         items.clear();
         let started = std::time::Instant::now();
-        let result = write_batch(&store, &clock, &mut batch, &mut items).await;
-        // How long a batch takes to reach the disk: with the batch size, where ack latency goes.
-        metrics::histogram!("relman_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
-        if !items.is_empty() {
-            metrics::histogram!("relman_inbox_commit_batch_size").record(items.len() as f64);
-        }
-        match result {
-            Ok((done, enqueued)) => {
-                if let Some(checkpointer) = &checkpointer {
-                    checkpointer.committed();
-                }
-                let mut any_new = false;
-                let mut enqueued = enqueued.into_iter();
-                for done in done {
-                    match done {
-                        Done::Enqueue(reply) => {
-                            let outcome = enqueued.next().unwrap_or(Enqueued::Duplicate);
-                            any_new |= !matches!(outcome, Enqueued::Duplicate);
-                            // The requester may have gone (client hung up): the item is stored.
-                            let _ = reply.send(Ok(outcome));
-                        }
-                        Done::Finish(reply, recorded, claimed) => {
-                            // The outcome stands even if the next claim failed: the worker
-                            // just looks for work again.
-                            let claimed = claimed.unwrap_or_else(|e| {
-                                tracing::warn!(error = %e, "could not claim work");
-                                None
-                            });
-                            let _ = reply.send(recorded.map(|r| (r, claimed)).map_err(Arc::new));
-                        }
-                        Done::Claim(reply, claimed) => {
-                            let _ = reply.send(claimed.map_err(Arc::new));
-                        }
-                        Done::ExtendLease(reply, extended) => {
-                            let _ = reply.send(extended.map_err(Arc::new));
-                        }
-                    }
-                }
-                if any_new {
-                    stored.notify_waiters();
-                }
-            }
-            Err((e, done)) => {
-                tracing::error!(error = %e, requests = done.len(), "inbox write failed");
-                let e = Arc::new(e);
-                for done in done {
-                    let _ = match done {
-                        Done::Enqueue(reply) => reply.send(Err(e.clone())).is_ok(),
-                        Done::Finish(reply, ..) => reply.send(Err(e.clone())).is_ok(),
-                        Done::Claim(reply, _) => reply.send(Err(e.clone())).is_ok(),
-                        Done::ExtendLease(reply, _) => reply.send(Err(e.clone())).is_ok(),
-                    };
-                }
-            }
-        }
+        let result = match store.begin_work().await {
+            Ok(mut tx) => match apply_batch(&mut tx, &clock, &mut batch, &mut items).await {
+                (done, Ok(enqueued)) => match tx.commit().await {
+                    Ok(()) => Ok((done, enqueued)),
+                    Err(e) => Err((e, done)),
+                },
+                // Dropping the transaction rolls it back: none of the batch happened.
+                (done, Err(e)) => Err((e, done)),
+            },
+            Err(e) => Err((e, unanswered(&mut batch, &mut items))),
+        };
+        answer(result, started, &items, &stored, checkpointer.as_ref());
         // After the answers, before the next transaction: this delays only the next batch.
         if let Some(checkpointer) = &checkpointer {
             checkpointer.catch_up().await;
@@ -246,26 +221,124 @@ async fn run(
     }
 }
 
+/// The writer on its own SQLite connection, on a thread of its own (a blocking task).
+fn run_on_connection(
+    mut inbox: SqliteInbox,
+    clock: Arc<dyn Clock>,
+    stored: Arc<Notify>,
+    checkpointer: Option<Checkpointer>,
+    mut rx: mpsc::Receiver<Request>,
+) {
+    let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
+    let mut items: Vec<NewWorkItem> = Vec::with_capacity(MAX_BATCH);
+    // As `run`: whatever queued up while the last batch committed is the next batch.
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        items.clear();
+        let started = std::time::Instant::now();
+        let result = match inbox.begin() {
+            // The connection's calls complete in place: polling the batch once runs it.
+            Ok(mut tx) => match futures::executor::block_on(apply_batch(
+                &mut tx, &clock, &mut batch, &mut items,
+            )) {
+                (done, Ok(enqueued)) => match tx.commit() {
+                    Ok(()) => Ok((done, enqueued)),
+                    Err(e) => Err((e, done)),
+                },
+                (done, Err(e)) => Err((e, done)),
+            },
+            Err(e) => Err((e, unanswered(&mut batch, &mut items))),
+        };
+        answer(result, started, &items, &stored, checkpointer.as_ref());
+        if let Some(checkpointer) = &checkpointer {
+            checkpointer.catch_up_on(|| inbox.checkpoint());
+        }
+    }
+}
+
 type BatchResult = Result<(Vec<Done>, Vec<Enqueued>), (StoreError, Vec<Done>)>;
 
-/// Runs one batch in one transaction: workers' outcomes first (so the next item of a finished
-/// queue can be claimed in this same batch), then the new items, then the claims. A database
-/// error anywhere fails the whole batch (nothing of it is committed); a row that cannot be
-/// read fails only the request it was for.
-async fn write_batch(
-    store: &Store,
+/// Sends every request in a batch its answer, once the batch committed (or failed).
+fn answer(
+    result: BatchResult,
+    started: std::time::Instant,
+    items: &[NewWorkItem],
+    stored: &Notify,
+    checkpointer: Option<&Checkpointer>,
+) {
+    // How long a batch takes to reach the disk: with the batch size, where ack latency goes.
+    metrics::histogram!("relman_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
+    if !items.is_empty() {
+        metrics::histogram!("relman_inbox_commit_batch_size").record(items.len() as f64);
+    }
+    match result {
+        Ok((done, enqueued)) => {
+            if let Some(checkpointer) = checkpointer {
+                checkpointer.committed();
+            }
+            let mut any_new = false;
+            let mut enqueued = enqueued.into_iter();
+            for done in done {
+                match done {
+                    Done::Enqueue(reply) => {
+                        let outcome = enqueued.next().unwrap_or(Enqueued::Duplicate);
+                        any_new |= !matches!(outcome, Enqueued::Duplicate);
+                        // The requester may have gone (client hung up): the item is stored.
+                        let _ = reply.send(Ok(outcome));
+                    }
+                    Done::Finish(reply, recorded, claimed) => {
+                        // The outcome stands even if the next claim failed: the worker
+                        // just looks for work again.
+                        let claimed = claimed.unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "could not claim work");
+                            None
+                        });
+                        let _ = reply.send(recorded.map(|r| (r, claimed)).map_err(Arc::new));
+                    }
+                    Done::Claim(reply, claimed) => {
+                        let _ = reply.send(claimed.map_err(Arc::new));
+                    }
+                    Done::ExtendLease(reply, extended) => {
+                        let _ = reply.send(extended.map_err(Arc::new));
+                    }
+                }
+            }
+            if any_new {
+                stored.notify_waiters();
+            }
+        }
+        Err((e, done)) => {
+            tracing::error!(error = %e, requests = done.len(), "inbox write failed");
+            let e = Arc::new(e);
+            for done in done {
+                let _ = match done {
+                    Done::Enqueue(reply) => reply.send(Err(e.clone())).is_ok(),
+                    Done::Finish(reply, ..) => reply.send(Err(e.clone())).is_ok(),
+                    Done::Claim(reply, _) => reply.send(Err(e.clone())).is_ok(),
+                    Done::ExtendLease(reply, _) => reply.send(Err(e.clone())).is_ok(),
+                };
+            }
+        }
+    }
+}
+
+/// Runs one batch inside `tx`: workers' outcomes first (so the next item of a finished queue
+/// can be claimed in this same batch), then the new items, then the claims. A database error
+/// anywhere fails the whole batch (the caller then does not commit); a row that cannot be read
+/// fails only the request it was for.
+async fn apply_batch<T: InboxTx>(
+    tx: &mut T,
     clock: &Arc<dyn Clock>,
     batch: &mut Vec<Request>,
     items: &mut Vec<NewWorkItem>,
-) -> BatchResult {
+) -> (Vec<Done>, Result<Vec<Enqueued>, StoreError>) {
     let mut done: Vec<Done> = Vec::with_capacity(batch.len());
-    let mut tx: WorkTx = match store.begin_work().await {
-        Ok(tx) => tx,
-        Err(e) => {
-            drain_unanswered(batch, items, &mut done);
-            return Err((e, done));
-        }
-    };
     let mut failed: Option<StoreError> = None;
     let mut claims: Vec<(usize, LeaseRequest)> = Vec::new();
 
@@ -335,13 +408,9 @@ async fn write_batch(
         }
     }
 
-    if let Some(e) = failed {
-        // Dropping the transaction rolls it back: none of the batch happened.
-        return Err((e, done));
-    }
-    match tx.commit().await {
-        Ok(()) => Ok((done, enqueued)),
-        Err(e) => Err((e, done)),
+    match failed {
+        Some(e) => (done, Err(e)),
+        None => (done, Ok(enqueued)),
     }
 }
 
@@ -353,9 +422,9 @@ fn fatal<T: Default>(
     failed: &mut Option<StoreError>,
 ) -> Result<T, StoreError> {
     match result {
-        Err(StoreError::Database(e)) if !is_row_error(&e) => {
+        Err(e @ (StoreError::Database(_) | StoreError::Sqlite(_))) if !is_row_error(&e) => {
             if failed.is_none() {
-                *failed = Some(StoreError::Database(e));
+                *failed = Some(e);
             }
             Ok(T::default())
         }
@@ -363,17 +432,30 @@ fn fatal<T: Default>(
     }
 }
 
-fn is_row_error(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
-        sqlx::Error::ColumnDecode { .. }
-            | sqlx::Error::ColumnNotFound(_)
-            | sqlx::Error::ColumnIndexOutOfBounds { .. }
-            | sqlx::Error::Decode(_)
-    )
+fn is_row_error(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(e) => matches!(
+            e,
+            sqlx::Error::ColumnDecode { .. }
+                | sqlx::Error::ColumnNotFound(_)
+                | sqlx::Error::ColumnIndexOutOfBounds { .. }
+                | sqlx::Error::Decode(_)
+        ),
+        StoreError::Sqlite(e) => matches!(
+            e,
+            rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnName(_)
+                | rusqlite::Error::InvalidColumnIndex(_)
+                | rusqlite::Error::InvalidColumnType(..)
+        ),
+        _ => false,
+    }
 }
 
-fn drain_unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>, done: &mut Vec<Done>) {
+/// A batch that never reached the database: every request is answered with the error.
+fn unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>) -> Vec<Done> {
+    let mut done = Vec::with_capacity(batch.len());
     for request in batch.drain(..) {
         done.push(match request {
             Request::Enqueue { item, reply } => {
@@ -385,6 +467,7 @@ fn drain_unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>, done
             Request::ExtendLease { reply, .. } => Done::ExtendLease(reply, Ok(false)),
         });
     }
+    done
 }
 
 /// Whether worker state changes for `store` should go through a writer (one writer of the

@@ -14,12 +14,15 @@ pub mod register;
 pub mod releases;
 pub mod repositories;
 pub mod work;
+pub mod work_sqlite;
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -31,6 +34,9 @@ pub enum Backend {
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the inbox writer's own SQLite connection ([`work_sqlite`]).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL (expected sqlite: or postgres://)")]
@@ -39,11 +45,24 @@ pub enum StoreError {
     Corrupt { table: &'static str, detail: String },
 }
 
+/// Pages in the WAL after which a commit checkpoints by itself (SQLite's `wal_autocheckpoint`).
+/// Far above where `relman serve`'s checkpoint task starts the log over
+/// (`inbox::checkpoint`), so that in `serve` no commit ever does; it bounds the log when that
+/// task is not running (the `relman inbox` commands, a crashed task).
+pub(crate) const WAL_AUTOCHECKPOINT_PAGES: i64 = 131_072;
+
+const SQLITE_POOL_PRAGMAS: &str = "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 131072; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the database file, for connections outside the pool (the inbox writer's);
+    /// `None` for an in-memory database, which no other connection can open.
+    sqlite_file: Option<Arc<PathBuf>>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -75,7 +94,7 @@ impl Store {
                 // whole to the WAL, and then again to the database at checkpoint. An inbox
                 // insert touches one data page and a leaf of each of three indexes; at 4 KiB a
                 // 2 KiB delivery cost 27 KiB of disk writes, at 2 KiB 20 KiB (benches/README.md).
-                // wal_autocheckpoint=16384 (32 MiB of 2 KiB pages) is only a backstop: `relman
+                // wal_autocheckpoint (256 MiB of 2 KiB pages) is only a backstop: `relman
                 // serve` checkpoints from a task of its own (src/inbox/checkpoint.rs) so that no
                 // commit, and no 202 waiting on one, pays for copying the log into the database.
                 let url = sqlite_url_with_create(url);
@@ -88,13 +107,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 16384; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA temp_store = MEMORY;",
-                            )
-                            .await?;
+                            conn.execute(SQLITE_POOL_PRAGMAS).await?;
                             Ok(())
                         })
                     })
@@ -110,7 +123,15 @@ impl Store {
                     .await?
             }
         };
-        let store = Store { pool, backend };
+        let sqlite_file = match backend {
+            Backend::Sqlite => main_database_file(&pool).await?,
+            Backend::Postgres => None,
+        };
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -131,6 +152,11 @@ impl Store {
         &self.pool
     }
 
+    /// The SQLite database file, when the store is one on disk.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.sqlite_file.as_deref().map(PathBuf::as_path)
+    }
+
     /// Whether the database answers (`/__heartbeat__`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -140,6 +166,22 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file SQLite opened for the URL, as SQLite resolved it (relative paths, URI parameters):
+/// empty for an in-memory database.
+async fn main_database_file(pool: &AnyPool) -> Result<Option<Arc<PathBuf>>, StoreError> {
+    let rows = sqlx::query("PRAGMA database_list").fetch_all(pool).await?;
+    for row in rows {
+        let name: String = row.try_get(1)?;
+        let file: Option<String> = row.try_get(2)?;
+        if name == "main" {
+            return Ok(file
+                .filter(|f| !f.is_empty())
+                .map(|f| Arc::new(PathBuf::from(f))));
+        }
+    }
+    Ok(None)
 }
 
 /// `sqlite://relman.db` → `sqlite://relman.db?mode=rwc`, unless the URL already says a mode.
@@ -187,7 +229,14 @@ mod tests {
         // 2 = FULL: every commit is fsynced before the 202 that depends on it.
         assert_eq!(pragma("synchronous").await, "2");
         assert_eq!(pragma("page_size").await, "2048");
-        assert_eq!(pragma("wal_autocheckpoint").await, "16384");
+        assert_eq!(
+            pragma("wal_autocheckpoint").await,
+            WAL_AUTOCHECKPOINT_PAGES.to_string()
+        );
+        assert!(
+            SQLITE_POOL_PRAGMAS
+                .contains(&format!("wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"))
+        );
         store.close().await;
     }
 

@@ -28,7 +28,7 @@ impl WorkKind {
         }
     }
 
-    fn parse(s: &str) -> Result<WorkKind, StoreError> {
+    pub(super) fn parse(s: &str) -> Result<WorkKind, StoreError> {
         match s {
             "webhook" => Ok(WorkKind::Webhook),
             "job" => Ok(WorkKind::Job),
@@ -152,6 +152,16 @@ const HEAD_OF_QUEUE: &str = "
           AND (p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= $3 OR p.attempts > 0)))
     )";
 
+/// A known item that is dead is queued again, as a redelivery asks (`$1` its key, `$2` now).
+pub(super) const REVIVE_DEAD: &str = "UPDATE work_items
+     SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
+         lease_owner = NULL, lease_until = NULL, finished_at = NULL
+     WHERE dedupe_key = $1 AND status = 'dead'";
+
+/// Only the lease holder may extend its lease (`$1` id, `$2` owner, `$3` until).
+pub(super) const EXTEND_LEASE: &str = "UPDATE work_items SET lease_until = $3
+     WHERE id = $1 AND lease_owner = $2 AND status = 'running'";
+
 /// Most rows in one INSERT statement: 10 parameters a row stays far below SQLite's limit of
 /// 32,766 bound parameters and PostgreSQL's 65,535.
 const MAX_ROWS_PER_INSERT: usize = 256;
@@ -159,7 +169,7 @@ const MAX_ROWS_PER_INSERT: usize = 256;
 /// The multi-row INSERTs for each power-of-two row count up to [`MAX_ROWS_PER_INSERT`]: of items
 /// and of their payloads. A batch is split into such chunks, so the database prepares (and
 /// caches) at most nine statements of each kind however the batch sizes vary.
-fn insert_statement(rows: usize) -> &'static str {
+pub(super) fn insert_statement(rows: usize) -> &'static str {
     static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     values_statement(
         &STATEMENTS,
@@ -174,7 +184,7 @@ fn insert_statement(rows: usize) -> &'static str {
     )
 }
 
-fn insert_payloads_statement(rows: usize) -> &'static str {
+pub(super) fn insert_payloads_statement(rows: usize) -> &'static str {
     static STATEMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     values_statement(
         &STATEMENTS,
@@ -261,9 +271,45 @@ pub struct WorkTx {
     backend: Backend,
 }
 
-impl WorkTx {
-    /// As [`Store::enqueue_batch`], inside this transaction.
-    pub async fn enqueue(
+/// The writes one inbox-writer batch makes inside one transaction (`src/inbox/writer.rs`), on
+/// either driver: [`WorkTx`] (sqlx, both back-ends) or the writer's own SQLite connection
+/// ([`super::work_sqlite`]). Each does what the [`Store`] method of the same name does.
+pub trait InboxTx {
+    /// As [`Store::enqueue_batch`].
+    fn enqueue(
+        &mut self,
+        items: &[NewWorkItem],
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Vec<Enqueued>, StoreError>> + Send;
+
+    /// As [`Store::claim`].
+    fn claim(
+        &mut self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> impl Future<Output = Result<Option<ClaimedItem>, StoreError>> + Send;
+
+    /// As [`Store::finish`].
+    fn finish(
+        &mut self,
+        id: i64,
+        owner: &str,
+        now_ms: i64,
+        outcome: &Outcome,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// As [`Store::extend_lease`].
+    fn extend_lease(
+        &mut self,
+        id: i64,
+        owner: &str,
+        lease_until_ms: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+impl InboxTx for WorkTx {
+    async fn enqueue(
         &mut self,
         items: &[NewWorkItem],
         now_ms: i64,
@@ -271,8 +317,7 @@ impl WorkTx {
         enqueue_on(&mut self.tx, items, now_ms).await
     }
 
-    /// As [`Store::claim`], inside this transaction.
-    pub async fn claim(
+    async fn claim(
         &mut self,
         owner: &str,
         now_ms: i64,
@@ -281,8 +326,7 @@ impl WorkTx {
         claim_on(&mut self.tx, self.backend, owner, now_ms, lease_until_ms).await
     }
 
-    /// As [`Store::finish`], inside this transaction.
-    pub async fn finish(
+    async fn finish(
         &mut self,
         id: i64,
         owner: &str,
@@ -292,8 +336,7 @@ impl WorkTx {
         finish_on(&mut self.tx, id, owner, now_ms, outcome).await
     }
 
-    /// As [`Store::extend_lease`], inside this transaction.
-    pub async fn extend_lease(
+    async fn extend_lease(
         &mut self,
         id: i64,
         owner: &str,
@@ -301,7 +344,9 @@ impl WorkTx {
     ) -> Result<bool, StoreError> {
         extend_lease_on(&mut self.tx, id, owner, lease_until_ms).await
     }
+}
 
+impl WorkTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
@@ -538,16 +583,11 @@ async fn enqueue_on(
         if outcome.is_some() {
             continue;
         }
-        let revived = sqlx::query(
-            "UPDATE work_items
-             SET status = 'pending', attempts = 0, run_at = $2, last_error = NULL,
-                 lease_owner = NULL, lease_until = NULL, finished_at = NULL
-             WHERE dedupe_key = $1 AND status = 'dead'",
-        )
-        .bind(&item.dedupe_key)
-        .bind(now_ms)
-        .execute(&mut *conn)
-        .await?;
+        let revived = sqlx::query(REVIVE_DEAD)
+            .bind(&item.dedupe_key)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
         *outcome = Some(if revived.rows_affected() > 0 {
             Enqueued::Revived
         } else {
@@ -561,7 +601,7 @@ async fn enqueue_on(
 }
 
 /// The claim statement for a back-end, built once.
-fn claim_statement(backend: Backend) -> &'static str {
+pub(super) fn claim_statement(backend: Backend) -> &'static str {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
@@ -615,15 +655,12 @@ async fn extend_lease_on(
     owner: &str,
     lease_until_ms: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE work_items SET lease_until = $3
-         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(lease_until_ms)
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(EXTEND_LEASE)
+        .bind(id)
+        .bind(owner)
+        .bind(lease_until_ms)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -634,46 +671,57 @@ async fn finish_on(
     now_ms: i64,
     outcome: &Outcome,
 ) -> Result<bool, StoreError> {
-    let query = match outcome {
-        Outcome::Done => sqlx::query(
+    let (sql, time, error) = finish_statement(outcome, now_ms);
+    let mut query = sqlx::query(sql).bind(id).bind(owner);
+    if let Some(time) = time {
+        query = query.bind(time);
+    }
+    if let Some(error) = error {
+        query = query.bind(error);
+    }
+    let done = query.execute(&mut *conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The statement that records `outcome`, with what it binds after `$1` (id) and `$2` (owner):
+/// `$3` a time, when it takes one, and `$4` the error, when it keeps one.
+pub(super) fn finish_statement(
+    outcome: &Outcome,
+    now_ms: i64,
+) -> (&'static str, Option<i64>, Option<&str>) {
+    match outcome {
+        Outcome::Done => (
             "UPDATE work_items
              SET status = 'done', finished_at = $3, lease_owner = NULL, lease_until = NULL,
                  last_error = NULL
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(now_ms),
-        Outcome::Retry { error, at } => sqlx::query(
+            Some(now_ms),
+            None,
+        ),
+        Outcome::Retry { error, at } => (
             "UPDATE work_items
              SET status = 'pending', run_at = $3, last_error = $4,
                  lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(*at)
-        .bind(error.as_str()),
-        Outcome::Dead { error } => sqlx::query(
+            Some(*at),
+            Some(error.as_str()),
+        ),
+        Outcome::Dead { error } => (
             "UPDATE work_items
              SET status = 'dead', finished_at = $3, last_error = $4,
                  lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner)
-        .bind(now_ms)
-        .bind(error.as_str()),
-        Outcome::Released => sqlx::query(
+            Some(now_ms),
+            Some(error.as_str()),
+        ),
+        Outcome::Released => (
             "UPDATE work_items
              SET status = 'pending', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
              WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-        )
-        .bind(id)
-        .bind(owner),
-    };
-    let done = query.execute(&mut *conn).await?;
-    Ok(done.rows_affected() == 1)
+            None,
+            None,
+        ),
+    }
 }
 
 fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
@@ -686,15 +734,19 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         queue_key: r.try_get("queue_key")?,
         repo: r.try_get("repo")?,
         installation_id: r.try_get("installation_id")?,
-        payload: r.try_get::<Option<Vec<u8>>, _>("payload")?.ok_or_else(|| {
-            StoreError::Corrupt {
-                table: "work_payloads",
-                detail: "an item without its payload".into(),
-            }
-        })?,
+        payload: r
+            .try_get::<Option<Vec<u8>>, _>("payload")?
+            .ok_or_else(missing_payload)?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+pub(super) fn missing_payload() -> StoreError {
+    StoreError::Corrupt {
+        table: "work_payloads",
+        detail: "an item without its payload".into(),
+    }
 }
 
 #[cfg(test)]
@@ -748,11 +800,20 @@ mod tests {
         assert_eq!(rows_in_next_insert(&sized(3, 5 * 1024 * 1024)), 1);
     }
 
-    /// A batch larger than one INSERT, with repeats inside a chunk, across chunks and of rows
-    /// already stored (one of them dead), gives what storing the items one by one would.
-    #[tokio::test]
-    async fn a_large_batch_is_stored_as_if_item_by_item() {
-        let dir = tempfile::tempdir().unwrap();
+    /// Keys of a 600-item batch (chunks of 256, 256, 64, 16 and 8 rows on the sqlx path) with
+    /// repeats inside a chunk, across chunks and of rows stored before (one of them dead).
+    fn large_batch_keys() -> Vec<String> {
+        let mut keys: Vec<String> = (0..595).map(|n| format!("k{n}")).collect();
+        keys.insert(3, "k1".into()); // repeat inside the first chunk
+        keys.insert(300, "k2".into()); // repeat in a later chunk
+        keys.insert(400, "old".into()); // stored before, not dead
+        keys.insert(500, "dead".into()); // stored before, dead: revived once
+        keys.insert(590, "dead".into());
+        keys
+    }
+
+    /// A store with `old` done and `dead` dead; the dead item's id.
+    async fn store_with_old_and_dead(dir: &tempfile::TempDir) -> (Store, i64) {
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
             .await
             .unwrap();
@@ -770,14 +831,15 @@ mod tests {
         let claimed = store.claim("w", 4, 100).await.unwrap().unwrap();
         assert_eq!(claimed.id, dead_id);
         assert!(store.fail(dead_id, "w", 5, "boom", None).await.unwrap());
+        (store, dead_id)
+    }
 
-        // 600 items: chunks of 256, 256, 64, 16 and 8 rows.
-        let mut keys: Vec<String> = (0..595).map(|n| format!("k{n}")).collect();
-        keys.insert(3, "k1".into()); // repeat inside the first chunk
-        keys.insert(300, "k2".into()); // repeat in a later chunk
-        keys.insert(400, "old".into()); // stored before, not dead
-        keys.insert(500, "dead".into()); // stored before, dead: revived once
-        keys.insert(590, "dead".into());
+    /// A batch larger than one INSERT gives what storing the items one by one would.
+    #[tokio::test]
+    async fn a_large_batch_is_stored_as_if_item_by_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, dead_id) = store_with_old_and_dead(&dir).await;
+        let keys = large_batch_keys();
         let items: Vec<NewWorkItem> = keys.iter().map(|k| item(k)).collect();
         assert_eq!(items.len(), 600);
         let outcomes = store.enqueue_batch(&items, 10).await.unwrap();
@@ -806,5 +868,63 @@ mod tests {
         let stored = store.list_work(None, 10_000).await.unwrap();
         assert_eq!(stored.len(), 595 + 2);
         store.close().await;
+    }
+
+    /// The inbox writer's own connection (`work_sqlite`) stores, claims and finishes exactly as
+    /// the sqlx path does: same outcomes, same ids, same rows.
+    #[tokio::test]
+    async fn the_writers_connection_stores_as_the_pool_does() {
+        let pool_dir = tempfile::tempdir().unwrap();
+        let native_dir = tempfile::tempdir().unwrap();
+        let (pool, _) = store_with_old_and_dead(&pool_dir).await;
+        let (native, _) = store_with_old_and_dead(&native_dir).await;
+        let items: Vec<NewWorkItem> = large_batch_keys().iter().map(|k| item(k)).collect();
+
+        let by_pool = pool.enqueue_batch(&items, 10).await.unwrap();
+        let mut inbox =
+            super::super::work_sqlite::SqliteInbox::open(native.sqlite_file().unwrap()).unwrap();
+        let mut tx = inbox.begin().unwrap();
+        let by_native = tx.enqueue(&items, 10).await.unwrap();
+        // Claims, a lease, an outcome of each kind; an outcome or a lease by a stranger
+        // changes nothing.
+        let outcomes = [
+            Outcome::Done,
+            Outcome::Retry {
+                error: "later".into(),
+                at: 500,
+            },
+            Outcome::Dead {
+                error: "boom".into(),
+            },
+            Outcome::Released,
+        ];
+        let mut claimed = Vec::new();
+        for (n, outcome) in (0..).zip(&outcomes) {
+            let item = tx.claim("w", 20 + n, 1000).await.unwrap().unwrap();
+            assert!(tx.extend_lease(item.id, "w", 2000).await.unwrap());
+            assert!(!tx.extend_lease(item.id, "stranger", 3000).await.unwrap());
+            assert!(!tx.finish(item.id, "stranger", 30, outcome).await.unwrap());
+            assert!(tx.finish(item.id, "w", 30 + n, outcome).await.unwrap());
+            claimed.push(item);
+        }
+        tx.commit().unwrap();
+        drop(inbox);
+
+        let mut pool_claimed = Vec::new();
+        for (n, outcome) in (0..).zip(&outcomes) {
+            let item = pool.claim("w", 20 + n, 1000).await.unwrap().unwrap();
+            assert!(pool.extend_lease(item.id, "w", 2000).await.unwrap());
+            assert!(pool.finish(item.id, "w", 30 + n, outcome).await.unwrap());
+            pool_claimed.push(item);
+        }
+
+        assert_eq!(by_native, by_pool);
+        assert_eq!(claimed, pool_claimed);
+        assert_eq!(
+            native.list_work(None, 10_000).await.unwrap(),
+            pool.list_work(None, 10_000).await.unwrap()
+        );
+        pool.close().await;
+        native.close().await;
     }
 }

@@ -1,0 +1,226 @@
+//! The inbox writer's own SQLite connection (rusqlite), held by one thread for its lifetime.
+//!
+//! Everything else in the store goes through sqlx's `Any` pool, where each statement is a round
+//! trip to the connection's worker thread (a channel send and a futex wake-up each way) and every
+//! bound value and row is converted through `Any`. On the ack path that was the largest cost
+//! after the disk (benches/README.md): a batch of 16 deliveries is a dozen statements. The inbox
+//! writer is a single long-lived writer, so here it owns a plain connection on a thread of its
+//! own: statements are prepared once and run in place, and the thread pays one wake-up per batch.
+//!
+//! The SQL is [`super::work`]'s, so both back-ends and both drivers store, claim and finish items
+//! by the same rules; this file only runs it. Parameters are bound by name: SQLite reads `$1` as
+//! a name, and a statement may use `$3` before `$1` (the sqlx driver maps the names to
+//! positions).
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
+
+use super::work::{
+    ClaimedItem, EXTEND_LEASE, Enqueued, InboxTx, NewWorkItem, Outcome, REVIVE_DEAD, WorkKind,
+    claim_statement, finish_statement, insert_payloads_statement, insert_statement,
+    missing_payload,
+};
+use super::{Backend, StoreError, WAL_AUTOCHECKPOINT_PAGES};
+
+/// A connection for the inbox writer, opened on the file the store migrated.
+pub struct SqliteInbox {
+    conn: Connection,
+}
+
+impl SqliteInbox {
+    /// Opens `path` with the same settings as the store's pool (`Store::connect`): WAL,
+    /// `synchronous=FULL` (a commit is on disk when it returns), statement journals in memory,
+    /// and a busy timeout for the moments another connection holds the write lock.
+    pub fn open(path: &Path) -> Result<SqliteInbox, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt {
+                table: "(database)",
+                detail: format!("journal_mode is {mode}, not wal"),
+            });
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        Ok(SqliteInbox { conn })
+    }
+
+    /// `BEGIN IMMEDIATE`: the write lock is taken up front (see `WorkTx`).
+    pub fn begin(&mut self) -> Result<SqliteWorkTx<'_>, StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(SqliteWorkTx {
+            conn: &mut self.conn,
+            open: true,
+        })
+    }
+
+    /// A PASSIVE checkpoint on this connection; the number of pages in the log before it.
+    pub fn checkpoint(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?)
+    }
+}
+
+/// One writer batch's transaction; rolled back when dropped without [`SqliteWorkTx::commit`].
+/// (Not `rusqlite::Transaction`, which borrows the connection shared: the batch's futures must
+/// be `Send`, and a shared `Connection` is not.)
+pub struct SqliteWorkTx<'c> {
+    conn: &'c mut Connection,
+    open: bool,
+}
+
+impl SqliteWorkTx<'_> {
+    /// On disk when it returns (`synchronous=FULL`).
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// One item, as the multi-row insert of the sqlx path treats it: new (with its payload),
+    /// a dead one revived, or a duplicate.
+    fn enqueue_one(&self, item: &NewWorkItem, now_ms: i64) -> Result<Enqueued, StoreError> {
+        let id: Option<i64> = self
+            .conn
+            // The one-row form of the sqlx path's INSERT: `RETURNING id, dedupe_key`, no row
+            // when the key is known.
+            .prepare_cached(insert_statement(1))?
+            .query_row(
+                &[
+                    ("$1", &item.kind.as_str() as &dyn ToSql),
+                    ("$2", &item.dedupe_key),
+                    ("$3", &item.name),
+                    ("$4", &item.action),
+                    ("$5", &item.queue_key),
+                    ("$6", &item.repo),
+                    ("$7", &item.installation_id),
+                    ("$8", &item.run_at),
+                    ("$9", &now_ms),
+                ][..],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = id {
+            self.conn
+                .prepare_cached(insert_payloads_statement(1))?
+                .execute(&[("$1", &id as &dyn ToSql), ("$2", &item.payload)][..])?;
+            return Ok(Enqueued::Accepted { id });
+        }
+        let revived = self
+            .conn
+            .prepare_cached(REVIVE_DEAD)?
+            .execute(&[("$1", &item.dedupe_key as &dyn ToSql), ("$2", &now_ms)][..])?;
+        Ok(if revived > 0 {
+            Enqueued::Revived
+        } else {
+            Enqueued::Duplicate
+        })
+    }
+}
+
+impl Drop for SqliteWorkTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Fails only when SQLite already rolled back (e.g. after an I/O error); either way
+            // nothing of the batch remains.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl InboxTx for SqliteWorkTx<'_> {
+    async fn enqueue(
+        &mut self,
+        items: &[NewWorkItem],
+        now_ms: i64,
+    ) -> Result<Vec<Enqueued>, StoreError> {
+        items
+            .iter()
+            .map(|item| self.enqueue_one(item, now_ms))
+            .collect()
+    }
+
+    async fn claim(
+        &mut self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+    ) -> Result<Option<ClaimedItem>, StoreError> {
+        let mut statement = self.conn.prepare_cached(claim_statement(Backend::Sqlite))?;
+        let mut rows = statement.query(
+            &[
+                ("$1", &owner as &dyn ToSql),
+                ("$2", &lease_until_ms),
+                ("$3", &now_ms),
+            ][..],
+        )?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let kind: String = row.get("kind")?;
+        let payload: Option<Vec<u8>> = row.get("payload")?;
+        Ok(Some(ClaimedItem {
+            id: row.get("id")?,
+            kind: WorkKind::parse(&kind)?,
+            dedupe_key: row.get("dedupe_key")?,
+            name: row.get("name")?,
+            action: row.get("action")?,
+            queue_key: row.get("queue_key")?,
+            repo: row.get("repo")?,
+            installation_id: row.get("installation_id")?,
+            payload: payload.ok_or_else(missing_payload)?,
+            attempts: row.get("attempts")?,
+            created_at: row.get("created_at")?,
+        }))
+    }
+
+    async fn finish(
+        &mut self,
+        id: i64,
+        owner: &str,
+        now_ms: i64,
+        outcome: &Outcome,
+    ) -> Result<bool, StoreError> {
+        let (sql, time, error) = finish_statement(outcome, now_ms);
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let changed = match (time, error) {
+            (Some(time), Some(error)) => statement.execute(
+                &[
+                    ("$1", &id as &dyn ToSql),
+                    ("$2", &owner),
+                    ("$3", &time),
+                    ("$4", &error),
+                ][..],
+            )?,
+            (Some(time), None) => statement
+                .execute(&[("$1", &id as &dyn ToSql), ("$2", &owner), ("$3", &time)][..])?,
+            (None, _) => statement.execute(&[("$1", &id as &dyn ToSql), ("$2", &owner)][..])?,
+        };
+        Ok(changed == 1)
+    }
+
+    async fn extend_lease(
+        &mut self,
+        id: i64,
+        owner: &str,
+        lease_until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.prepare_cached(EXTEND_LEASE)?.execute(
+            &[
+                ("$1", &id as &dyn ToSql),
+                ("$2", &owner),
+                ("$3", &lease_until_ms),
+            ][..],
+        )?;
+        Ok(changed == 1)
+    }
+}
