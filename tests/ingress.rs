@@ -88,6 +88,33 @@ async fn accepted_deliveries_are_stored_before_the_answer() {
     }
 }
 
+/// Payloads are stored compressed (src/store/payload.rs) and handed to workers byte for byte.
+#[tokio::test]
+async fn payloads_are_stored_compressed_and_claimed_exactly_as_sent() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let (router, _) = app(&store);
+        let body = support::fixture("pull_request.opened.json");
+        let (status, _) = send(&router, Post::signed("pull_request", "pr-1", &body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{}", db.label);
+
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT payload FROM work_payloads")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(stored.starts_with(b"\0lz4"), "{}", db.label);
+        assert!(
+            stored.len() * 2 < body.len(),
+            "{}: {} bytes stored for {}",
+            db.label,
+            stored.len(),
+            body.len()
+        );
+        let claimed = store.claim("w", 1, 1_000).await.unwrap().unwrap();
+        assert_eq!(claimed.payload, body, "{}", db.label);
+    }
+}
+
 #[tokio::test]
 async fn a_redelivered_id_is_not_run_twice() {
     for db in TestDb::all().await {

@@ -9,9 +9,10 @@
 //! A PASSIVE checkpoint never blocks the writer, but the log only starts over from its beginning
 //! when a write transaction begins with every frame copied, which a checkpoint racing a busy
 //! writer rarely achieves: the log would grow without end. So once the log holds
-//! [`RESTART_FRAMES`] pages, the writer, after its next commit and before its next transaction,
-//! runs one more PASSIVE checkpoint itself ([`Checkpointer::catch_up`]): with the writer idle it
-//! copies the few pages left, and the next commit writes the log from its start again. (A
+//! [`RESTART_FRAMES`] pages and this task's last pass was short (it passes again at once until
+//! one is), the writer, after its next commit and before its next transaction, runs one more
+//! PASSIVE checkpoint itself ([`Checkpointer::catch_up`]): with the writer idle it copies the
+//! few pages left, and the next commit writes the log from its start again. (A
 //! RESTART checkpoint from this task did the same by taking the write lock, and cost acks up to a
 //! second in SQLite's busy handler when the disk was slow.) The connection options keep a
 //! larger `wal_autocheckpoint` as a backstop for when this task is not running (`relman inbox`
@@ -33,8 +34,7 @@ use crate::store::Store;
 const RESTART_FRAMES: i64 = 32_768;
 /// A pass this short left little behind for the writer to copy.
 const SHORT_PASS: Duration = Duration::from_millis(5);
-/// Passes in a row before the writer is asked to finish the job anyway (a disk slower than the
-/// writes never gives a short pass).
+/// Passes in a row at most, before waiting for the next round.
 const MAX_PASSES: u32 = 4;
 /// Commits are many and a checkpoint copies whatever is there: one at most this often. A page
 /// written many times between two checkpoints (an index's inner pages, the end of the table) is
@@ -133,8 +133,10 @@ async fn run(inner: Inner, mut rx: mpsc::Receiver<()>) {
         let started = std::time::Instant::now();
         // Once the log is long enough to start over, the writer has to copy whatever is not
         // copied yet, between two batches, while acks wait. So pass again at once until a pass
-        // is short (little was written during it): the writer's share is then a few ms.
-        for pass in 1..=MAX_PASSES {
+        // is short (little was written during it): the writer's share is then a few ms. When
+        // the disk cannot keep up (no pass is short), the writer is not asked: the log grows
+        // until a later round converges, or until SQLite's autocheckpoint bound.
+        for _ in 0..MAX_PASSES {
             let pass_started = std::time::Instant::now();
             let result = {
                 let _one = inner.running.lock().await;
@@ -145,7 +147,7 @@ async fn run(inner: Inner, mut rx: mpsc::Receiver<()>) {
                 .record(took.as_secs_f64());
             match result {
                 Ok(log) if log >= RESTART_FRAMES => {
-                    if took <= SHORT_PASS || pass == MAX_PASSES {
+                    if took <= SHORT_PASS {
                         inner.restart_due.store(true, Ordering::Relaxed);
                         break;
                     }

@@ -412,8 +412,8 @@ pub async fn receive(State(state): State<AppState>, delivery: Delivery) -> Respo
             .as_ref()
             .and_then(|r| r.full_name.clone()),
         installation_id: envelope.installation.as_ref().map(|i| i.id),
-        // Takes over the buffer when nothing else holds it; copies otherwise.
-        payload: Vec::from(body),
+        // Compressed here, in this request's task, rather than in the single writer.
+        payload: crate::store::payload::encode(&body),
         run_at: 0,
     };
     let repo = item.repo.clone().unwrap_or_default();

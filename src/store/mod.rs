@@ -10,6 +10,7 @@ pub mod comments;
 pub mod deliveries;
 pub mod dry_run;
 pub mod environments;
+pub mod payload;
 pub mod register;
 pub mod releases;
 pub mod repositories;

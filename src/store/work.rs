@@ -734,19 +734,20 @@ fn claimed_from_row(r: &AnyRow) -> Result<ClaimedItem, StoreError> {
         queue_key: r.try_get("queue_key")?,
         repo: r.try_get("repo")?,
         installation_id: r.try_get("installation_id")?,
-        payload: r
-            .try_get::<Option<Vec<u8>>, _>("payload")?
-            .ok_or_else(missing_payload)?,
+        payload: stored_payload(r.try_get("payload")?)?,
         attempts: r.try_get("attempts")?,
         created_at: r.try_get("created_at")?,
     })
 }
 
-pub(super) fn missing_payload() -> StoreError {
-    StoreError::Corrupt {
+/// The JSON of a claimed item from its `work_payloads` row (see [`super::payload`]).
+pub(super) fn stored_payload(stored: Option<Vec<u8>>) -> Result<Vec<u8>, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
         table: "work_payloads",
-        detail: "an item without its payload".into(),
-    }
+        detail,
+    };
+    let stored = stored.ok_or_else(|| corrupt("an item without its payload".into()))?;
+    super::payload::decode(stored).map_err(|e| corrupt(e.to_string()))
 }
 
 #[cfg(test)]

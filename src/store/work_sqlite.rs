@@ -19,8 +19,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
 
 use super::work::{
     ClaimedItem, EXTEND_LEASE, Enqueued, InboxTx, NewWorkItem, Outcome, REVIVE_DEAD, WorkKind,
-    claim_statement, finish_statement, insert_payloads_statement, insert_statement,
-    missing_payload,
+    claim_statement, finish_statement, insert_payloads_statement, insert_statement, stored_payload,
 };
 use super::{Backend, StoreError, WAL_AUTOCHECKPOINT_PAGES};
 
@@ -177,7 +176,7 @@ impl InboxTx for SqliteWorkTx<'_> {
             queue_key: row.get("queue_key")?,
             repo: row.get("repo")?,
             installation_id: row.get("installation_id")?,
-            payload: payload.ok_or_else(missing_payload)?,
+            payload: stored_payload(payload)?,
             attempts: row.get("attempts")?,
             created_at: row.get("created_at")?,
         }))
