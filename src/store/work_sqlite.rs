@@ -37,7 +37,7 @@ impl SqliteInbox {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_handler(Some(wait_for_the_lock))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Corrupt {
@@ -67,6 +67,21 @@ impl SqliteInbox {
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?)
     }
+}
+
+/// Tries of [`wait_for_the_lock`] before giving up: 10 s, the pool's `busy_timeout`.
+const BUSY_TRIES: i32 = 40_000;
+
+/// When another connection (a handler writing its own tables) holds the write lock. SQLite's own
+/// busy handler sleeps 1, 2, 5, … up to 100 ms between tries, so a batch of acks behind a write
+/// of a millisecond could wait a hundred; with four busy workers that made a 1.8 s stall in a
+/// 30 s run. Short sleeps cost a few wake-ups instead.
+fn wait_for_the_lock(tries: i32) -> bool {
+    if tries >= BUSY_TRIES {
+        return false;
+    }
+    std::thread::sleep(Duration::from_micros(250));
+    true
 }
 
 /// One writer batch's transaction; rolled back when dropped without [`SqliteWorkTx::commit`].
