@@ -93,9 +93,7 @@ impl Checkpointer {
             log_failure(&e);
         }
     }
-}
 
-impl Checkpointer {
     /// [`Checkpointer::catch_up`] for a writer on a thread of its own, which checkpoints on its
     /// own connection with `checkpoint`.
     pub(crate) fn catch_up_on<E: std::fmt::Display>(

@@ -31,7 +31,7 @@ pub struct SqliteInbox {
 impl SqliteInbox {
     /// Opens `path` with the same settings as the store's pool (`Store::connect`): WAL,
     /// `synchronous=FULL` (a commit is on disk when it returns), statement journals in memory,
-    /// and a busy timeout for the moments another connection holds the write lock.
+    /// and a busy handler for the moments another connection holds the write lock.
     pub fn open(path: &Path) -> Result<SqliteInbox, StoreError> {
         let conn = Connection::open_with_flags(
             path,
