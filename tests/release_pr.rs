@@ -165,8 +165,9 @@ fn count_calls(calls: &[String], tracking: u64) -> Vec<String> {
 async fn a_whole_pull_request_release_cycle() {
     let mut t = installed(TRAIN, CARGO_TOML).await;
     let tracking = tracking_issue(&t);
-    t.merge_pr("bob", "feat(export): add CSV export", &[]).await;
-    t.merge_pr("carol", "fix: keep the login redirect", &[])
+    let export = t.merge_pr("bob", "feat(export): add CSV export", &[]).await;
+    let fix = t
+        .merge_pr("carol", "fix: keep the login redirect", &[])
         .await;
     ready(&mut t, tracking).await;
     let main_before = head(&t);
@@ -242,8 +243,11 @@ async fn a_whole_pull_request_release_cycle() {
         "API calls for the merged release PR: {} {calls:#?}",
         calls.len()
     );
+    // 11 for the merge (the shipped PRs: tags, comparison, one page of closed PRs; the tag,
+    // the notes, the release, the dashboard, the note), then 2 per shipped PR for its
+    // "released in" (the marker lookup, the comment), in a job of its own.
     assert!(
-        calls.len() <= 8,
+        calls.len() <= 11 + 2 * 2,
         "the merged release PR cost {} calls",
         calls.len()
     );
@@ -275,7 +279,15 @@ async fn a_whole_pull_request_release_cycle() {
     t.comment_as("alice", tracking, "/release").await;
     let reply = t.bot_comments(tracking).pop().unwrap();
     assert!(reply.contains("Already released as [0.14.0]"), "{reply}");
-    // The release PR got no merged-PR checklist.
+    // Each PR the release shipped is told where it went; the release PR itself is not (it
+    // got no merged-PR checklist either).
+    for shipped in [export, fix] {
+        let comments = t.bot_comments(shipped);
+        assert!(
+            comments.iter().any(|c| c.contains("Released in [0.14.0](")),
+            "#{shipped}: {comments:?}"
+        );
+    }
     assert!(t.bot_comments(pr).is_empty(), "{:?}", t.bot_comments(pr));
     t.shutdown().await;
 }

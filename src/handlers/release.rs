@@ -186,7 +186,7 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     }
     let prs: Vec<u64> = pending.changes.iter().filter_map(|c| c.number).collect();
     if !prs.is_empty() {
-        announce_later(at, &tag, &release.html_url, prs).await?;
+        announce_later(at.ctx, at.repo, &tag, &release.html_url, prs).await?;
     }
     Ok(Outcome::Done(Some(format!(
         "Released **[{tag}]({})** from `{}` at {} ({} bump from {}). CI deploys it to staging.\n\n{changelog}",
@@ -259,14 +259,17 @@ pub(crate) async fn create_release(
     }
 }
 
-async fn announce_later(
-    at: &Invocation<'_>,
+/// Queues the "released in" comments on `prs` as a job of their own (one per PR: many calls,
+/// kept out of the command's budget).
+pub(crate) async fn announce_later(
+    ctx: &super::dispatch::Context,
+    repo: &RepoName,
     tag: &str,
     url: &str,
     prs: Vec<u64>,
 ) -> Result<(), CommandError> {
-    let key = at.repo.to_string();
-    let installation = at.ctx.store.repository_installation(&key).await?;
+    let key = repo.to_string();
+    let installation = ctx.store.repository_installation(&key).await?;
     let Some(target) = installation else {
         tracing::warn!(repo = %key, "no installation recorded; PRs are not annotated");
         return Ok(());
@@ -274,7 +277,7 @@ async fn announce_later(
     let spec = JobSpec {
         name: ANNOUNCE_JOB.to_string(),
         key: format!("{key}:{tag}"),
-        scheduled_for: at.ctx.clock.now(),
+        scheduled_for: ctx.clock.now(),
         queue_key: target.queue_key(),
         repo: Some(key.clone()),
         installation_id: Some(target.installation_id as i64),
@@ -285,9 +288,8 @@ async fn announce_later(
         })
         .map_err(|e| CommandError::Other(e.to_string()))?,
     };
-    at.ctx
-        .store
-        .enqueue_batch(&[spec.into_item()], at.ctx.clock.now_ms())
+    ctx.store
+        .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
         .await?;
     Ok(())
 }

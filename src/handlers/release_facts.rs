@@ -26,7 +26,7 @@ use crate::store::releases::{LogEntry, ReleaseRecord};
 use semver::Version;
 
 /// How many tags are read to find the last release (newest first on GitHub).
-const TAGS_READ: usize = 100;
+pub(crate) const TAGS_READ: usize = 100;
 /// How many closed pull requests are read to name the commits of a release: one page. A train
 /// with more merged PRs than this still releases; the extra commits show as plain commits.
 const PULLS_READ: usize = 100;

@@ -4,8 +4,9 @@
 //! opens the PR `chore: release <version>`, labelled `release`, with the release notes as its
 //! body. When more PRs merge first, the branch is rebuilt from the new head (one force-updated
 //! commit) and the PR body rewritten; the tracking issue says so. Merging the PR tags its merge
-//! commit and publishes the GitHub release (which the team's CI deploys to staging); closing it
-//! unmerged abandons that release.
+//! commit, publishes the GitHub release (which the team's CI deploys to staging) and tells each
+//! PR it shipped "released in" (the `announce-release` job, as in tag mode); closing it unmerged
+//! abandons that release.
 //!
 //! Only a PR relman opened is acted on: its body starts with relman's marker (naming the
 //! tracking issue), its branch is `release/<version>`, it carries the `release` label and a bot
@@ -16,20 +17,23 @@
 //! `Cargo.lock` for a `Cargo.toml`), the head commit, a blob per changed file, the tree, the
 //! commit, the branch, the PR and its label — 12 for Cargo.toml + Cargo.lock + CHANGELOG.md, 19
 //! in all. A rebuild after a merge costs the same plus the PR read and the note (about 19); the
-//! merged release PR 8 (tag, changelog, release, tracking issue, note).
+//! merged release PR 11 (the shipped PRs: tags, comparison, closed PRs; tag, changelog, release,
+//! tracking issue, note), then 2 per shipped PR in the announcement job.
 
 use semver::Version;
 
 use super::commands::{CommandError, Invocation, Outcome};
 use super::dispatch::Context;
 use super::events::PullRequestEvent;
-use super::release::{create_release, create_tag};
-use super::release_facts::{Head, Pending, Train, default_head, last_release, pending_changes};
+use super::release::{announce_later, create_release, create_tag};
+use super::release_facts::{
+    Head, Pending, TAGS_READ, Train, default_head, last_release, pending_changes,
+};
 use super::tracking::refresh_release;
 use crate::config::repo::{Bump, ReleaseMode, VersionFile, VersionSource};
 use crate::domain::conventional::{bump_for_changes, changelog_section, release_notes};
 use crate::domain::tracking::RELEASE_LABEL;
-use crate::domain::version::{next_version, tag_of};
+use crate::domain::version::{latest_release, next_version, tag_of};
 use crate::domain::version_files::{
     VersionFileError, bump_cargo_lock, bump_file, changelog_section_text, prepend_changelog,
 };
@@ -612,6 +616,10 @@ pub async fn handle_closed(
         .await;
     };
 
+    // The PRs this release ships, for "released in" on each: the merge commit against the
+    // release before it. Read before the tag exists; a retry after the tag was made skips that
+    // tag, so the list is the same.
+    let shipped = shipped_prs(github, repo, train, &tag, pr, &sha, event).await?;
     if let Err(refusal) = create_tag(github, repo, &tag, &sha).await? {
         return say(
             ctx,
@@ -652,6 +660,9 @@ pub async fn handle_closed(
             refresh_release(ctx, github, repo, train, &cut, None).await?;
         }
     }
+    if !shipped.is_empty() {
+        announce_later(ctx, repo, &tag, &release.html_url, shipped).await?;
+    }
     let note = format!(
         "🚀 Release PR #{} merged: tagged **[{tag}]({})** at {} and published the release. CI deploys it to staging.",
         pr.number,
@@ -667,6 +678,41 @@ pub async fn handle_closed(
         &note,
     )
     .await
+}
+
+/// The pull requests merged between the release before `tag` and `sha`, the release PR itself
+/// left out.
+async fn shipped_prs(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    tag: &str,
+    release_pr: &crate::github::types::PullRequest,
+    sha: &str,
+    event: &PullRequestEvent,
+) -> Result<Vec<u64>, CommandError> {
+    let prefix = &train.config.versioning.tag_prefix;
+    let tags = github.list_tags(repo, TAGS_READ).await?;
+    let before = latest_release(
+        tags.iter()
+            .filter(|t| t.name != tag)
+            .map(|t| (t.name.as_str(), t.sha.as_str())),
+        prefix,
+    );
+    let html_base = event
+        .common
+        .repository
+        .as_ref()
+        .map(|r| r.html_url.clone())
+        .unwrap_or_default();
+    let pending =
+        pending_changes(github, repo, &release_pr.base.name, sha, before, &html_base).await?;
+    Ok(pending
+        .changes
+        .iter()
+        .filter_map(|c| c.number)
+        .filter(|n| *n != release_pr.number)
+        .collect())
 }
 
 fn key_of(rec: Option<&ReleaseRecord>, issue: u64) -> String {
