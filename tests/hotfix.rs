@@ -163,6 +163,11 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             "{reply}"
         );
 
+        // Before the branch exists, `/release status` here shows the gate at the tag it patches.
+        t.comment_as("alice", hotfix, "/release status").await;
+        let reply = last_reply(&t, hotfix);
+        assert!(reply.contains("Release gate for `v1.2.0` at "), "{reply}");
+
         // The first /release builds the branch; its head has no green checks yet.
         t.clear_calls();
         t.comment_as("alice", hotfix, "/release").await;
@@ -208,6 +213,20 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         );
         assert!(message.contains("(cherry picked from commit "), "{message}");
         assert!(t.sim.with(|w| !w.repos[REPO].tags.contains_key("v1.2.1")));
+
+        // Then `/release status` here is about the branch, not the default branch.
+        t.comment_as("alice", hotfix, "/release status").await;
+        let reply = last_reply(&t, hotfix);
+        let branch_head = t
+            .sim
+            .with(|w| w.repos[REPO].branches["hotfix/v1.2.1"].clone());
+        assert!(
+            reply.contains(&format!(
+                "Release gate for `hotfix/v1.2.1` at {}",
+                &branch_head[..7]
+            )),
+            "{reply}"
+        );
 
         // Green and signed off: the second /release picks nothing again and cuts v1.2.1.
         green(&t, "hotfix/v1.2.1");

@@ -1,12 +1,15 @@
-//! `/release status`: refresh the tracking issues, and reply with the requirements gate for the
-//! default branch head right now.
+//! `/release status`: refresh the tracking issues, and reply with the requirements gate right
+//! now: for the default branch head, or on a hotfix or warmfix issue for its `hotfix/vX.Y.Z`
+//! branch once `/release` built it (before that, for the tag it patches).
 
 use super::commands::{CommandError, Invocation, Outcome};
-use super::release_facts::{commit_checks, default_head, facts_for, gates, load_train};
+use super::release_facts::{TAGS_READ, commit_checks, default_head, facts_for, gates, load_train};
 use super::tracking::refresh_all;
 use crate::config::load::ConfigState;
 use crate::config::repo::CONFIG_PATH;
+use crate::domain::expedited::Kind;
 use crate::domain::requirements::render_gate;
+use crate::store::releases::ReleaseRecord;
 
 pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
@@ -28,9 +31,19 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
         Some(rec) => Some(rec),
         None => ctx.store.open_releases(&key).await?.into_iter().next(),
     };
-    let head = default_head(github, repo).await?;
-    let checks = commit_checks(github, repo, &head.sha).await?;
-    let facts = facts_for(ctx, &train, repo, release.as_ref(), &head.sha, checks, now).await?;
+    let expedited = match &release {
+        Some(rec) => expedited_head(at, rec).await?,
+        None => None,
+    };
+    let (branch, sha) = match expedited {
+        Some(head) => head,
+        None => {
+            let head = default_head(github, repo).await?;
+            (head.branch, head.sha)
+        }
+    };
+    let checks = commit_checks(github, repo, &sha).await?;
+    let facts = facts_for(ctx, &train, repo, release.as_ref(), &sha, checks, now).await?;
     let verdicts = gates(&train.config, &facts);
     refresh_all(ctx, github, repo, &train).await?;
 
@@ -51,8 +64,38 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
         .map_or_else(String::new, |n| format!(" Tracked in #{n}."));
     Ok(Outcome::Done(Some(format!(
         "Release gate for `{}` at {} — next release {next}, release manager {manager}.{tracked}\n\n{}",
-        head.branch,
-        &head.sha[..head.sha.len().min(7)],
+        branch,
+        &sha[..sha.len().min(7)],
         render_gate(&verdicts)
     ))))
+}
+
+/// What an expedited release ships, as (branch or tag, commit): its branch's head once built,
+/// else the tag it patches (the branch starts there). `None` for a regular release.
+async fn expedited_head(
+    at: &Invocation<'_>,
+    rec: &ReleaseRecord,
+) -> Result<Option<(String, String)>, CommandError> {
+    if Kind::parse(&rec.kind).is_none() {
+        return Ok(None);
+    }
+    let (github, repo) = (at.github, at.repo);
+    let Some(row) = at.ctx.store.register_row(&rec.repo, &rec.key).await? else {
+        return Ok(None);
+    };
+    if let Some(branch) = &row.branch
+        && let Some(built) = github.get_ref(repo, &format!("heads/{branch}")).await?
+    {
+        return Ok(Some((branch.clone(), built.sha)));
+    }
+    let Some(base) = &row.base_tag else {
+        return Ok(None);
+    };
+    // The tags list names the commit even for an annotated tag (a ref would name the tag object).
+    Ok(github
+        .list_tags(repo, TAGS_READ)
+        .await?
+        .into_iter()
+        .find(|t| &t.name == base)
+        .map(|tag| (base.clone(), tag.sha)))
 }
