@@ -205,20 +205,15 @@ impl InboxTx for SqliteWorkTx<'_> {
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
         let (sql, time, error) = finish_statement(outcome, now_ms);
-        let mut statement = self.conn.prepare_cached(sql)?;
-        let changed = match (time, error) {
-            (Some(time), Some(error)) => statement.execute(
-                &[
-                    ("$1", &id as &dyn ToSql),
-                    ("$2", &owner),
-                    ("$3", &time),
-                    ("$4", &error),
-                ][..],
-            )?,
-            (Some(time), None) => statement
-                .execute(&[("$1", &id as &dyn ToSql), ("$2", &owner), ("$3", &time)][..])?,
-            (None, _) => statement.execute(&[("$1", &id as &dyn ToSql), ("$2", &owner)][..])?,
-        };
+        // As the sqlx path binds them: `$3` and `$4` only when the statement takes them.
+        let mut params: Vec<(&str, &dyn ToSql)> = vec![("$1", &id), ("$2", &owner)];
+        if let Some(time) = &time {
+            params.push(("$3", time));
+        }
+        if let Some(error) = &error {
+            params.push(("$4", error));
+        }
+        let changed = self.conn.prepare_cached(sql)?.execute(params.as_slice())?;
         Ok(changed == 1)
     }
 
