@@ -21,7 +21,9 @@ use sha2::{Digest, Sha256};
 use super::commands::{CommandError, Invocation, Outcome};
 use super::dispatch::Context;
 use super::release::{create_release, create_tag, unmet_list};
-use super::release_facts::{Train, commit_checks, deployed, facts_for, gates, load_train};
+use super::release_facts::{
+    TAGS_READ, Train, commit_checks, deployed, facts_for, gates, load_train, tag_commit,
+};
 use crate::domain::expedited::{
     ExpeditedStage, ExpeditedView, Files, Kind, Pick, PickPlan, Progress, Replacement, TreeFile,
     branch_of, cherry_picked_from, cherry_picked_trailer, expedited_key, expedited_title,
@@ -38,9 +40,6 @@ use crate::github::{
 };
 use crate::store::register::{ExpeditedCut, NewExpedited, RegisterRow};
 use crate::store::releases::{ReleaseRecord, ReleaseState, regular_key};
-
-/// How many tags are read to resolve the base tag and the versions already taken.
-const TAGS_READ: usize = 100;
 
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
@@ -533,12 +532,7 @@ async fn cut(
             row.key
         )));
     };
-    let tags = github.list_tags(repo, TAGS_READ).await?;
-    let Some(base_sha) = tags
-        .iter()
-        .find(|t| t.name == base_tag)
-        .map(|t| t.sha.clone())
-    else {
+    let Some(base_sha) = tag_commit(github, repo, &base_tag).await? else {
         return Ok(Outcome::Refused(format!(
             "relman did not release: the base tag `{base_tag}` is gone. Push it again (it is what the {} patches), then comment `/release`.",
             row.kind

@@ -25,7 +25,8 @@ use crate::store::from_millis;
 use crate::store::releases::{LogEntry, ReleaseRecord};
 use semver::Version;
 
-/// How many tags are read to find the last release (newest first on GitHub).
+/// How many tags are read (newest first on GitHub) to find the last release, a hotfix's base tag and
+/// the versions already taken.
 pub(crate) const TAGS_READ: usize = 100;
 /// How many closed pull requests are read to name the commits of a release: one page. A train
 /// with more merged PRs than this still releases; the extra commits show as plain commits.
@@ -264,11 +265,48 @@ pub async fn last_release(
     repo: &RepoName,
     prefix: &str,
 ) -> Result<Option<TaggedVersion>, CommandError> {
+    latest_release_except(github, repo, prefix, None).await
+}
+
+/// The last release tag of `repo` other than `tag`: the release before `tag`, whether or not
+/// `tag` exists yet (a retry after it was created sees the same one).
+pub async fn release_before(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    prefix: &str,
+    tag: &str,
+) -> Result<Option<TaggedVersion>, CommandError> {
+    latest_release_except(github, repo, prefix, Some(tag)).await
+}
+
+async fn latest_release_except(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    prefix: &str,
+    except: Option<&str>,
+) -> Result<Option<TaggedVersion>, CommandError> {
     let tags = github.list_tags(repo, TAGS_READ).await?;
     Ok(latest_release(
-        tags.iter().map(|t| (t.name.as_str(), t.sha.as_str())),
+        tags.iter()
+            .filter(|t| Some(t.name.as_str()) != except)
+            .map(|t| (t.name.as_str(), t.sha.as_str())),
         prefix,
     ))
+}
+
+/// The commit tag `name` points at, among the latest [`TAGS_READ`] tags. The tags list names the
+/// commit even for an annotated tag, where the tag's ref names the tag object.
+pub async fn tag_commit(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    name: &str,
+) -> Result<Option<String>, CommandError> {
+    Ok(github
+        .list_tags(repo, TAGS_READ)
+        .await?
+        .into_iter()
+        .find(|t| t.name == name)
+        .map(|t| t.sha))
 }
 
 /// The changes between the last release and `head`: one comparison, one page of closed pull

@@ -27,13 +27,13 @@ use super::dispatch::Context;
 use super::events::PullRequestEvent;
 use super::release::{announce_later, create_release, create_tag};
 use super::release_facts::{
-    Head, Pending, TAGS_READ, Train, default_head, last_release, pending_changes,
+    Head, Pending, Train, default_head, last_release, pending_changes, release_before,
 };
 use super::tracking::refresh_release;
 use crate::config::repo::{Bump, ReleaseMode, VersionFile, VersionSource};
 use crate::domain::conventional::{bump_for_changes, changelog_section, release_notes};
 use crate::domain::tracking::RELEASE_LABEL;
-use crate::domain::version::{latest_release, next_version, tag_of};
+use crate::domain::version::{next_version, tag_of};
 use crate::domain::version_files::{
     VersionFileError, bump_cargo_lock, bump_file, changelog_section_text, prepend_changelog,
 };
@@ -691,14 +691,7 @@ async fn shipped_prs(
     sha: &str,
     event: &PullRequestEvent,
 ) -> Result<Vec<u64>, CommandError> {
-    let prefix = &train.config.versioning.tag_prefix;
-    let tags = github.list_tags(repo, TAGS_READ).await?;
-    let before = latest_release(
-        tags.iter()
-            .filter(|t| t.name != tag)
-            .map(|t| (t.name.as_str(), t.sha.as_str())),
-        prefix,
-    );
+    let before = release_before(github, repo, &train.config.versioning.tag_prefix, tag).await?;
     let html_base = event
         .common
         .repository

@@ -3,7 +3,7 @@
 //! branch once `/release` built it (before that, for the tag it patches).
 
 use super::commands::{CommandError, Invocation, Outcome};
-use super::release_facts::{TAGS_READ, commit_checks, default_head, facts_for, gates, load_train};
+use super::release_facts::{commit_checks, default_head, facts_for, gates, load_train, tag_commit};
 use super::tracking::refresh_all;
 use crate::config::load::ConfigState;
 use crate::config::repo::CONFIG_PATH;
@@ -91,11 +91,7 @@ async fn expedited_head(
     let Some(base) = &row.base_tag else {
         return Ok(None);
     };
-    // The tags list names the commit even for an annotated tag (a ref would name the tag object).
-    Ok(github
-        .list_tags(repo, TAGS_READ)
+    Ok(tag_commit(github, repo, base)
         .await?
-        .into_iter()
-        .find(|t| &t.name == base)
-        .map(|tag| (base.clone(), tag.sha)))
+        .map(|sha| (base.clone(), sha)))
 }
