@@ -89,16 +89,7 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             ),
             "{reply}"
         );
-        let hotfix_calls = t
-            .calls()
-            .into_iter()
-            .filter(|c| {
-                !c.contains("/reactions")
-                    && !c.contains("/collaborators/")
-                    && !c.contains("/issues/1/comments")
-                    && !c.contains("/issues/comments/")
-            })
-            .count();
+        let hotfix_calls = t.command_calls(1).len();
         let issues = t.issues_titled("Hotfix v1.2.1: double charges on retry");
         assert_eq!(issues.len(), 1, "{issues:?}");
         let (hotfix, open, body, assignees, labels) = issues[0].clone();
@@ -171,16 +162,7 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         // The first /release builds the branch; its head has no green checks yet.
         t.clear_calls();
         t.comment_as("alice", hotfix, "/release").await;
-        let build_calls: Vec<String> = t
-            .calls()
-            .into_iter()
-            .filter(|c| {
-                !c.contains("/reactions")
-                    && !c.contains("/collaborators/")
-                    && !c.contains(&format!("/issues/{hotfix}/comments"))
-                    && !c.contains("/issues/comments/")
-            })
-            .collect();
+        let build_calls = t.command_calls(hotfix);
         let reply = last_reply(&t, hotfix);
         assert!(reply.contains("`hotfix/v1.2.1` is ready at"), "{reply}");
         assert!(
@@ -233,16 +215,7 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         t.comment_as("alice", hotfix, "/signoff").await;
         t.clear_calls();
         t.comment_as("alice", hotfix, "/release").await;
-        let cut_calls: Vec<String> = t
-            .calls()
-            .into_iter()
-            .filter(|c| {
-                !c.contains("/reactions")
-                    && !c.contains("/collaborators/")
-                    && !c.contains(&format!("/issues/{hotfix}/comments"))
-                    && !c.contains("/issues/comments/")
-            })
-            .collect();
+        let cut_calls = t.command_calls(hotfix);
         let reply = last_reply(&t, hotfix);
         assert!(reply.contains("Released **[v1.2.1]("), "{reply}");
         assert!(reply.contains(&format!("`v1.2.0` + #{fix}")), "{reply}");

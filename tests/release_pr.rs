@@ -147,20 +147,6 @@ fn changed_files(t: &Tester, sha: &str) -> (Vec<String>, BTreeMap<String, String
     })
 }
 
-fn count_calls(calls: &[String], tracking: u64) -> Vec<String> {
-    // The command's own work: without the acknowledgement, the permission check and the reply.
-    calls
-        .iter()
-        .filter(|c| {
-            !c.contains("/reactions")
-                && !c.contains("/collaborators/")
-                && !c.contains(&format!("/issues/{tracking}/comments"))
-                && !c.contains("/issues/comments/")
-        })
-        .cloned()
-        .collect()
-}
-
 #[tokio::test]
 async fn a_whole_pull_request_release_cycle() {
     let mut t = installed(TRAIN, CARGO_TOML).await;
@@ -174,7 +160,7 @@ async fn a_whole_pull_request_release_cycle() {
 
     t.clear_calls();
     t.comment_as("alice", tracking, "/release").await;
-    let calls = count_calls(&t.calls(), tracking);
+    let calls = t.command_calls(tracking);
     eprintln!(
         "API calls for /release in pull-request mode: {} {calls:#?}",
         calls.len()

@@ -363,10 +363,7 @@ async fn releasing_twenty_prs_costs_a_fixed_number_of_calls() {
         .iter()
         .filter(|c| {
             !announcing.contains(c)
-                && !c.contains("/reactions")
-                && !c.contains("/collaborators/")
-                && !c.contains(&format!("/issues/{tracking}/comments"))
-                && !c.contains("/issues/comments/")
+                && support::scenario::is_command_work(c, &format!("/issues/{tracking}/comments"))
         })
         .collect();
     eprintln!(

@@ -444,6 +444,16 @@ impl Tester {
             .collect()
     }
 
+    /// [`Tester::calls`] that a command commented on `issue` made for its own work: without the
+    /// acknowledgement (reactions), the permission check and the reply on that issue.
+    pub fn command_calls(&self, issue: u64) -> Vec<String> {
+        let replies = format!("/issues/{issue}/comments");
+        self.calls()
+            .into_iter()
+            .filter(|c| is_command_work(c, &replies))
+            .collect()
+    }
+
     pub fn clear_calls(&self) {
         self.sim.clear_requests();
     }
@@ -452,4 +462,13 @@ impl Tester {
         self.stop.cancel();
         while self.workers.join_next().await.is_some() {}
     }
+}
+
+/// Whether `call` is a command's own work rather than the acknowledgement, the permission check
+/// or a reply (`replies`: the issue's comments path).
+pub fn is_command_work(call: &str, replies: &str) -> bool {
+    !call.contains("/reactions")
+        && !call.contains("/collaborators/")
+        && !call.contains(replies)
+        && !call.contains("/issues/comments/")
 }
