@@ -28,7 +28,7 @@ cleanup() {
     if [[ -n ${server:-} ]] && kill -0 "$server" 2>/dev/null; then
         kill -TERM "$server" && wait "$server" || true
     fi
-    rm -rf "$dir"
+    [ -n "${KEEP_LOG:-}" ] && cp "$dir/server.log" /tmp/bench/server.log; rm -rf "$dir"
 }
 trap cleanup EXIT
 

@@ -14,6 +14,7 @@ pub mod payload;
 pub mod register;
 pub mod releases;
 pub mod repositories;
+pub mod wal_gather;
 pub mod work;
 pub mod work_sqlite;
 

@@ -32,10 +32,18 @@ impl SqliteInbox {
     /// Opens `path` with the same settings as the store's pool (`Store::connect`): WAL,
     /// `synchronous=FULL` (a commit is on disk when it returns), statement journals in memory,
     /// and a busy handler for the moments another connection holds the write lock.
+    ///
+    /// The connection writes through [`super::wal_gather`], which hands the log each commit's
+    /// frames in one write; that is only sound with `synchronous=FULL`, checked here.
     pub fn open(path: &Path) -> Result<SqliteInbox, StoreError> {
-        let conn = Connection::open_with_flags(
+        let vfs = super::wal_gather::register().map_err(|code| StoreError::Corrupt {
+            table: "(database)",
+            detail: format!("could not register the inbox writer's VFS (SQLite error {code})"),
+        })?;
+        let conn = Connection::open_with_flags_and_vfs(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            vfs,
         )?;
         conn.busy_handler(Some(wait_for_the_lock))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -49,6 +57,15 @@ impl SqliteInbox {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        // 2 = FULL: the log is synced before a commit's frames are published to other
+        // connections, which is when wal_gather has written them.
+        let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        if synchronous != 2 {
+            return Err(StoreError::Corrupt {
+                table: "(database)",
+                detail: format!("synchronous is {synchronous}, not FULL (2)"),
+            });
+        }
         Ok(SqliteInbox { conn })
     }
 
