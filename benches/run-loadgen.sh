@@ -6,7 +6,8 @@
 #
 # Build first: cargo build --release --bin relman --example loadgen
 # Environment: RELMAN_BIN, LOADGEN_BIN (binaries to use), BENCH_DIR (where the database goes; it
-# must be a real disk for the figures to include fsync), PORT (default 3999).
+# must be a real disk for the figures to include fsync), PORT (default 3999), LOG_LEVEL (default
+# warn), KEEP_LOG=1 (copy the server's log to /tmp/bench/server.log before the directory goes).
 # Only loopback is used: the server listens on 127.0.0.1, GitHub's API URL points at a closed
 # local port (ingress never calls GitHub; workers, when on, fail to reach it and back off).
 set -euo pipefail
@@ -28,7 +29,7 @@ cleanup() {
     if [[ -n ${server:-} ]] && kill -0 "$server" 2>/dev/null; then
         kill -TERM "$server" && wait "$server" || true
     fi
-    [ -n "${KEEP_LOG:-}" ] && cp "$dir/server.log" /tmp/bench/server.log; rm -rf "$dir"
+    [[ -n ${KEEP_LOG:-} ]] && mkdir -p /tmp/bench && cp "$dir/server.log" /tmp/bench/server.log; rm -rf "$dir"
 }
 trap cleanup EXIT
 
