@@ -18,14 +18,17 @@
 //! * when a write does not continue the gathered run (then the run is written first), or the run
 //!   would pass [`MAX_GATHERED`] bytes.
 //!
-//! A write that fails when the run is flushed fails the call that flushed it (the sync of a
-//! commit, so the commit fails and its deliveries are not acknowledged). Nothing else changes:
-//! the database file, locks and shared memory are the default VFS's own, so the writer and the
-//! store's other connections (default VFS) share one file safely.
+//! What a transaction that was rolled back left gathered (pages spilled from the cache) is
+//! dropped when the connection gives up the log's write lock: the next writer, perhaps another
+//! connection, writes its own frames at those offsets. A write that fails when the run is
+//! flushed fails the call that flushed it (the sync of a commit, so the commit fails and its
+//! deliveries are not acknowledged). Nothing else changes: the database file, locks and shared
+//! memory are the default VFS's own, so the writer and the store's other connections (default
+//! VFS) share one file safely.
 
 use std::ffi::{CStr, c_int, c_void};
 use std::ptr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use rusqlite::ffi;
 
@@ -79,12 +82,36 @@ unsafe impl Sync for Parent {}
 
 static PARENT: OnceLock<Parent> = OnceLock::new();
 
-/// Our file: SQLite's `sqlite3_file` header, the gathered run (WAL files only), then the
-/// parent's own file object, which SQLite sized through `szOsFile`.
+/// Our file: SQLite's `sqlite3_file` header, the connection's gathered run, what the file is,
+/// then the parent's own file object, which SQLite sized through `szOsFile`.
 #[repr(C)]
 struct GatherFile {
     base: ffi::sqlite3_file,
+    /// A database: its connection's run, owned (made at open, freed at close). Its WAL: the same
+    /// run, borrowed (SQLite closes a WAL before its database); null when the database was not
+    /// opened through this VFS, and then nothing is gathered. Any other file: null.
     gathered: *mut Gathered,
+    role: Role,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Role {
+    Database,
+    Wal,
+    Other,
+}
+
+/// Open databases by the address of the name SQLite opened them with, so that a WAL finds its
+/// database's run: SQLite hands a WAL the name `sqlite3_filename_database` maps back to that
+/// address, one per connection.
+static DATABASES: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+
+fn databases() -> std::sync::MutexGuard<'static, Vec<(usize, usize)>> {
+    // The list is only pushed to and removed from; a panic elsewhere cannot leave it half-done.
+    DATABASES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Where the parent's file object starts: right after ours, which is pointer-aligned.
@@ -121,19 +148,48 @@ unsafe fn methods(file: *mut ffi::sqlite3_file) -> &'static ffi::sqlite3_io_meth
     unsafe { &*(*real(file)).pMethods }
 }
 
+/// The run a WAL file gathers into; `None` for any other file (written through at once).
+///
+/// # Safety
+/// `file` must be open.
+unsafe fn wal_run<'a>(file: *mut ffi::sqlite3_file) -> Option<&'a mut Gathered> {
+    // SAFETY: `gathered` is null or the box its database made in `gather_open`, alive until
+    // the database closes, which is after its WAL; one connection uses it at a time (SQLite
+    // serialises a connection's calls).
+    unsafe {
+        let ours = &*file.cast::<GatherFile>();
+        if ours.role == Role::Wal {
+            ours.gathered.as_mut()
+        } else {
+            None
+        }
+    }
+}
+
 /// Writes the gathered run, if any, to the file.
 ///
 /// # Safety
 /// `file` must be open.
 unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: `gathered` is null or the box made by `gather_open`, used by one connection at a
-    // time (SQLite serialises calls on a file).
+    // SAFETY: see `wal_run`.
     unsafe {
-        let gathered = (*file.cast::<GatherFile>()).gathered;
-        if gathered.is_null() || (*gathered).bytes.is_empty() {
-            return ffi::SQLITE_OK;
+        match wal_run(file) {
+            Some(run) => write_run(file, run),
+            None => ffi::SQLITE_OK,
         }
-        let run = &mut *gathered;
+    }
+}
+
+/// Writes `run` (the file's own) to the file and empties it.
+///
+/// # Safety
+/// `file` must be open and `run` its gathered run.
+unsafe fn write_run(file: *mut ffi::sqlite3_file, run: &mut Gathered) -> c_int {
+    if run.bytes.is_empty() {
+        return ffi::SQLITE_OK;
+    }
+    // SAFETY: the file is open; the run's bytes are live for the call.
+    unsafe {
         let Some(write) = methods(file).xWrite else {
             return ffi::SQLITE_IOERR_WRITE;
         };
@@ -168,14 +224,25 @@ unsafe extern "C" fn gather_open(
         let ours = file.cast::<GatherFile>();
         (*ours).base.pMethods = ptr::null();
         (*ours).gathered = ptr::null_mut();
+        (*ours).role = Role::Other;
         let Some(open) = (*parent.0).xOpen else {
             return ffi::SQLITE_MISUSE;
         };
         let rc = open(parent.0, name, real(file), flags, out_flags);
         // SQLite calls xClose exactly when pMethods is set, so ours mirrors the parent's.
         if !(*real(file)).pMethods.is_null() {
-            if flags & ffi::SQLITE_OPEN_WAL != 0 {
-                (*ours).gathered = Box::into_raw(Box::new(Gathered::default()));
+            if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 && !name.is_null() {
+                let run = Box::into_raw(Box::new(Gathered::default()));
+                databases().push((name as usize, run as usize));
+                (*ours).gathered = run;
+                (*ours).role = Role::Database;
+            } else if flags & ffi::SQLITE_OPEN_WAL != 0 && !name.is_null() {
+                let database = ffi::sqlite3_filename_database(name) as usize;
+                (*ours).gathered = databases()
+                    .iter()
+                    .find(|(named, _)| *named == database)
+                    .map_or(ptr::null_mut(), |(_, run)| *run as *mut Gathered);
+                (*ours).role = Role::Wal;
             }
             (*ours).base.pMethods = &GATHER_METHODS;
         }
@@ -184,14 +251,17 @@ unsafe extern "C" fn gather_open(
 }
 
 unsafe extern "C" fn gather_close(file: *mut ffi::sqlite3_file) -> c_int {
-    // SAFETY: SQLite closes an open file once; the box is ours and freed here.
+    // SAFETY: SQLite closes an open file once; a database's run is its own, and its WAL (the
+    // only borrower) is closed already.
     unsafe {
         let flushed = flush(file);
         let ours = file.cast::<GatherFile>();
-        if !(*ours).gathered.is_null() {
-            drop(Box::from_raw((*ours).gathered));
-            (*ours).gathered = ptr::null_mut();
+        if (*ours).role == Role::Database && !(*ours).gathered.is_null() {
+            let run = (*ours).gathered;
+            databases().retain(|(_, owned)| *owned != run as usize);
+            drop(Box::from_raw(run));
         }
+        (*ours).gathered = ptr::null_mut();
         let closed = match methods(file).xClose {
             Some(close) => close(real(file)),
             None => ffi::SQLITE_OK,
@@ -210,27 +280,26 @@ unsafe extern "C" fn gather_write(
     amount: c_int,
     offset: i64,
 ) -> c_int {
-    // SAFETY: SQLite passes `amount` readable bytes at `data`; see `flush` for `gathered`.
+    // SAFETY: SQLite passes `amount` readable bytes at `data`; see `wal_run`.
     unsafe {
-        let gathered = (*file.cast::<GatherFile>()).gathered;
         let Some(write) = methods(file).xWrite else {
             return ffi::SQLITE_IOERR_WRITE;
         };
         let Ok(len) = usize::try_from(amount) else {
             return ffi::SQLITE_IOERR_WRITE;
         };
-        if gathered.is_null() || len > MAX_GATHERED {
-            let rc = flush(file);
+        let Some(run) = wal_run(file) else {
+            return write(real(file), data, amount, offset);
+        };
+        if len > MAX_GATHERED {
+            let rc = write_run(file, run);
             if rc != ffi::SQLITE_OK {
                 return rc;
             }
             #[cfg(test)]
-            if !gathered.is_null() {
-                tests::WRITES.with(|n| n.set(n.get() + 1));
-            }
+            tests::WRITES.with(|n| n.set(n.get() + 1));
             return write(real(file), data, amount, offset);
         }
-        let run = &mut *gathered;
         let bytes = std::slice::from_raw_parts(data.cast::<u8>(), len);
         let end = offset + len as i64;
         if !run.bytes.is_empty() && offset >= run.offset && end <= run.end() {
@@ -242,7 +311,7 @@ unsafe extern "C" fn gather_write(
         }
         let continues = !run.bytes.is_empty() && offset == run.end();
         if !continues || run.bytes.len() + len > MAX_GATHERED {
-            let rc = flush(file);
+            let rc = write_run(file, run);
             if rc != ffi::SQLITE_OK {
                 return rc;
             }
@@ -410,8 +479,21 @@ unsafe extern "C" fn gather_shm_lock(
     n: c_int,
     flags: c_int,
 ) -> c_int {
-    // SAFETY: the file is open.
+    // SAFETY: the file is open; see `wal_run` for the run.
     unsafe {
+        let ours = &*file.cast::<GatherFile>();
+        // The connection gives up the log's write lock (WAL_WRITE_LOCK is lock 0): a commit
+        // flushed its frames at its sync, so whatever is left belongs to a transaction that was
+        // rolled back. Written later, it would land on frames the next writer — another
+        // connection, perhaps — has committed at the same offsets; it is dropped instead, before
+        // the lock is free.
+        if ours.role == Role::Database
+            && flags == ffi::SQLITE_SHM_UNLOCK | ffi::SQLITE_SHM_EXCLUSIVE
+            && offset == 0
+            && let Some(run) = ours.gathered.as_mut()
+        {
+            run.bytes.clear();
+        }
         match methods(file).xShmLock {
             Some(lock) if methods(file).iVersion >= 2 => lock(real(file), offset, n, flags),
             _ => ffi::SQLITE_IOERR_SHMLOCK,
@@ -560,24 +642,42 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("file.db");
-        // A WAL file takes its permissions from its database, which must exist.
-        std::fs::write(&db, b"").unwrap();
-        let wal = CString::new(format!("{}-wal", db.display())).unwrap();
+        let db_name = CString::new(db.display().to_string()).unwrap();
+        let journal_name = CString::new(format!("{}-journal", db.display())).unwrap();
+        let wal_name = CString::new(format!("{}-wal", db.display())).unwrap();
         let vfs = super::register().unwrap();
-        // SAFETY: the VFS is registered; the file object is `szOsFile` bytes, 8-aligned, and
-        // outlives every call on it; the buffers passed are live for each call.
+        // SAFETY: the VFS is registered; each file object is `szOsFile` bytes, 8-aligned, and
+        // outlives every call on it; the names are in SQLite's own layout (a WAL finds its
+        // database through it) and are freed after both files close; the buffers passed are
+        // live for each call.
         unsafe {
             let vfs = ffi::sqlite3_vfs_find(vfs.as_ptr());
             assert!(!vfs.is_null());
-            let mut memory = vec![0u64; ((*vfs).szOsFile as usize).div_ceil(8)];
+            let names = ffi::sqlite3_create_filename(
+                db_name.as_ptr(),
+                journal_name.as_ptr(),
+                wal_name.as_ptr(),
+                0,
+                std::ptr::null_mut(),
+            );
+            assert!(!names.is_null());
+            let size = ((*vfs).szOsFile as usize).div_ceil(8);
+            let (mut db_memory, mut memory) = (vec![0u64; size], vec![0u64; size]);
+            let db_file = db_memory.as_mut_ptr().cast::<ffi::sqlite3_file>();
             let file = memory.as_mut_ptr().cast::<ffi::sqlite3_file>();
-            let flags = ffi::SQLITE_OPEN_WAL | ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_READWRITE;
-            let mut out_flags = 0;
             let open = (*vfs).xOpen.unwrap();
+            let mut out_flags = 0;
+            let flags = ffi::SQLITE_OPEN_CREATE | ffi::SQLITE_OPEN_READWRITE;
+            // A WAL gathers into its database's run: the database is opened first, as SQLite
+            // does.
+            let as_database = flags | ffi::SQLITE_OPEN_MAIN_DB;
             assert_eq!(
-                open(vfs, wal.as_ptr(), file, flags, &mut out_flags),
+                open(vfs, names, db_file, as_database, &mut out_flags),
                 ffi::SQLITE_OK
             );
+            let wal = ffi::sqlite3_filename_wal(names);
+            let as_wal = flags | ffi::SQLITE_OPEN_WAL;
+            assert_eq!(open(vfs, wal, file, as_wal, &mut out_flags), ffi::SQLITE_OK);
             let methods = &*(*file).pMethods;
             let write = |bytes: &[u8], at: i64| {
                 let rc =
@@ -634,10 +734,61 @@ mod tests {
                 ffi::SQLITE_OK
             );
             assert_eq!(methods.xClose.unwrap()(file), ffi::SQLITE_OK);
+            assert_eq!(
+                (*(*db_file).pMethods).xClose.unwrap()(db_file),
+                ffi::SQLITE_OK
+            );
+            ffi::sqlite3_free_filename(names);
         }
         let on_disk = std::fs::read(format!("{}-wal", db.display())).unwrap();
         assert_eq!(on_disk.len(), 2_076);
         assert_eq!(&on_disk[2_060..], &[b'h'; 16]);
+    }
+
+    /// A rolled-back transaction may leave spilled frames gathered. Another connection then
+    /// commits frames at the same offsets of the log; the writer's next commit must not write the
+    /// old frames over them.
+    #[test]
+    fn frames_of_a_rolled_back_transaction_never_reach_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gather.db");
+        create(&path);
+        let mut writer = open_gathering(&path);
+        let other = Connection::open(&path).unwrap();
+        insert(&writer, "first", 100);
+        let (mut rows, mut bytes) = (1i64, 100i64);
+
+        writer.execute_batch("PRAGMA cache_size = 8").unwrap();
+        let tx = writer.transaction().unwrap();
+        for i in 0..300 {
+            insert(&tx, &format!("doomed-{i:04}"), 1_500);
+        }
+        drop(tx); // rolled back
+        assert_eq!(seen(&other), (rows, bytes));
+
+        // More than the doomed transaction wrote, so its frames are all overwritten.
+        let tx = other.unchecked_transaction().unwrap();
+        for i in 0..600 {
+            insert(&tx, &format!("other-{i:04}"), 1_500);
+        }
+        tx.commit().unwrap();
+        rows += 600;
+        bytes += 600 * 1_500;
+        insert(&writer, "last", 100);
+        rows += 1;
+        bytes += 100;
+
+        assert_eq!(seen(&other), (rows, bytes));
+        drop(writer);
+        drop(other);
+        // Read back from the file alone: recovery stops at the first frame whose checksum does
+        // not follow, so overwritten frames would lose rows here.
+        let again = Connection::open(&path).unwrap();
+        let check: String = again
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        assert_eq!(seen(&again), (rows, bytes));
     }
 
     #[test]
