@@ -324,6 +324,40 @@ unsafe extern "C" fn gather_write(
     }
 }
 
+/// Calls the parent's method for `file` (`call` gets the parent's table and file), or answers
+/// `missing` when the parent has no such method.
+///
+/// # Safety
+/// `file` must be open.
+unsafe fn through(
+    file: *mut ffi::sqlite3_file,
+    missing: c_int,
+    call: impl FnOnce(&ffi::sqlite3_io_methods, *mut ffi::sqlite3_file) -> Option<c_int>,
+) -> c_int {
+    // SAFETY: the file is open.
+    unsafe { call(methods(file), real(file)).unwrap_or(missing) }
+}
+
+/// [`through`], after the gathered run (if any) is written: for every call that could observe
+/// the file's contents or size.
+///
+/// # Safety
+/// `file` must be open.
+unsafe fn through_after_flush(
+    file: *mut ffi::sqlite3_file,
+    missing: c_int,
+    call: impl FnOnce(&ffi::sqlite3_io_methods, *mut ffi::sqlite3_file) -> Option<c_int>,
+) -> c_int {
+    // SAFETY: the file is open.
+    unsafe {
+        let rc = flush(file);
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        through(file, missing, call)
+    }
+}
+
 unsafe extern "C" fn gather_read(
     file: *mut ffi::sqlite3_file,
     data: *mut c_void,
@@ -332,56 +366,36 @@ unsafe extern "C" fn gather_read(
 ) -> c_int {
     // SAFETY: the file is open; the parent reads into SQLite's buffer.
     unsafe {
-        let rc = flush(file);
-        if rc != ffi::SQLITE_OK {
-            return rc;
-        }
-        match methods(file).xRead {
-            Some(read) => read(real(file), data, amount, offset),
-            None => ffi::SQLITE_IOERR_READ,
-        }
+        through_after_flush(file, ffi::SQLITE_IOERR_READ, |m, real| {
+            m.xRead.map(|read| read(real, data, amount, offset))
+        })
     }
 }
 
 unsafe extern "C" fn gather_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
     // SAFETY: the file is open.
     unsafe {
-        let rc = flush(file);
-        if rc != ffi::SQLITE_OK {
-            return rc;
-        }
-        match methods(file).xTruncate {
-            Some(truncate) => truncate(real(file), size),
-            None => ffi::SQLITE_IOERR_TRUNCATE,
-        }
+        through_after_flush(file, ffi::SQLITE_IOERR_TRUNCATE, |m, real| {
+            m.xTruncate.map(|truncate| truncate(real, size))
+        })
     }
 }
 
 unsafe extern "C" fn gather_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: the file is open.
     unsafe {
-        let rc = flush(file);
-        if rc != ffi::SQLITE_OK {
-            return rc;
-        }
-        match methods(file).xSync {
-            Some(sync) => sync(real(file), flags),
-            None => ffi::SQLITE_IOERR_FSYNC,
-        }
+        through_after_flush(file, ffi::SQLITE_IOERR_FSYNC, |m, real| {
+            m.xSync.map(|sync| sync(real, flags))
+        })
     }
 }
 
 unsafe extern "C" fn gather_file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
     // SAFETY: the file is open; `size` is SQLite's.
     unsafe {
-        let rc = flush(file);
-        if rc != ffi::SQLITE_OK {
-            return rc;
-        }
-        match methods(file).xFileSize {
-            Some(file_size) => file_size(real(file), size),
-            None => ffi::SQLITE_IOERR_FSTAT,
-        }
+        through_after_flush(file, ffi::SQLITE_IOERR_FSTAT, |m, real| {
+            m.xFileSize.map(|file_size| file_size(real, size))
+        })
     }
 }
 
@@ -392,14 +406,9 @@ unsafe extern "C" fn gather_file_control(
 ) -> c_int {
     // SAFETY: the file is open; `arg` is passed through as SQLite gave it.
     unsafe {
-        let rc = flush(file);
-        if rc != ffi::SQLITE_OK {
-            return rc;
-        }
-        match methods(file).xFileControl {
-            Some(control) => control(real(file), op, arg),
-            None => ffi::SQLITE_NOTFOUND,
-        }
+        through_after_flush(file, ffi::SQLITE_NOTFOUND, |m, real| {
+            m.xFileControl.map(|control| control(real, op, arg))
+        })
     }
 }
 
@@ -409,20 +418,18 @@ unsafe extern "C" fn gather_file_control(
 unsafe extern "C" fn gather_lock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
     // SAFETY: the file is open.
     unsafe {
-        match methods(file).xLock {
-            Some(lock) => lock(real(file), level),
-            None => ffi::SQLITE_IOERR_LOCK,
-        }
+        through(file, ffi::SQLITE_IOERR_LOCK, |m, real| {
+            m.xLock.map(|lock| lock(real, level))
+        })
     }
 }
 
 unsafe extern "C" fn gather_unlock(file: *mut ffi::sqlite3_file, level: c_int) -> c_int {
     // SAFETY: the file is open.
     unsafe {
-        match methods(file).xUnlock {
-            Some(unlock) => unlock(real(file), level),
-            None => ffi::SQLITE_IOERR_UNLOCK,
-        }
+        through(file, ffi::SQLITE_IOERR_UNLOCK, |m, real| {
+            m.xUnlock.map(|unlock| unlock(real, level))
+        })
     }
 }
 
@@ -432,10 +439,9 @@ unsafe extern "C" fn gather_check_reserved_lock(
 ) -> c_int {
     // SAFETY: the file is open.
     unsafe {
-        match methods(file).xCheckReservedLock {
-            Some(check) => check(real(file), out),
-            None => ffi::SQLITE_IOERR_CHECKRESERVEDLOCK,
-        }
+        through(file, ffi::SQLITE_IOERR_CHECKRESERVEDLOCK, |m, real| {
+            m.xCheckReservedLock.map(|check| check(real, out))
+        })
     }
 }
 
