@@ -6,8 +6,9 @@
 //! ```
 //!
 //! A closed loop like wrk's: `--concurrency` connections, each sending its next delivery as
-//! soon as the previous one is answered. Every request carries a fresh GUID in
-//! `X-GitHub-Delivery`, so relman stores each one (none is a duplicate). Bodies come from a
+//! soon as the previous one is answered. Every request carries a fresh id in
+//! `X-GitHub-Delivery`, so relman stores each one (none is a duplicate): a time-based UUID as
+//! GitHub sends, or a random one (`--delivery-ids random`). Bodies come from a
 //! pool of distinct payloads signed up front (`--pool`), spread over `--repos` repositories:
 //! signing a 1 MiB body per request would cost the generator more CPU than the server under
 //! test spends, on the same two cores. The signature covers only the body, so a fresh delivery
@@ -32,7 +33,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use relman::replay::{HttpClient, new_delivery_id};
+use relman::replay::{HttpClient, new_delivery_id, random_delivery_id};
 use relman::server::signature::sign;
 
 use payloads::PayloadSize;
@@ -76,6 +77,35 @@ struct Args {
     /// Also print the figures as one JSON line.
     #[arg(long)]
     json: bool,
+    /// `X-GitHub-Delivery` values: `github` (time-based UUIDs, as GitHub sends) or `random`.
+    #[arg(long, value_enum, default_value_t = DeliveryIds::Github)]
+    delivery_ids: DeliveryIds,
+}
+
+/// How the generator makes delivery ids. The inbox's unique index over them costs more when
+/// consecutive ids are far apart in order, so the choice shows in the figures.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DeliveryIds {
+    /// Version-1 (time-based) UUIDs, the shape of GitHub's `X-GitHub-Delivery`.
+    Github,
+    /// Version-4 (random) UUIDs.
+    Random,
+}
+
+impl DeliveryIds {
+    fn next(self) -> String {
+        match self {
+            DeliveryIds::Github => new_delivery_id(),
+            DeliveryIds::Random => random_delivery_id(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            DeliveryIds::Github => "github",
+            DeliveryIds::Random => "random",
+        }
+    }
 }
 
 /// `30s`, `500ms`, `2m` or a bare number of seconds.
@@ -245,6 +275,7 @@ struct Plan {
     url: http::Uri,
     event: &'static str,
     pool: Vec<SignedBody>,
+    delivery_ids: DeliveryIds,
     next: AtomicU64,
     measure_from: Instant,
     measure_until: Instant,
@@ -255,7 +286,7 @@ async fn connection(client: HttpClient, plan: Arc<Plan>) -> Result<Tally, String
     while Instant::now() < plan.measure_until {
         let n = plan.next.fetch_add(1, Ordering::Relaxed);
         let signed = &plan.pool[(n % plan.pool.len() as u64) as usize];
-        let delivery = new_delivery_id();
+        let delivery = plan.delivery_ids.next();
         let request = http::Request::post(plan.url.clone())
             .header("content-type", "application/json")
             .header("user-agent", "GitHub-Hookshot/relman-loadgen")
@@ -358,6 +389,7 @@ async fn run(args: Args) -> Result<bool, String> {
         url,
         event: args.size.event(),
         pool,
+        delivery_ids: args.delivery_ids,
         next: AtomicU64::new(0),
         measure_from: start + args.warmup,
         measure_until: start + args.warmup + args.duration,
@@ -388,10 +420,11 @@ async fn run(args: Args) -> Result<bool, String> {
     let h = &total.latency_us;
     let ms = |us: u64| us as f64 / 1000.0;
     println!(
-        "size={} event={} concurrency={} duration={seconds:.1}s",
+        "size={} event={} concurrency={} duration={seconds:.1}s delivery-ids={}",
         args.size.label(),
         args.size.event(),
-        args.concurrency
+        args.concurrency,
+        args.delivery_ids.label()
     );
     println!(
         "deliveries: {answered} answered, {} accepted, {} errors -> {per_second:.0}/s, {:.1} MiB/s",
@@ -463,6 +496,7 @@ async fn run(args: Args) -> Result<bool, String> {
             "{}",
             serde_json::json!({
                 "size": args.size.label(),
+                "delivery_ids": args.delivery_ids.label(),
                 "concurrency": args.concurrency,
                 "seconds": seconds,
                 "answered": answered,
