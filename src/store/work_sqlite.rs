@@ -250,3 +250,41 @@ impl InboxTx for SqliteWorkTx<'_> {
         Ok(changed == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// The settings the writer's durability rests on: a 202 means the delivery is in a synced
+    /// log (`synchronous=FULL` in WAL mode), and the log is checkpointed at the store's size.
+    #[tokio::test]
+    async fn the_writers_connection_syncs_each_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let inbox = SqliteInbox::open(store.sqlite_file().unwrap()).unwrap();
+        let pragma = |name: &str| -> String {
+            inbox
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| {
+                    r.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| match v {
+                    rusqlite::types::Value::Integer(n) => n.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    other => format!("{other:?}"),
+                })
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "wal");
+        assert_eq!(pragma("synchronous"), "2");
+        assert_eq!(
+            pragma("wal_autocheckpoint"),
+            WAL_AUTOCHECKPOINT_PAGES.to_string()
+        );
+        drop(inbox);
+        store.close().await;
+    }
+}
