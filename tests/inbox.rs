@@ -17,17 +17,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 fn item(key: &str, queue: &str) -> NewWorkItem {
-    NewWorkItem {
-        kind: WorkKind::Webhook,
-        dedupe_key: key.to_string(),
-        name: "issue_comment".into(),
-        action: Some("created".into()),
-        queue_key: queue.to_string(),
-        repo: Some(format!("acme/{queue}")),
-        installation_id: Some(77),
-        payload: br#"{"x":1}"#.to_vec(),
-        run_at: 0,
-    }
+    support::work_item(key, queue)
 }
 
 fn now() -> i64 {

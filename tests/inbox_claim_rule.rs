@@ -13,7 +13,7 @@ mod support;
 
 use proptest::prelude::*;
 use relman::store::Store;
-use relman::store::work::{Enqueued, NewWorkItem, Outcome, WorkKind};
+use relman::store::work::{Enqueued, NewWorkItem, Outcome};
 use support::TestDb;
 
 #[derive(Debug, Clone)]
@@ -123,15 +123,8 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn new_item(key: &str, queue: &str, run_at: i64) -> NewWorkItem {
     NewWorkItem {
-        kind: WorkKind::Webhook,
-        dedupe_key: key.to_string(),
-        name: "issue_comment".into(),
-        action: Some("created".into()),
-        queue_key: queue.to_string(),
-        repo: None,
-        installation_id: None,
-        payload: br#"{}"#.to_vec(),
         run_at,
+        ..support::work_item(key, queue)
     }
 }
 

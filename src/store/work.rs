@@ -844,11 +844,15 @@ mod tests {
         keys
     }
 
+    async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
+        Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap()
+    }
+
     /// A store with `old` done and `dead` dead; the dead item's id.
     async fn store_with_old_and_dead(dir: &tempfile::TempDir) -> (Store, i64) {
-        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
+        let store = sqlite_store(dir).await;
         let earlier = store
             .enqueue_batch(&[item("old"), item("dead")], 1)
             .await
@@ -872,9 +876,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_claims_find_what_holds_a_queue_in_the_partial_index() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
+        let store = sqlite_store(&dir).await;
         let plan = sqlx::query(sqlx::AssertSqlSafe(format!(
             "EXPLAIN QUERY PLAN {}",
             claim_statement(Backend::Sqlite)

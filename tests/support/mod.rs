@@ -13,6 +13,22 @@ use relman::server::{AppState, router};
 use relman::store::Store;
 use tokio::sync::Notify;
 
+/// A webhook delivery for the inbox: an `issue_comment` with key `key` in queue `queue`, due at
+/// once (`run_at` 0).
+pub fn work_item(key: &str, queue: &str) -> relman::store::work::NewWorkItem {
+    relman::store::work::NewWorkItem {
+        kind: relman::store::work::WorkKind::Webhook,
+        dedupe_key: key.to_string(),
+        name: "issue_comment".into(),
+        action: Some("created".into()),
+        queue_key: queue.to_string(),
+        repo: Some(format!("acme/{queue}")),
+        installation_id: Some(77),
+        payload: br#"{"x":1}"#.to_vec(),
+        run_at: 0,
+    }
+}
+
 /// The PostgreSQL server tests may use: `RELMAN_TEST_DATABASE_URL`, else a `postgres://`
 /// `DATABASE_URL`. Unset: PostgreSQL tests are skipped (SQLite ones always run).
 pub fn postgres_admin_url() -> Option<String> {
