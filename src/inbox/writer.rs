@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use super::checkpoint::Checkpointer;
 use crate::clock::Clock;
-use crate::store::work::{ClaimedItem, Enqueued, InboxTx, NewWorkItem, Outcome};
+use crate::store::work::{Claim, ClaimedItem, Enqueued, InboxTx, NewWorkItem, Outcome};
 use crate::store::work_sqlite::SqliteInbox;
 use crate::store::{Backend, Store, StoreError};
 
@@ -185,7 +185,7 @@ enum Done {
     ExtendLease(Reply<bool>, Result<bool, StoreError>),
 }
 
-type ClaimResult = Result<Option<ClaimedItem>, StoreError>;
+type ClaimResult = Result<Claim, StoreError>;
 
 /// The writer on the sqlx pool: PostgreSQL, and SQLite in memory.
 async fn run(
@@ -283,6 +283,9 @@ fn answer(
                 checkpointer.committed();
             }
             let mut any_new = false;
+            // A claim that parked as much as one batch may and stopped: the workers are woken
+            // to claim again in a later batch, as for new work.
+            let mut claim_again = false;
             let mut enqueued = enqueued.into_iter();
             for done in done {
                 match done {
@@ -297,19 +300,22 @@ fn answer(
                         // just looks for work again.
                         let claimed = claimed.unwrap_or_else(|e| {
                             tracing::warn!(error = %e, "could not claim work");
-                            None
+                            Claim::Nothing
                         });
-                        let _ = reply.send(recorded.map(|r| (r, claimed)).map_err(Arc::new));
+                        claim_again |= claimed == Claim::Unfinished;
+                        let _ =
+                            reply.send(recorded.map(|r| (r, claimed.taken())).map_err(Arc::new));
                     }
                     Done::Claim(reply, claimed) => {
-                        let _ = reply.send(claimed.map_err(Arc::new));
+                        claim_again |= matches!(claimed, Ok(Claim::Unfinished));
+                        let _ = reply.send(claimed.map(Claim::taken).map_err(Arc::new));
                     }
                     Done::ExtendLease(reply, extended) => {
                         let _ = reply.send(extended.map_err(Arc::new));
                     }
                 }
             }
-            if any_new {
+            if any_new || claim_again {
                 stored.notify_waiters();
             }
         }
@@ -365,11 +371,11 @@ async fn apply_batch<T: InboxTx>(
                 if let Some(lease) = then_claim {
                     claims.push((done.len(), lease));
                 }
-                done.push(Done::Finish(reply, recorded, Ok(None)));
+                done.push(Done::Finish(reply, recorded, Ok(Claim::Nothing)));
             }
             Request::Claim { lease, reply } => {
                 claims.push((done.len(), lease));
-                done.push(Done::Claim(reply, Ok(None)));
+                done.push(Done::Claim(reply, Ok(Claim::Nothing)));
             }
             Request::ExtendLease {
                 id,
@@ -462,8 +468,8 @@ fn unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>) -> Vec<Don
                 items.push(item);
                 Done::Enqueue(reply)
             }
-            Request::Finish { reply, .. } => Done::Finish(reply, Ok(false), Ok(None)),
-            Request::Claim { reply, .. } => Done::Claim(reply, Ok(None)),
+            Request::Finish { reply, .. } => Done::Finish(reply, Ok(false), Ok(Claim::Nothing)),
+            Request::Claim { reply, .. } => Done::Claim(reply, Ok(Claim::Nothing)),
             Request::ExtendLease { reply, .. } => Done::ExtendLease(reply, Ok(false)),
         });
     }

@@ -119,6 +119,30 @@ pub struct ClaimedItem {
     pub created_at: i64,
 }
 
+/// What a claim inside a batch found ([`InboxTx::claim`]). The default is what a batch that
+/// failed reports for its claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Claim {
+    /// This item, now held under the lease.
+    Taken(ClaimedItem),
+    /// Nothing is claimable now.
+    #[default]
+    Nothing,
+    /// SQLite: the claim set aside as many held-back items as one claim may ([`PARK_PASSES`])
+    /// and looked no further. A claim in a later transaction goes on from there.
+    Unfinished,
+}
+
+impl Claim {
+    /// The item taken, if any.
+    pub fn taken(self) -> Option<ClaimedItem> {
+        match self {
+            Claim::Taken(item) => Some(item),
+            Claim::Nothing | Claim::Unfinished => None,
+        }
+    }
+}
+
 /// An item as `relman inbox list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkSummary {
@@ -146,12 +170,16 @@ const CLAIMED_COLUMNS: &str =
 // does not hold its queue: a job booked for next Tuesday must not stop today's webhooks. One that
 // is waiting for a retry does, so a repository's events are never applied out of order.
 //
-// `$3` is now. The rule is the same on both back-ends; where SQLite looks for the earlier items
-// differs (`head_of_queue`).
-const HOLDS_ITS_QUEUE: &str =
-    "(p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= $3 OR p.attempts > 0)))";
+// `now` is the statement's placeholder for the current time. The rule is the same on both
+// back-ends; where SQLite looks for the earlier items differs (`head_of_queue`).
+fn holds_its_queue(now: &str) -> String {
+    format!(
+        "(p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= {now} OR p.attempts > 0)))"
+    )
+}
 
-/// The claim's test that the candidate `w` heads its queue, for `backend`.
+/// The test that the candidate `w` heads its queue, for `backend`, with `now` the placeholder of
+/// the current time.
 ///
 /// PostgreSQL looks at every earlier item of the queue (`work_items_queue`): replicas claim side
 /// by side, and one that skips a row another has locked must still see it hold the queue.
@@ -165,7 +193,17 @@ const HOLDS_ITS_QUEUE: &str =
 /// one precede a running item: it would have been claimed first. Leaving them out means storing
 /// a delivery writes nothing at its queue's place in an index (benches/README.md, round 6). The
 /// index's condition is repeated word for word, so SQLite's planner can see the index applies.
-fn head_of_queue(backend: Backend) -> String {
+///
+/// Parked items (migration 0102, [`park_statement`]) are not reached by the walk, and the order
+/// argument still holds: each has an earlier holder in its queue, and the earliest parked item's
+/// is not parked itself, so a later candidate of that queue is held by something the index keeps
+/// or by an item the walk reaches first.
+fn head_of_queue(backend: Backend, now: &str) -> String {
+    format!("NOT {}", held_back(backend, now))
+}
+
+/// The opposite of [`head_of_queue`]: an earlier item of `w`'s queue holds it back.
+fn held_back(backend: Backend, now: &str) -> String {
     let indexed = match backend {
         Backend::Postgres => "",
         Backend::Sqlite => {
@@ -173,13 +211,65 @@ fn head_of_queue(backend: Backend) -> String {
                   OR (p.status = 'pending' AND (p.started_at IS NOT NULL OR p.run_at > p.created_at)))"
         }
     };
+    let holds = holds_its_queue(now);
     format!(
-        "NOT EXISTS (
+        "EXISTS (
             SELECT 1 FROM work_items p
             WHERE p.queue_key = w.queue_key AND p.id < w.id {indexed}
-              AND {HOLDS_ITS_QUEUE}
+              AND {holds}
         )"
     )
+}
+
+/// How many due items one parking pass looks at (SQLite).
+pub(super) const PARK_WINDOW: usize = 256;
+
+/// Most parking passes one claim makes (SQLite): a claim runs inside the inbox writer's
+/// transaction, which acks wait for, so it parks at most this many windows (about 20 ms of work
+/// on round 7's machine) and leaves the rest to the next claim ([`Claim::Unfinished`]).
+pub(super) const PARK_PASSES: usize = 8;
+
+/// SQLite: parks the items among the first [`PARK_WINDOW`] due, unparked pending ones after id
+/// `$2` (in id order, as the claim walks them) that an earlier item of their queue holds back
+/// (`$1` now), and returns their ids.
+///
+/// A claim runs it, each pass after the last id the previous one parked, until a pass parks
+/// fewer than it looked at: then the first due item the claim walk reaches heads its queue, and
+/// a claim costs what was newly blocked since the last one rather than the whole blocked backlog
+/// (migration 0102). Parking is only ever done for an item with an earlier holder, so it never
+/// hides a claimable item; [`UNPARK_NEXT`] keeps that true when a holder ends.
+pub(super) fn park_statement() -> &'static str {
+    static STATEMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    STATEMENT.get_or_init(|| {
+        let held_back = held_back(Backend::Sqlite, "$1");
+        format!(
+            "UPDATE work_items SET parked = 1
+             WHERE id IN (
+                 SELECT w.id FROM (
+                     SELECT id, queue_key FROM work_items
+                     WHERE status = 'pending' AND parked = 0 AND run_at <= $1 AND id > $2
+                     ORDER BY id LIMIT {PARK_WINDOW}
+                 ) w
+                 WHERE {held_back}
+             )
+             RETURNING id"
+        )
+    })
+}
+
+/// SQLite: after item `$1` ended (done or dead), the first parked item of its queue goes back to
+/// the claim walk. Only the first: every later one is held by it (a pending, due item holds its
+/// queue), and if something else still holds it, the next claim parks it again.
+pub(super) const UNPARK_NEXT: &str = "UPDATE work_items SET parked = 0
+     WHERE id = (
+         SELECT min(q.id) FROM work_items q
+         WHERE q.parked = 1
+           AND q.queue_key = (SELECT e.queue_key FROM work_items e WHERE e.id = $1)
+     )";
+
+/// Whether `outcome` ends the item, so that it no longer holds its queue (see [`UNPARK_NEXT`]).
+pub(super) fn ends_the_item(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Done | Outcome::Dead { .. })
 }
 
 /// A known item that is dead is queued again, as a redelivery asks (`$1` its key, `$2` now).
@@ -312,13 +402,14 @@ pub trait InboxTx {
         now_ms: i64,
     ) -> impl Future<Output = Result<Vec<Enqueued>, StoreError>> + Send;
 
-    /// As [`Store::claim`].
+    /// As [`Store::claim`], except that on SQLite one call parks a bounded number of held-back
+    /// items and may end [`Claim::Unfinished`], so that one transaction stays short.
     fn claim(
         &mut self,
         owner: &str,
         now_ms: i64,
         lease_until_ms: i64,
-    ) -> impl Future<Output = Result<Option<ClaimedItem>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
 
     /// As [`Store::finish`].
     fn finish(
@@ -352,7 +443,7 @@ impl InboxTx for WorkTx {
         owner: &str,
         now_ms: i64,
         lease_until_ms: i64,
-    ) -> Result<Option<ClaimedItem>, StoreError> {
+    ) -> Result<Claim, StoreError> {
         claim_on(&mut self.tx, self.backend, owner, now_ms, lease_until_ms).await
     }
 
@@ -363,7 +454,7 @@ impl InboxTx for WorkTx {
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        finish_on(&mut self.tx, id, owner, now_ms, outcome).await
+        finish_on(&mut self.tx, self.backend, id, owner, now_ms, outcome).await
     }
 
     async fn extend_lease(
@@ -420,7 +511,15 @@ impl Store {
         lease_until_ms: i64,
     ) -> Result<Option<ClaimedItem>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await
+        // Each parking pass commits on its own here, so going on until the claim is finished
+        // holds no transaction open for long.
+        loop {
+            match claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await? {
+                Claim::Taken(item) => return Ok(Some(item)),
+                Claim::Nothing => return Ok(None),
+                Claim::Unfinished => {}
+            }
+        }
     }
 
     /// Keeps a long-running item's lease alive. False when the lease was lost.
@@ -445,7 +544,7 @@ impl Store {
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        finish_on(&mut conn, id, owner, now_ms, outcome).await
+        finish_on(&mut conn, self.backend, id, owner, now_ms, outcome).await
     }
 
     /// Marks an item done (see [`Store::finish`]).
@@ -636,12 +735,13 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
     // SQLite has one writer at a time, so the UPDATE is atomic on its own.
-    let (cell, lock) = match backend {
-        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED"),
-        Backend::Sqlite => (&SQLITE, ""),
+    // SQLite: parked items (migration 0102) are left out of the walk; the claim parks first.
+    let (cell, lock, unparked) = match backend {
+        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED", ""),
+        Backend::Sqlite => (&SQLITE, "", "AND w.parked = 0"),
     };
     cell.get_or_init(|| {
-        let head_of_queue = head_of_queue(backend);
+        let head_of_queue = head_of_queue(backend, "$3");
         // Two candidates, each the first in id order of one status: an item whose lease ran out
         // (its worker died), else the first due pending one. One `status = 'x'` range each walks
         // the `(status, id)` index in order and stops at the first head of a queue; a single
@@ -653,10 +753,10 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
                  started_at = $3
              WHERE id = COALESCE(
                  (SELECT w.id FROM work_items w
-                  WHERE w.status = 'running' AND w.lease_until < $3 AND {head_of_queue}
+                  WHERE w.status = 'running' {unparked} AND w.lease_until < $3 AND {head_of_queue}
                   ORDER BY w.id LIMIT 1 {lock}),
                  (SELECT w.id FROM work_items w
-                  WHERE w.status = 'pending' AND w.run_at <= $3 AND {head_of_queue}
+                  WHERE w.status = 'pending' {unparked} AND w.run_at <= $3 AND {head_of_queue}
                   ORDER BY w.id LIMIT 1 {lock})
              )
              RETURNING {CLAIMED_COLUMNS}"
@@ -670,14 +770,44 @@ async fn claim_on(
     owner: &str,
     now_ms: i64,
     lease_until_ms: i64,
-) -> Result<Option<ClaimedItem>, StoreError> {
+) -> Result<Claim, StoreError> {
+    if backend == Backend::Sqlite {
+        let mut after = 0;
+        let mut finished = false;
+        for _ in 0..PARK_PASSES {
+            let parked: Vec<i64> = sqlx::query_scalar(park_statement())
+                .bind(now_ms)
+                .bind(after)
+                .fetch_all(&mut *conn)
+                .await?;
+            match next_parking_pass(&parked, after) {
+                Some(last) => after = last,
+                None => {
+                    finished = true;
+                    break;
+                }
+            }
+        }
+        if !finished {
+            return Ok(Claim::Unfinished);
+        }
+    }
     let row = sqlx::query(claim_statement(backend))
         .bind(owner)
         .bind(lease_until_ms)
         .bind(now_ms)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|r| claimed_from_row(&r)).transpose()
+    Ok(match row {
+        Some(r) => Claim::Taken(claimed_from_row(&r)?),
+        None => Claim::Nothing,
+    })
+}
+
+/// After a parking pass that parked `parked`: where the next pass starts (the last id parked),
+/// or `None` when this pass looked at fewer held-back items than a window and parking is done.
+pub(super) fn next_parking_pass(parked: &[i64], after: i64) -> Option<i64> {
+    (parked.len() >= PARK_WINDOW).then(|| parked.iter().copied().max().unwrap_or(after))
 }
 
 async fn extend_lease_on(
@@ -697,6 +827,7 @@ async fn extend_lease_on(
 
 async fn finish_on(
     conn: &mut AnyConnection,
+    backend: Backend,
     id: i64,
     owner: &str,
     now_ms: i64,
@@ -710,8 +841,14 @@ async fn finish_on(
     if let Some(error) = error {
         query = query.bind(error);
     }
-    let done = query.execute(&mut *conn).await?;
-    Ok(done.rows_affected() == 1)
+    let recorded = query.execute(&mut *conn).await?.rows_affected() == 1;
+    if recorded && backend == Backend::Sqlite && ends_the_item(outcome) {
+        sqlx::query(UNPARK_NEXT)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(recorded)
 }
 
 /// The statement that records `outcome`, with what it binds after `$1` (id) and `$2` (owner):
@@ -870,35 +1007,187 @@ mod tests {
         (store, dead_id)
     }
 
+    /// SQLite's plan for `sql`, its parameters bound as the claim (`"w"`, 2, 1), parking
+    /// (1, 0) or unparking (1) binds them: its steps.
+    async fn plan(store: &Store, sql: &str, params: usize) -> Vec<String> {
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+        let query = match params {
+            3 => query.bind("w").bind(2_i64).bind(1_i64),
+            2 => query.bind(1_i64).bind(0_i64),
+            _ => query.bind(1_i64),
+        };
+        let rows = query.fetch_all(store.pool()).await.unwrap();
+        rows.iter().map(|r| r.get("detail")).collect()
+    }
+
+    /// The steps that look for an earlier item `p` (not the payload, `work_payloads p`, read by
+    /// its key).
+    fn searches_for_earlier_items(steps: &[String]) -> Vec<&String> {
+        steps
+            .iter()
+            .filter(|s| s.starts_with("SEARCH p ") && !s.contains("INTEGER PRIMARY KEY"))
+            .collect()
+    }
+
+    const THROUGH_THE_HOLDERS: &str =
+        "SEARCH p USING INDEX work_items_holding (queue_key=? AND id<?)";
+
     /// SQLite finds what holds a queue through the partial index, not by reading every earlier
     /// item of the queue: the claim repeats the index's condition so that the planner uses it.
-    /// (That the rule is kept is `tests/inbox_claim_rule.rs`'s to check.)
+    /// It walks the candidates in id order without the parked ones. (That the rule is kept is
+    /// `tests/inbox_claim_rule.rs`'s to check.)
     #[tokio::test]
     async fn sqlite_claims_find_what_holds_a_queue_in_the_partial_index() {
         let dir = tempfile::tempdir().unwrap();
         let store = sqlite_store(&dir).await;
-        let plan = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "EXPLAIN QUERY PLAN {}",
-            claim_statement(Backend::Sqlite)
-        )))
-        .bind("w")
-        .bind(2_i64)
-        .bind(1_i64)
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
-        let steps: Vec<String> = plan.iter().map(|r| r.get("detail")).collect();
-        // `p` is the earlier item: one search for it per candidate, each through the index and
-        // nothing else (not, say, a second branch that walks every earlier pending item).
-        // (The payload, `work_payloads p`, is read by its key.)
-        let earlier: Vec<&String> = steps
-            .iter()
-            .filter(|s| s.starts_with("SEARCH p ") && !s.contains("INTEGER PRIMARY KEY"))
-            .collect();
+        let steps = plan(&store, claim_statement(Backend::Sqlite), 3).await;
+        // One search per candidate, each through the index and nothing else (not, say, a
+        // second branch that walks every earlier pending item).
         assert_eq!(
-            earlier, ["SEARCH p USING INDEX work_items_holding (queue_key=? AND id<?)"; 2],
+            searches_for_earlier_items(&steps),
+            [THROUGH_THE_HOLDERS; 2],
             "{steps:#?}"
         );
+        assert_eq!(
+            steps
+                .iter()
+                .filter(|s| s.contains("(status=? AND parked=?)"))
+                .count(),
+            2,
+            "{steps:#?}"
+        );
+        assert!(
+            !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+            "{steps:#?}"
+        );
+
+        // Parking walks the same way, from where its last pass stopped; unparking finds a
+        // queue's first parked item by its index.
+        let steps = plan(&store, park_statement(), 2).await;
+        assert_eq!(
+            searches_for_earlier_items(&steps),
+            ["SEARCH p EXISTS USING INDEX work_items_holding (queue_key=? AND id<?)"],
+            "{steps:#?}"
+        );
+        assert!(
+            steps.iter().any(|s| s
+                == "SEARCH work_items USING INDEX work_items_claimable (status=? AND parked=? AND id>?)"),
+            "{steps:#?}"
+        );
+        let steps = plan(&store, UNPARK_NEXT, 1).await;
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("USING COVERING INDEX work_items_parked (queue_key=?)")),
+            "{steps:#?}"
+        );
+        store.close().await;
+    }
+
+    /// A claim that steps over the items a held queue has waiting sets them aside, so the next
+    /// one does not step over them again; when the holder ends they come back one at a time, in
+    /// their order (SQLite, migration 0102).
+    #[tokio::test]
+    async fn a_held_queues_backlog_is_parked_once_and_comes_back_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let in_queue = |key: String, queue: &str| NewWorkItem {
+            queue_key: queue.into(),
+            ..item(&key)
+        };
+        let parked = async || -> i64 {
+            sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+        };
+        // a0 fails and waits for its retry, with more of its queue behind it than two parking
+        // passes look at; b0 is another repository's.
+        store
+            .enqueue_batch(&[in_queue("a0".into(), "repo:a")], 1)
+            .await
+            .unwrap();
+        let a0 = store.claim("w", 2, 100).await.unwrap().unwrap();
+        assert!(
+            store
+                .fail(a0.id, "w", 3, "GitHub is down", Some(1_000))
+                .await
+                .unwrap()
+        );
+        let mut later: Vec<NewWorkItem> = (1..=600)
+            .map(|n| in_queue(format!("a{n}"), "repo:a"))
+            .collect();
+        later.push(in_queue("b0".into(), "repo:b"));
+        store.enqueue_batch(&later, 4).await.unwrap();
+
+        let b0 = store.claim("w", 5, 100).await.unwrap().unwrap();
+        assert_eq!(b0.dedupe_key, "b0");
+        assert_eq!(parked().await, 600);
+        assert!(store.complete(b0.id, "w", 6).await.unwrap());
+        assert!(store.claim("w", 7, 100).await.unwrap().is_none());
+
+        // The retry falls due: a0 first, then the rest of its queue, each coming back to the
+        // walk when the one before it ends.
+        let mut now = 1_000;
+        for n in 0..=3 {
+            let claimed = store.claim("w", now, now + 100).await.unwrap().unwrap();
+            assert_eq!(claimed.dedupe_key, format!("a{n}"));
+            assert!(
+                store
+                    .claim("w", now + 1, now + 100)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(store.complete(claimed.id, "w", now + 2).await.unwrap());
+            assert_eq!(parked().await, 600 - n - 1);
+            now += 10;
+        }
+        // An item that dies ends too: the next one comes back.
+        let a4 = store.claim("w", now, now + 100).await.unwrap().unwrap();
+        assert_eq!(a4.dedupe_key, "a4");
+        assert!(
+            store
+                .fail(a4.id, "w", now, "bad payload", None)
+                .await
+                .unwrap()
+        );
+        let a5 = store.claim("w", now + 1, now + 100).await.unwrap().unwrap();
+        assert_eq!(a5.dedupe_key, "a5");
+        store.close().await;
+    }
+
+    /// One claim in a batch parks a bounded number of held-back items and says it stopped
+    /// short; the next goes on from there (the inbox writer runs it in a later transaction).
+    #[tokio::test]
+    async fn a_claim_in_a_batch_parks_a_bounded_number_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let held = PARK_PASSES * PARK_WINDOW + 10;
+        let mut items = vec![item("a0")];
+        items.extend((1..=held).map(|n| NewWorkItem {
+            queue_key: item("a0").queue_key,
+            ..item(&format!("a{n}"))
+        }));
+        items.push(NewWorkItem {
+            queue_key: "repo:free".into(),
+            ..item("free")
+        });
+        store.enqueue_batch(&items, 1).await.unwrap();
+        // a0 runs: everything else of its queue is held back by it.
+        let a0 = store.claim("w", 2, 1_000).await.unwrap().unwrap();
+        assert_eq!(a0.dedupe_key, "a0");
+
+        let mut tx = store.begin_work().await.unwrap();
+        assert_eq!(tx.claim("w", 3, 1_000).await.unwrap(), Claim::Unfinished);
+        let claimed = tx.claim("w", 3, 1_000).await.unwrap().taken().unwrap();
+        assert_eq!(claimed.dedupe_key, "free");
+        tx.commit().await.unwrap();
+        let parked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(parked, held as i64);
         store.close().await;
     }
 
@@ -968,7 +1257,7 @@ mod tests {
         ];
         let mut claimed = Vec::new();
         for (n, outcome) in (0..).zip(&outcomes) {
-            let item = tx.claim("w", 20 + n, 1000).await.unwrap().unwrap();
+            let item = tx.claim("w", 20 + n, 1000).await.unwrap().taken().unwrap();
             assert!(tx.extend_lease(item.id, "w", 2000).await.unwrap());
             assert!(!tx.extend_lease(item.id, "stranger", 3000).await.unwrap());
             assert!(!tx.finish(item.id, "stranger", 30, outcome).await.unwrap());

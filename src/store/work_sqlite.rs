@@ -18,8 +18,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql};
 
 use super::work::{
-    ClaimedItem, EXTEND_LEASE, Enqueued, InboxTx, NewWorkItem, Outcome, REVIVE_DEAD, WorkKind,
-    claim_statement, finish_statement, insert_payloads_statement, insert_statement, stored_payload,
+    Claim, ClaimedItem, EXTEND_LEASE, Enqueued, InboxTx, NewWorkItem, Outcome, PARK_PASSES,
+    REVIVE_DEAD, UNPARK_NEXT, WorkKind, claim_statement, ends_the_item, finish_statement,
+    insert_payloads_statement, insert_statement, next_parking_pass, park_statement, stored_payload,
 };
 use super::{Backend, StoreError, WAL_AUTOCHECKPOINT_PAGES};
 
@@ -185,7 +186,27 @@ impl InboxTx for SqliteWorkTx<'_> {
         owner: &str,
         now_ms: i64,
         lease_until_ms: i64,
-    ) -> Result<Option<ClaimedItem>, StoreError> {
+    ) -> Result<Claim, StoreError> {
+        let mut park = self.conn.prepare_cached(park_statement())?;
+        let mut after = 0;
+        let mut finished = false;
+        for _ in 0..PARK_PASSES {
+            let parked = park
+                .query_map(&[("$1", &now_ms as &dyn ToSql), ("$2", &after)][..], |r| {
+                    r.get::<_, i64>(0)
+                })?
+                .collect::<Result<Vec<i64>, _>>()?;
+            match next_parking_pass(&parked, after) {
+                Some(last) => after = last,
+                None => {
+                    finished = true;
+                    break;
+                }
+            }
+        }
+        if !finished {
+            return Ok(Claim::Unfinished);
+        }
         let mut statement = self.conn.prepare_cached(claim_statement(Backend::Sqlite))?;
         let mut rows = statement.query(
             &[
@@ -195,11 +216,11 @@ impl InboxTx for SqliteWorkTx<'_> {
             ][..],
         )?;
         let Some(row) = rows.next()? else {
-            return Ok(None);
+            return Ok(Claim::Nothing);
         };
         let kind: String = row.get("kind")?;
         let payload: Option<Vec<u8>> = row.get("payload")?;
-        Ok(Some(ClaimedItem {
+        Ok(Claim::Taken(ClaimedItem {
             id: row.get("id")?,
             kind: WorkKind::parse(&kind)?,
             dedupe_key: row.get("dedupe_key")?,
@@ -230,8 +251,13 @@ impl InboxTx for SqliteWorkTx<'_> {
         if let Some(error) = &error {
             params.push(("$4", error));
         }
-        let changed = self.conn.prepare_cached(sql)?.execute(params.as_slice())?;
-        Ok(changed == 1)
+        let recorded = self.conn.prepare_cached(sql)?.execute(params.as_slice())? == 1;
+        if recorded && ends_the_item(outcome) {
+            self.conn
+                .prepare_cached(UNPARK_NEXT)?
+                .execute(&[("$1", &id)][..])?;
+        }
+        Ok(recorded)
     }
 
     async fn extend_lease(
