@@ -1035,7 +1035,7 @@ mod tests {
     /// SQLite finds what holds a queue through the partial index, not by reading every earlier
     /// item of the queue: the claim repeats the index's condition so that the planner uses it.
     /// It walks the candidates in id order without the parked ones. (That the rule is kept is
-    /// `tests/inbox_claim_rule.rs`'s to check.)
+    /// `tests/integration/inbox_claim_rule.rs`'s to check.)
     #[tokio::test]
     async fn sqlite_claims_find_what_holds_a_queue_in_the_partial_index() {
         let dir = tempfile::tempdir().unwrap();

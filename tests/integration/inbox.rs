@@ -1,0 +1,347 @@
+//! The durable inbox: claiming, ordering, retries, leases and replicas, on every back-end.
+
+use crate::support;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use relman::clock::{Clock, SystemClock};
+use relman::inbox::retry::RetryPolicy;
+use relman::inbox::worker::{WorkerConfig, spawn_workers};
+use relman::inbox::{ProcessError, Processor};
+use relman::store::Store;
+use relman::store::work::{ClaimedItem, Enqueued, NewWorkItem, WorkKind, WorkStatus};
+use support::TestDb;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+fn item(key: &str, queue: &str) -> NewWorkItem {
+    support::work_item(key, queue)
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Records what ran, when, and how many ran at once per queue.
+#[derive(Default)]
+struct Recorder {
+    ran: Mutex<Vec<(String, String)>>,
+    in_flight: Mutex<HashMap<String, usize>>,
+    max_in_flight_per_queue: Mutex<usize>,
+    fail_always: bool,
+    delay: Duration,
+}
+
+impl Processor for Recorder {
+    async fn process(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
+        {
+            let mut flying = self.in_flight.lock().unwrap();
+            let n = flying.entry(item.queue_key.clone()).or_default();
+            *n += 1;
+            let mut max = self.max_in_flight_per_queue.lock().unwrap();
+            *max = (*max).max(*n);
+        }
+        tokio::time::sleep(self.delay).await;
+        *self
+            .in_flight
+            .lock()
+            .unwrap()
+            .get_mut(&item.queue_key)
+            .unwrap() -= 1;
+        if self.fail_always {
+            return Err(ProcessError::Retryable("GitHub is down".into()));
+        }
+        self.ran
+            .lock()
+            .unwrap()
+            .push((item.queue_key.clone(), item.dedupe_key.clone()));
+        Ok(())
+    }
+}
+
+fn fast_config(workers: usize) -> WorkerConfig {
+    WorkerConfig {
+        workers,
+        lease: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(20),
+        shutdown_grace: Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        },
+        owner_prefix: "test".into(),
+    }
+}
+
+async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn count(store: &Store, status: WorkStatus) -> usize {
+    store.list_work(Some(status), 100_000).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn duplicates_are_stored_once_and_dead_ones_come_back() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let out = store
+            .enqueue_batch(&[item("a", "q"), item("a", "q"), item("b", "q")], now())
+            .await
+            .unwrap();
+        assert!(matches!(out[0], Enqueued::Accepted { .. }), "{}", db.label);
+        assert_eq!(out[1], Enqueued::Duplicate);
+        assert!(matches!(out[2], Enqueued::Accepted { .. }));
+
+        let claimed = store
+            .claim("w", now(), now() + 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(claimed.dedupe_key, "a");
+        assert!(
+            store
+                .fail(claimed.id, "w", now(), "boom", None)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.work_status("a").await.unwrap(),
+            Some(WorkStatus::Dead)
+        );
+        // GitHub redelivers a delivery that died: it is queued again.
+        assert_eq!(
+            store.enqueue_batch(&[item("a", "q")], now()).await.unwrap(),
+            vec![Enqueued::Revived]
+        );
+        assert_eq!(
+            store.work_status("a").await.unwrap(),
+            Some(WorkStatus::Pending)
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_retry_with_backoff_then_park_as_dead_with_the_error() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        store
+            .enqueue_batch(&[item("doomed", "q")], now())
+            .await
+            .unwrap();
+        let recorder = Arc::new(Recorder {
+            fail_always: true,
+            ..Default::default()
+        });
+        let stop = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut workers = spawn_workers(
+            store.clone(),
+            recorder,
+            clock,
+            Arc::new(Notify::new()),
+            fast_config(2),
+            stop.clone(),
+        );
+        wait_until(async || count(&store, WorkStatus::Dead).await == 1).await;
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
+
+        let dead = store.list_work(Some(WorkStatus::Dead), 10).await.unwrap();
+        assert_eq!(dead[0].attempts, 3, "{}", db.label);
+        assert_eq!(dead[0].last_error.as_deref(), Some("GitHub is down"));
+
+        // `relman inbox retry ID`
+        assert!(store.retry_dead(dead[0].id, now()).await.unwrap());
+        assert!(
+            !store.retry_dead(dead[0].id, now()).await.unwrap(),
+            "only dead items"
+        );
+        let again = store.list_work(None, 10).await.unwrap();
+        assert_eq!(
+            (again[0].status, again[0].attempts),
+            (WorkStatus::Pending, 0)
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_repository_in_order_and_one_at_a_time_others_in_parallel() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let mut batch = Vec::new();
+        for n in 0..15 {
+            for repo in ["web", "api", "ops"] {
+                batch.push(item(&format!("{repo}-{n:02}"), repo));
+            }
+        }
+        store.enqueue_batch(&batch, now()).await.unwrap();
+        let recorder = Arc::new(Recorder {
+            delay: Duration::from_millis(3),
+            ..Default::default()
+        });
+        let stop = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut workers = spawn_workers(
+            store.clone(),
+            recorder.clone(),
+            clock,
+            Arc::new(Notify::new()),
+            fast_config(4),
+            stop.clone(),
+        );
+        wait_until(async || count(&store, WorkStatus::Done).await == 45).await;
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
+
+        assert_eq!(
+            *recorder.max_in_flight_per_queue.lock().unwrap(),
+            1,
+            "{}",
+            db.label
+        );
+        let ran = recorder.ran.lock().unwrap().clone();
+        for repo in ["web", "api", "ops"] {
+            let order: Vec<&str> = ran
+                .iter()
+                .filter(|(q, _)| q == repo)
+                .map(|(_, k)| k.as_str())
+                .collect();
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(order, sorted, "{repo} on {}", db.label);
+            assert_eq!(order.len(), 15);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_retry_holds_its_queue_but_a_future_job_does_not() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let t = now();
+    let mut later = item("job-next-tuesday", "web");
+    later.kind = WorkKind::Job;
+    later.run_at = t + 3_600_000;
+    store
+        .enqueue_batch(&[later, item("first", "web"), item("second", "web")], t)
+        .await
+        .unwrap();
+
+    // The job booked for later does not block today's events.
+    let first = store.claim("w", t, t + 60_000).await.unwrap().unwrap();
+    assert_eq!(first.dedupe_key, "first");
+    // While `first` runs, `second` (same repository) waits.
+    assert!(store.claim("w2", t, t + 60_000).await.unwrap().is_none());
+    // `first` fails and will retry in a minute: `second` still waits, order is kept.
+    store
+        .fail(first.id, "w", t, "502", Some(t + 60_000))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim("w2", t + 1, t + 60_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let retried = store
+        .claim("w2", t + 60_001, t + 120_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (retried.dedupe_key.as_str(), retried.attempts),
+        ("first", 2)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_old_holder_cannot_finish_it() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let t = now();
+        store.enqueue_batch(&[item("slow", "q")], t).await.unwrap();
+        let a = store
+            .claim("worker-a", t, t + 1_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .claim("worker-b", t + 500, t + 1_500)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let b = store
+            .claim("worker-b", t + 1_001, t + 61_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.id, b.attempts), (b.id, 2), "{}", db.label);
+        assert!(!store.complete(a.id, "worker-a", t + 1_002).await.unwrap());
+        assert!(store.complete(b.id, "worker-b", t + 1_003).await.unwrap());
+        assert_eq!(
+            store.work_status("slow").await.unwrap(),
+            Some(WorkStatus::Done)
+        );
+    }
+}
+
+/// Two replicas (separate pools, separate worker sets) on one database: every item is handled
+/// exactly once, and a repository's items never run at the same time.
+#[tokio::test]
+async fn two_replicas_share_one_inbox_and_handle_each_item_exactly_once() {
+    for db in TestDb::all().await {
+        let replica_a = db.store().await;
+        let replica_b = db.store().await;
+        let mut batch = Vec::new();
+        for n in 0..120 {
+            batch.push(item(&format!("d{n:03}"), &format!("repo{}", n % 8)));
+        }
+        replica_a.enqueue_batch(&batch, now()).await.unwrap();
+
+        let recorder = Arc::new(Recorder {
+            delay: Duration::from_millis(2),
+            ..Default::default()
+        });
+        let stop = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut a = spawn_workers(
+            replica_a.clone(),
+            recorder.clone(),
+            clock.clone(),
+            Arc::new(Notify::new()),
+            fast_config(3),
+            stop.clone(),
+        );
+        let mut b = spawn_workers(
+            replica_b.clone(),
+            recorder.clone(),
+            clock,
+            Arc::new(Notify::new()),
+            fast_config(3),
+            stop.clone(),
+        );
+        wait_until(async || count(&replica_a, WorkStatus::Done).await == 120).await;
+        stop.cancel();
+        while a.join_next().await.is_some() {}
+        while b.join_next().await.is_some() {}
+
+        let ran = recorder.ran.lock().unwrap().clone();
+        assert_eq!(ran.len(), 120, "each item once on {}", db.label);
+        let mut keys: Vec<_> = ran.iter().map(|(_, k)| k.clone()).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), 120);
+        assert_eq!(*recorder.max_in_flight_per_queue.lock().unwrap(), 1);
+    }
+}
