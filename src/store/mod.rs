@@ -10,6 +10,7 @@ pub mod comments;
 pub mod deliveries;
 pub mod dry_run;
 pub mod environments;
+mod migrations;
 pub mod payload;
 pub mod register;
 pub mod releases;
@@ -66,9 +67,6 @@ pub struct Store {
     /// `None` for an in-memory database, which no other connection can open.
     sqlite_file: Option<Arc<PathBuf>>,
 }
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Connects (creating an SQLite file if absent) and brings the schema up to date.
@@ -140,8 +138,8 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATOR.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&self.pool).await?,
+            Backend::Sqlite => migrations::SQLITE.run(&self.pool).await?,
+            Backend::Postgres => migrations::POSTGRES.run(&self.pool).await?,
         }
         Ok(())
     }
