@@ -194,8 +194,9 @@ fn holds_its_queue(now: &str) -> String {
 /// a delivery writes nothing at its queue's place in an index (benches/README.md, round 6). The
 /// index's condition is repeated word for word, so SQLite's planner can see the index applies.
 ///
-/// Parked items (migration 0102, [`park_statement`]) are not reached by the walk, and the order
-/// argument still holds: each has an earlier holder in its queue, and the earliest parked item's
+/// On both, parked items (migration 0102, [`park_statement`]) are not reached by the walk. On
+/// PostgreSQL each is pending and due, so it still holds the later items of its queue; on SQLite
+/// the order argument still holds: each has an earlier holder in its queue, and the earliest parked item's
 /// is not parked itself, so a later candidate of that queue is held by something the index keeps
 /// or by an item the walk reaches first.
 fn head_of_queue(backend: Backend, now: &str) -> String {
@@ -204,60 +205,127 @@ fn head_of_queue(backend: Backend, now: &str) -> String {
 
 /// The opposite of [`head_of_queue`]: an earlier item of `w`'s queue holds it back.
 fn held_back(backend: Backend, now: &str) -> String {
-    let indexed = match backend {
-        Backend::Postgres => "",
-        Backend::Sqlite => {
-            "AND (p.status = 'running'
-                  OR (p.status = 'pending' AND (p.started_at IS NOT NULL OR p.run_at > p.created_at)))"
-        }
-    };
-    let holds = holds_its_queue(now);
-    format!(
-        "EXISTS (
-            SELECT 1 FROM work_items p
-            WHERE p.queue_key = w.queue_key AND p.id < w.id {indexed}
-              AND {holds}
-        )"
-    )
+    match backend {
+        // One search per status that can hold, each a prefix of `work_items_queue (queue_key,
+        // status, id)`: the plan does not depend on the table's statistics, which lag behind a
+        // backlog that built up in seconds (with one `status IN (...)` search and no statistics
+        // yet, PostgreSQL intersected bitmaps of every pending item for each candidate).
+        Backend::Postgres => format!(
+            "(EXISTS (
+                SELECT 1 FROM work_items p
+                WHERE p.queue_key = w.queue_key AND p.status = 'running' AND p.id < w.id
+            ) OR EXISTS (
+                SELECT 1 FROM work_items p
+                WHERE p.queue_key = w.queue_key AND p.status = 'pending' AND p.id < w.id
+                  AND {holds}
+            ))",
+            holds = holds_its_queue(now)
+        ),
+        Backend::Sqlite => format!(
+            "EXISTS (
+                SELECT 1 FROM work_items p
+                WHERE p.queue_key = w.queue_key AND p.id < w.id
+                  AND (p.status = 'running'
+                       OR (p.status = 'pending' AND (p.started_at IS NOT NULL OR p.run_at > p.created_at)))
+                  AND {holds}
+            )",
+            holds = holds_its_queue(now)
+        ),
+    }
 }
 
-/// How many due items one parking pass looks at (SQLite).
+/// How many due items one parking pass looks at.
 pub(super) const PARK_WINDOW: usize = 256;
 
-/// Most parking passes one claim makes (SQLite): a claim runs inside the inbox writer's
+/// Most parking passes one claim makes: on SQLite a claim runs inside the inbox writer's
 /// transaction, which acks wait for, so it parks at most this many windows (about 20 ms of work
-/// on round 7's machine) and leaves the rest to the next claim ([`Claim::Unfinished`]).
+/// on round 7's machine) and leaves the rest to the next claim ([`Claim::Unfinished`]); on
+/// PostgreSQL it bounds how long one claim holds [`PARKING_LOCK`].
 pub(super) const PARK_PASSES: usize = 8;
 
-/// SQLite: parks the items among the first [`PARK_WINDOW`] due, unparked pending ones after id
-/// `$2` (in id order, as the claim walks them) that an earlier item of their queue holds back
-/// (`$1` now), and returns their ids.
+/// PostgreSQL: the transaction-level advisory lock that keeps parking apart from the finishes
+/// that unpark (migration 0102 for PostgreSQL). Parking takes it exclusively, a finish that ends
+/// an item takes it shared; neither holds a row lock when it asks for it, so no transaction can
+/// wait for it while holding something the holder waits for. The key is arbitrary but fixed (the
+/// bytes of "relmpark").
+pub(super) const PARKING_LOCK: i64 = 0x7265_6c6d_7061_726b;
+
+/// How a PostgreSQL transaction takes [`PARKING_LOCK`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParkingLock {
+    /// For parking, and for a transaction that may park as well as finish (the inbox writer's
+    /// batch): asking for the lock shared and later exclusively could deadlock two of them.
+    Exclusive,
+    /// For a finish on its own: finishes do not wait for each other.
+    Shared,
+}
+
+async fn take_parking_lock(conn: &mut AnyConnection, mode: ParkingLock) -> Result<(), StoreError> {
+    let sql = match mode {
+        ParkingLock::Exclusive => "SELECT pg_advisory_xact_lock($1)",
+        ParkingLock::Shared => "SELECT pg_advisory_xact_lock_shared($1)",
+    };
+    // The function returns `void`, which the `Any` driver cannot decode: run it, read nothing.
+    sqlx::query(sql)
+        .bind(PARKING_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Parks the items among the first [`PARK_WINDOW`] due, unparked pending ones after id `$2` (in
+/// id order, as the claim walks them) that an earlier item of their queue holds back (`$1` now),
+/// and returns their ids.
 ///
 /// A claim runs it, each pass after the last id the previous one parked, until a pass parks
 /// fewer than it looked at: then the first due item the claim walk reaches heads its queue, and
 /// a claim costs what was newly blocked since the last one rather than the whole blocked backlog
 /// (migration 0102). Parking is only ever done for an item with an earlier holder, so it never
-/// hides a claimable item; [`UNPARK_NEXT`] keeps that true when a holder ends.
-pub(super) fn park_statement() -> &'static str {
-    static STATEMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    STATEMENT.get_or_init(|| {
-        let held_back = held_back(Backend::Sqlite, "$1");
-        format!(
-            "UPDATE work_items SET parked = 1
-             WHERE id IN (
-                 SELECT w.id FROM (
-                     SELECT id, queue_key FROM work_items
-                     WHERE status = 'pending' AND parked = 0 AND run_at <= $1 AND id > $2
-                     ORDER BY id LIMIT {PARK_WINDOW}
-                 ) w
-                 WHERE {held_back}
-             )
-             RETURNING id"
-        )
+/// hides a claimable item; [`UNPARK_NEXT`] keeps that true when a holder ends. On PostgreSQL
+/// the claims of other replicas go on meanwhile (finishes wait for [`PARKING_LOCK`]), so a
+/// window item may be claimed before it is parked; see the statement.
+pub(super) fn park_statement(backend: Backend) -> &'static str {
+    static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let cell = match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    };
+    cell.get_or_init(|| {
+        let held_back = held_back(backend, "$1");
+        let window = format!(
+            "SELECT w.id FROM (
+                 SELECT id, queue_key FROM work_items
+                 WHERE status = 'pending' AND parked = 0 AND run_at <= $1 AND id > $2
+                 ORDER BY id LIMIT {PARK_WINDOW}
+             ) w
+             WHERE {held_back}"
+        );
+        match backend {
+            Backend::Sqlite => format!(
+                "UPDATE work_items SET parked = 1 WHERE id IN ({window}) RETURNING id"
+            ),
+            // The window is worked out once (MATERIALIZED), then its rows are found by id and
+            // nothing else: a table whose statistics lag behind a backlog (every backlog, for
+            // the first minute) otherwise got plans that scanned every pending item once per
+            // window item (2.7 s a pass over 100,000, against 5 ms).
+            //
+            // A row a concurrent claim took after the window was read is not parked: the `SET`
+            // is worked out on the row as it is once the claim committed. (Its id is returned
+            // all the same, which at most costs one more pass.)
+            Backend::Postgres => format!(
+                "WITH held AS MATERIALIZED ({window})
+                 UPDATE work_items
+                 SET parked = CASE WHEN work_items.status = 'pending' THEN 1 ELSE work_items.parked END
+                 FROM held
+                 WHERE work_items.id = held.id
+                 RETURNING work_items.id"
+            ),
+        }
     })
 }
 
-/// SQLite: after item `$1` ended (done or dead), the first parked item of its queue goes back to
+/// After item `$1` ended (done or dead), the first parked item of its queue goes back to
 /// the claim walk. Only the first: every later one is held by it (a pending, due item holds its
 /// queue), and if something else still holds it, the next claim parks it again.
 pub(super) const UNPARK_NEXT: &str = "UPDATE work_items SET parked = 0
@@ -454,7 +522,18 @@ impl InboxTx for WorkTx {
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        finish_on(&mut self.tx, self.backend, id, owner, now_ms, outcome).await
+        // A batch may claim (and park) after it finishes: the lock is asked for exclusively
+        // from the start, never shared first (see `ParkingLock::Exclusive`).
+        finish_on(
+            &mut self.tx,
+            self.backend,
+            ParkingLock::Exclusive,
+            id,
+            owner,
+            now_ms,
+            outcome,
+        )
+        .await
     }
 
     async fn extend_lease(
@@ -477,13 +556,17 @@ impl WorkTx {
 impl Store {
     /// Starts a write transaction on the inbox (see [`WorkTx`]).
     pub async fn begin_work(&self) -> Result<WorkTx, StoreError> {
-        let tx = match self.backend {
+        Ok(WorkTx {
+            tx: self.begin_write().await?,
+            backend: self.backend,
+        })
+    }
+
+    /// A write transaction: `BEGIN IMMEDIATE` on SQLite (see [`WorkTx`]).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok(WorkTx {
-            tx,
-            backend: self.backend,
         })
     }
 
@@ -510,11 +593,30 @@ impl Store {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Option<ClaimedItem>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // Each parking pass commits on its own here, so going on until the claim is finished
-        // holds no transaction open for long.
+        // Parking commits every [`PARK_PASSES`] windows here, so going on until it is done
+        // holds no transaction (nor, on PostgreSQL, the parking lock) open for long.
         loop {
-            match claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await? {
+            let claimed = match self.backend {
+                // Each statement commits on its own.
+                Backend::Sqlite => {
+                    let mut conn = self.pool.acquire().await?;
+                    claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await?
+                }
+                // The lock lasts for a transaction; the claim after it does not need it, so
+                // replicas' claims do not wait for each other.
+                Backend::Postgres => {
+                    let mut tx = self.pool.begin().await?;
+                    let parked_all = park_on(&mut tx, self.backend, now_ms).await?;
+                    tx.commit().await?;
+                    if parked_all {
+                        let mut conn = self.pool.acquire().await?;
+                        take_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await?
+                    } else {
+                        Claim::Unfinished
+                    }
+                }
+            };
+            match claimed {
                 Claim::Taken(item) => return Ok(Some(item)),
                 Claim::Nothing => return Ok(None),
                 Claim::Unfinished => {}
@@ -543,8 +645,35 @@ impl Store {
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        finish_on(&mut conn, self.backend, id, owner, now_ms, outcome).await
+        if !ends_the_item(outcome) {
+            // One statement, which neither unparks nor takes the parking lock.
+            let mut conn = self.pool.acquire().await?;
+            return finish_on(
+                &mut conn,
+                self.backend,
+                ParkingLock::Shared,
+                id,
+                owner,
+                now_ms,
+                outcome,
+            )
+            .await;
+        }
+        // One transaction: the outcome and the unpark commit together, and PostgreSQL's parking
+        // lock lasts until they have.
+        let mut tx = self.begin_write().await?;
+        let recorded = finish_on(
+            &mut tx,
+            self.backend,
+            ParkingLock::Shared,
+            id,
+            owner,
+            now_ms,
+            outcome,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(recorded)
     }
 
     /// Marks an item done (see [`Store::finish`]).
@@ -734,11 +863,11 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
-    // SQLite has one writer at a time, so the UPDATE is atomic on its own.
-    // SQLite: parked items (migration 0102) are left out of the walk; the claim parks first.
-    let (cell, lock, unparked) = match backend {
-        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED", ""),
-        Backend::Sqlite => (&SQLITE, "", "AND w.parked = 0"),
+    // SQLite has one writer at a time, so the UPDATE is atomic on its own. Parked items
+    // (migration 0102) are left out of the walk; the claim parks first.
+    let (cell, lock) = match backend {
+        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED"),
+        Backend::Sqlite => (&SQLITE, ""),
     };
     cell.get_or_init(|| {
         let head_of_queue = head_of_queue(backend, "$3");
@@ -753,10 +882,10 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
                  started_at = $3
              WHERE id = COALESCE(
                  (SELECT w.id FROM work_items w
-                  WHERE w.status = 'running' {unparked} AND w.lease_until < $3 AND {head_of_queue}
+                  WHERE w.status = 'running' AND w.parked = 0 AND w.lease_until < $3 AND {head_of_queue}
                   ORDER BY w.id LIMIT 1 {lock}),
                  (SELECT w.id FROM work_items w
-                  WHERE w.status = 'pending' {unparked} AND w.run_at <= $3 AND {head_of_queue}
+                  WHERE w.status = 'pending' AND w.parked = 0 AND w.run_at <= $3 AND {head_of_queue}
                   ORDER BY w.id LIMIT 1 {lock})
              )
              RETURNING {CLAIMED_COLUMNS}"
@@ -764,6 +893,8 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
     })
 }
 
+/// Parks, then claims (see [`InboxTx::claim`]); on PostgreSQL the parking lock is held until
+/// `conn`'s transaction ends.
 async fn claim_on(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -771,27 +902,46 @@ async fn claim_on(
     now_ms: i64,
     lease_until_ms: i64,
 ) -> Result<Claim, StoreError> {
-    if backend == Backend::Sqlite {
-        let mut after = 0;
-        let mut finished = false;
-        for _ in 0..PARK_PASSES {
-            let parked: Vec<i64> = sqlx::query_scalar(park_statement())
-                .bind(now_ms)
-                .bind(after)
-                .fetch_all(&mut *conn)
-                .await?;
-            match next_parking_pass(&parked, after) {
-                Some(last) => after = last,
-                None => {
-                    finished = true;
-                    break;
-                }
-            }
-        }
-        if !finished {
-            return Ok(Claim::Unfinished);
+    if !park_on(conn, backend, now_ms).await? {
+        return Ok(Claim::Unfinished);
+    }
+    take_on(conn, backend, owner, now_ms, lease_until_ms).await
+}
+
+/// Parks the held-back items at the front of the claim walk, at most [`PARK_PASSES`] windows:
+/// true when that was all of them. On PostgreSQL `conn` must be in a transaction, which holds
+/// [`PARKING_LOCK`] exclusively from here to its end.
+async fn park_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    if backend == Backend::Postgres {
+        take_parking_lock(conn, ParkingLock::Exclusive).await?;
+    }
+    let mut after = 0;
+    for _ in 0..PARK_PASSES {
+        let parked: Vec<i64> = sqlx::query_scalar(park_statement(backend))
+            .bind(now_ms)
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await?;
+        match next_parking_pass(&parked, after) {
+            Some(last) => after = last,
+            None => return Ok(true),
         }
     }
+    Ok(false)
+}
+
+/// The claim itself, once parking is done.
+async fn take_on(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    now_ms: i64,
+    lease_until_ms: i64,
+) -> Result<Claim, StoreError> {
     let row = sqlx::query(claim_statement(backend))
         .bind(owner)
         .bind(lease_until_ms)
@@ -825,14 +975,22 @@ async fn extend_lease_on(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records `outcome`; when it ends the item, gives its queue's first parked item back to the
+/// walk. On PostgreSQL an ending outcome takes [`PARKING_LOCK`] in `lock` mode first, so `conn`
+/// must be in a transaction that commits the outcome with the unpark.
 async fn finish_on(
     conn: &mut AnyConnection,
     backend: Backend,
+    lock: ParkingLock,
     id: i64,
     owner: &str,
     now_ms: i64,
     outcome: &Outcome,
 ) -> Result<bool, StoreError> {
+    let ends = ends_the_item(outcome);
+    if ends && backend == Backend::Postgres {
+        take_parking_lock(conn, lock).await?;
+    }
     let (sql, time, error) = finish_statement(outcome, now_ms);
     let mut query = sqlx::query(sql).bind(id).bind(owner);
     if let Some(time) = time {
@@ -842,7 +1000,7 @@ async fn finish_on(
         query = query.bind(error);
     }
     let recorded = query.execute(&mut *conn).await?.rows_affected() == 1;
-    if recorded && backend == Backend::Sqlite && ends_the_item(outcome) {
+    if recorded && ends {
         sqlx::query(UNPARK_NEXT)
             .bind(id)
             .execute(&mut *conn)
@@ -1063,7 +1221,7 @@ mod tests {
 
         // Parking walks the same way, from where its last pass stopped; unparking finds a
         // queue's first parked item by its index.
-        let steps = plan(&store, park_statement(), 2).await;
+        let steps = plan(&store, park_statement(Backend::Sqlite), 2).await;
         assert_eq!(
             searches_for_earlier_items(&steps),
             ["SEARCH p EXISTS USING INDEX work_items_holding (queue_key=? AND id<?)"],
@@ -1081,79 +1239,6 @@ mod tests {
                 .any(|s| s.contains("USING COVERING INDEX work_items_parked (queue_key=?)")),
             "{steps:#?}"
         );
-        store.close().await;
-    }
-
-    /// A claim that steps over the items a held queue has waiting sets them aside, so the next
-    /// one does not step over them again; when the holder ends they come back one at a time, in
-    /// their order (SQLite, migration 0102).
-    #[tokio::test]
-    async fn a_held_queues_backlog_is_parked_once_and_comes_back_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sqlite_store(&dir).await;
-        let in_queue = |key: String, queue: &str| NewWorkItem {
-            queue_key: queue.into(),
-            ..item(&key)
-        };
-        let parked = async || -> i64 {
-            sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
-                .fetch_one(store.pool())
-                .await
-                .unwrap()
-        };
-        // a0 fails and waits for its retry, with more of its queue behind it than two parking
-        // passes look at; b0 is another repository's.
-        store
-            .enqueue_batch(&[in_queue("a0".into(), "repo:a")], 1)
-            .await
-            .unwrap();
-        let a0 = store.claim("w", 2, 100).await.unwrap().unwrap();
-        assert!(
-            store
-                .fail(a0.id, "w", 3, "GitHub is down", Some(1_000))
-                .await
-                .unwrap()
-        );
-        let mut later: Vec<NewWorkItem> = (1..=600)
-            .map(|n| in_queue(format!("a{n}"), "repo:a"))
-            .collect();
-        later.push(in_queue("b0".into(), "repo:b"));
-        store.enqueue_batch(&later, 4).await.unwrap();
-
-        let b0 = store.claim("w", 5, 100).await.unwrap().unwrap();
-        assert_eq!(b0.dedupe_key, "b0");
-        assert_eq!(parked().await, 600);
-        assert!(store.complete(b0.id, "w", 6).await.unwrap());
-        assert!(store.claim("w", 7, 100).await.unwrap().is_none());
-
-        // The retry falls due: a0 first, then the rest of its queue, each coming back to the
-        // walk when the one before it ends.
-        let mut now = 1_000;
-        for n in 0..=3 {
-            let claimed = store.claim("w", now, now + 100).await.unwrap().unwrap();
-            assert_eq!(claimed.dedupe_key, format!("a{n}"));
-            assert!(
-                store
-                    .claim("w", now + 1, now + 100)
-                    .await
-                    .unwrap()
-                    .is_none()
-            );
-            assert!(store.complete(claimed.id, "w", now + 2).await.unwrap());
-            assert_eq!(parked().await, 600 - n - 1);
-            now += 10;
-        }
-        // An item that dies ends too: the next one comes back.
-        let a4 = store.claim("w", now, now + 100).await.unwrap().unwrap();
-        assert_eq!(a4.dedupe_key, "a4");
-        assert!(
-            store
-                .fail(a4.id, "w", now, "bad payload", None)
-                .await
-                .unwrap()
-        );
-        let a5 = store.claim("w", now + 1, now + 100).await.unwrap().unwrap();
-        assert_eq!(a5.dedupe_key, "a5");
         store.close().await;
     }
 

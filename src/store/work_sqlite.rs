@@ -187,7 +187,7 @@ impl InboxTx for SqliteWorkTx<'_> {
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Claim, StoreError> {
-        let mut park = self.conn.prepare_cached(park_statement())?;
+        let mut park = self.conn.prepare_cached(park_statement(Backend::Sqlite))?;
         let mut after = 0;
         let mut finished = false;
         for _ in 0..PARK_PASSES {

@@ -31,6 +31,8 @@ struct Recorder {
     in_flight: Mutex<HashMap<String, usize>>,
     max_in_flight_per_queue: Mutex<usize>,
     fail_always: bool,
+    /// Each item's first attempt fails (retryably), so that it holds its queue as a retry.
+    fail_first_attempt: bool,
     delay: Duration,
 }
 
@@ -50,7 +52,7 @@ impl Processor for Recorder {
             .unwrap()
             .get_mut(&item.queue_key)
             .unwrap() -= 1;
-        if self.fail_always {
+        if self.fail_always || (self.fail_first_attempt && item.attempts == 1) {
             return Err(ProcessError::Retryable("GitHub is down".into()));
         }
         self.ran
@@ -343,5 +345,129 @@ async fn two_replicas_share_one_inbox_and_handle_each_item_exactly_once() {
         keys.dedup();
         assert_eq!(keys.len(), 120);
         assert_eq!(*recorder.max_in_flight_per_queue.lock().unwrap(), 1);
+    }
+}
+
+/// A claim that steps over the items a held queue has waiting sets them aside, so the next one
+/// does not step over them again; when the holder ends they come back one at a time, in their
+/// order (migration 0102).
+#[tokio::test]
+async fn a_held_queues_backlog_is_parked_once_and_comes_back_in_order() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let label = db.label;
+        let parked = async || -> i64 {
+            sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+        };
+        // a0 fails and waits for its retry, with more of its queue behind it than two parking
+        // passes look at; b0 is another repository's.
+        store.enqueue_batch(&[item("a0", "a")], 1).await.unwrap();
+        let a0 = store.claim("w", 2, 100).await.unwrap().unwrap();
+        assert!(
+            store
+                .fail(a0.id, "w", 3, "GitHub is down", Some(1_000))
+                .await
+                .unwrap()
+        );
+        let mut later: Vec<NewWorkItem> = (1..=600).map(|n| item(&format!("a{n}"), "a")).collect();
+        later.push(item("b0", "b"));
+        store.enqueue_batch(&later, 4).await.unwrap();
+
+        let b0 = store.claim("w", 5, 100).await.unwrap().unwrap();
+        assert_eq!(b0.dedupe_key, "b0", "{label}");
+        assert_eq!(parked().await, 600, "{label}");
+        assert!(store.complete(b0.id, "w", 6).await.unwrap());
+        assert!(store.claim("w", 7, 100).await.unwrap().is_none());
+
+        // The retry falls due: a0 first, then the rest of its queue, each coming back to the
+        // walk when the one before it ends.
+        let mut now = 1_000;
+        for n in 0..=3 {
+            let claimed = store.claim("w", now, now + 100).await.unwrap().unwrap();
+            assert_eq!(claimed.dedupe_key, format!("a{n}"), "{label}");
+            assert!(
+                store
+                    .claim("w", now + 1, now + 100)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            assert!(store.complete(claimed.id, "w", now + 2).await.unwrap());
+            assert_eq!(parked().await, 600 - n - 1, "{label}");
+            now += 10;
+        }
+        // An item that dies ends too: the next one comes back.
+        let a4 = store.claim("w", now, now + 100).await.unwrap().unwrap();
+        assert_eq!(a4.dedupe_key, "a4", "{label}");
+        assert!(
+            store
+                .fail(a4.id, "w", now, "bad payload", None)
+                .await
+                .unwrap()
+        );
+        let a5 = store.claim("w", now + 1, now + 100).await.unwrap().unwrap();
+        assert_eq!(a5.dedupe_key, "a5", "{label}");
+        store.close().await;
+    }
+}
+
+/// Replicas park and unpark side by side: on PostgreSQL each claim parks what its snapshot shows
+/// held back while other replicas' workers end the holders. Every item's first attempt fails, so
+/// each queue is held by a retry again and again. A park that raced the unpark of its holder
+/// would leave an item parked with nothing to give it back, and the wait below would time out;
+/// the per-queue order and one-at-a-time rule must hold throughout.
+#[tokio::test]
+async fn replicas_parking_and_finishing_side_by_side_leave_nothing_stranded() {
+    for db in TestDb::all().await {
+        let replicas = [db.store().await, db.store().await, db.store().await];
+        let mut batch = Vec::new();
+        for n in 0..90 {
+            batch.push(item(&format!("d{n:03}"), &format!("repo{}", n % 3)));
+        }
+        replicas[0].enqueue_batch(&batch, now()).await.unwrap();
+
+        let recorder = Arc::new(Recorder {
+            fail_first_attempt: true,
+            ..Default::default()
+        });
+        let stop = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut workers = tokio::task::JoinSet::new();
+        for replica in &replicas {
+            let mut set = spawn_workers(
+                replica.clone(),
+                recorder.clone(),
+                clock.clone(),
+                Arc::new(Notify::new()),
+                fast_config(3),
+                stop.clone(),
+            );
+            workers.spawn(async move { while set.join_next().await.is_some() {} });
+        }
+        wait_until(async || count(&replicas[0], WorkStatus::Done).await == 90).await;
+        stop.cancel();
+        while workers.join_next().await.is_some() {}
+
+        let parked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
+            .fetch_one(replicas[0].pool())
+            .await
+            .unwrap();
+        assert_eq!(parked, 0, "{}", db.label);
+        assert_eq!(*recorder.max_in_flight_per_queue.lock().unwrap(), 1);
+        let ran = recorder.ran.lock().unwrap().clone();
+        assert_eq!(ran.len(), 90, "{}", db.label);
+        for repo in ["repo0", "repo1", "repo2"] {
+            let order: Vec<&str> = ran
+                .iter()
+                .filter(|(q, _)| q == repo)
+                .map(|(_, k)| k.as_str())
+                .collect();
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(order, sorted, "{repo} on {}", db.label);
+        }
     }
 }

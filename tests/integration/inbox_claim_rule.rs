@@ -6,15 +6,15 @@
 //! run out, and nothing earlier in its queue holds the queue: is running, or is pending and due
 //! or waiting for a retry. An expired lease is taken over first, then the first due item, each
 //! the lowest id that qualifies. The back-ends look for the earlier items differently (SQLite
-//! through a partial index that leaves most pending items out, and setting aside the items held
+//! through a partial index that leaves most pending items out; both set aside the items held
 //! back), so this checks that what they return is the rule's answer, and not only in the cases
 //! the hand-written tests thought of.
 
 use crate::support;
 
 use proptest::prelude::*;
+use relman::store::Store;
 use relman::store::work::{Enqueued, NewWorkItem, Outcome};
-use relman::store::{Backend, Store};
 use support::TestDb;
 
 #[derive(Debug, Clone)]
@@ -257,13 +257,10 @@ async fn run(store: &Store, ops: &[Op]) -> Result<(), String> {
     Ok(())
 }
 
-/// SQLite sets aside the items an earlier item of their queue holds back (migration 0102), so
-/// that claims do not step over them again. That is sound only while each one is held back, by
+/// Claims set aside the items an earlier item of their queue holds back (migration 0102), so
+/// that they do not step over them again. That is sound only while each one is held back, by
 /// the rule: a parked item nothing holds would never be claimed.
 async fn parked_items_are_held_back(store: &Store, model: &Model, now: i64) -> Result<(), String> {
-    if store.backend() != Backend::Sqlite {
-        return Ok(());
-    }
     let parked: Vec<i64> = sqlx::query_scalar("SELECT id FROM work_items WHERE parked = 1")
         .fetch_all(store.pool())
         .await
