@@ -3,7 +3,9 @@
 //! transaction, which the acks wait for, so what it costs is added to their latency.
 //!
 //! `cargo bench --bench claim`. The store is SQLite on a temporary directory (the pool's path;
-//! the writer's own connection runs the same SQL). 1,000 repositories, each with its first item
+//! the writer's own connection runs the same SQL), and PostgreSQL too when
+//! `RELMAN_TEST_DATABASE_URL` names a server (a database of its own is made and dropped; there
+//! workers claim through the pool, as here). 1,000 repositories, each with its first item
 //! failed and booked for a retry an hour later, then `BACKLOG` due items spread over them in
 //! arrival order. Groups:
 //! - `claim/every_queue_held`: a claim that finds nothing, as workers poll.
@@ -11,8 +13,8 @@
 //!   last: the claim must find it behind everything that is held. Each iteration also gives the
 //!   item back, so it includes two commits (two `fsync`s of the disk the temporary directory is on).
 //!
-//! The first claim over the backlog is timed once and printed: on SQLite it parks what is held
-//! back (migration 0102), which the pool's `Store::claim` does to the end, a bounded part per
+//! The first claim over the backlog is timed once and printed: it parks what is held back
+//! (migration 0102), which the pool's `Store::claim` does to the end, a bounded part per
 //! transaction.
 
 use std::time::Instant;
@@ -43,10 +45,9 @@ fn item(n: usize, queue: usize) -> NewWorkItem {
 
 /// A store whose every queue is held by a first item waiting for its retry, with `BACKLOG` due
 /// items behind them.
-fn held_backlog(runtime: &Runtime, dir: &tempfile::TempDir) -> Store {
+fn held_backlog(runtime: &Runtime, url: &str) -> Store {
     runtime.block_on(async {
-        let url = format!("sqlite://{}", dir.path().join("relman.db").display());
-        let store = Store::connect(&url).await.expect("store");
+        let store = Store::connect(url).await.expect("store");
         let heads: Vec<NewWorkItem> = (0..QUEUES).map(|q| item(q, q)).collect();
         store.enqueue_batch(&heads, NOW).await.expect("heads");
         for _ in 0..QUEUES {
@@ -70,25 +71,82 @@ fn held_backlog(runtime: &Runtime, dir: &tempfile::TempDir) -> Store {
     })
 }
 
+/// A PostgreSQL database of the bench's own on the server `admin_url` names, dropped with it.
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+impl PostgresDb {
+    async fn create(admin_url: &str) -> PostgresDb {
+        use sqlx::Connection;
+        let name = format!("relman_bench_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("PostgreSQL server");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the bench's database");
+        PostgresDb {
+            admin_url: admin_url.to_string(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        let base = self
+            .admin_url
+            .rsplit_once('/')
+            .map_or(self.admin_url.as_str(), |(base, _)| base);
+        format!("{base}/{}", self.name)
+    }
+
+    async fn drop(self) {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
 fn claims(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = held_backlog(&runtime, &dir);
-    // The first claim over the backlog, once (on SQLite it parks what is held back; see
-    // migration 0102): what the first poll after the outage began costs.
+    let sqlite = format!("sqlite://{}", dir.path().join("relman.db").display());
+    claims_on(c, &runtime, "sqlite", &sqlite);
+    let postgres = std::env::var("RELMAN_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    if let Some(admin_url) = postgres {
+        let db = runtime.block_on(PostgresDb::create(&admin_url));
+        claims_on(c, &runtime, "postgres", &db.url());
+        runtime.block_on(db.drop());
+    }
+}
+
+fn claims_on(c: &mut Criterion, runtime: &Runtime, backend: &str, url: &str) {
+    let store = held_backlog(runtime, url);
+    // The first claim over the backlog, once: it parks what is held back (migration 0102), which
+    // is what the first poll after the outage began costs.
     let first = Instant::now();
     let claimed = runtime
         .block_on(store.claim("bench", NOW + 1, NOW + HOUR))
         .expect("claim");
     assert!(claimed.is_none(), "every queue is held");
     eprintln!(
-        "claim/first over {BACKLOG} held items: {:?}",
+        "claim/{backend}/first over {BACKLOG} held items: {:?}",
         first.elapsed()
     );
-    let mut group = c.benchmark_group("claim");
+    let mut group = c.benchmark_group(format!("claim/{backend}"));
     group.sample_size(10);
     group.bench_function("every_queue_held", |b| {
         b.iter(|| {
