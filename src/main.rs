@@ -544,7 +544,7 @@ async fn redeliver(args: RedeliverArgs) -> anyhow::Result<ExitCode> {
     let now = chrono::Utc::now();
     let mut options = Options::new(now, args.since);
     options.dry_run = settings.dry_run;
-    let report = relman::redeliver::run(&app.app_rest(), &store, now, &options).await?;
+    let report = relman::redeliver::run(&app.app_rest()?, &store, now, &options).await?;
     let plan = &report.plan;
     println!(
         "since {}: {} deliveries listed{}, {} events: {} in the store, {} not subscribed, {} asked for before",

@@ -473,7 +473,10 @@ pub async fn job(
         .map(Duration::from_secs)
         .unwrap_or(PERIODIC_WINDOW);
     let options = Options::new(now, window);
-    run(&github.app_rest(), store, now, &options)
+    let client = github
+        .app_rest()
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    run(&client, store, now, &options)
         .await
         .map(|_| ())
         .map_err(|e| ProcessError::Retryable(e.to_string()))

@@ -1,10 +1,11 @@
 //! The GitHub App: its JWT identity and one authenticated client per installation.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use octocrab::Octocrab;
+use octocrab::jsonwebtoken::EncodingKey;
 use octocrab::models::{AppId, InstallationId};
 
 use super::client::GitHubClient;
@@ -15,8 +16,16 @@ use crate::config::settings::AppCredentials;
 /// Builds and caches installation clients. Each octocrab installation client caches its token
 /// and renews it shortly before it expires (and once on a 401), so keeping one client per
 /// installation means one token request per installation per hour, not one per call.
+///
+/// The App's own HTTP client (hyper, rustls and the system's trust roots) is built when a worker
+/// first calls GitHub, not at start-up: ingress never calls GitHub, and a replica that only
+/// receives webhooks then never loads that code or the roots (benches/README.md, round 9). What
+/// can be wrong in the settings (the key, the API URL) is still checked by [`GitHubApp::new`].
 pub struct GitHubApp {
-    app: Octocrab,
+    app: OnceLock<Result<Octocrab, String>>,
+    app_id: u64,
+    key: EncodingKey,
+    api_url: String,
     budget: RetryBudget,
     dry_run: Option<Arc<dyn WriteRecorder>>,
     installations: Mutex<HashMap<u64, GitHubClient>>,
@@ -29,29 +38,44 @@ impl GitHubApp {
         budget: RetryBudget,
         dry_run: Option<Arc<dyn WriteRecorder>>,
     ) -> GitHubResult<GitHubApp> {
-        let key = octocrab::jsonwebtoken::EncodingKey::from_rsa_pem(
-            credentials.private_key_pem.as_bytes(),
-        )
-        .map_err(|e| {
-            GitHubError::Setup(format!(
-                "the App private key is not a usable RSA PEM key: {e}"
-            ))
-        })?;
-        let app = Octocrab::builder()
+        let key =
+            EncodingKey::from_rsa_pem(credentials.private_key_pem.as_bytes()).map_err(|e| {
+                GitHubError::Setup(format!(
+                    "the App private key is not a usable RSA PEM key: {e}"
+                ))
+            })?;
+        // The same check the client's builder makes, without building the client.
+        Octocrab::builder()
             .base_uri(api_url)
-            .map_err(|e| GitHubError::Setup(format!("GITHUB_API_URL {api_url:?}: {e}")))?
-            .app(AppId(credentials.app_id), key)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .set_write_timeout(Some(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+            .map_err(|e| GitHubError::Setup(format!("GITHUB_API_URL {api_url:?}: {e}")))?;
         Ok(GitHubApp {
-            app,
+            app: OnceLock::new(),
+            app_id: credentials.app_id,
+            key,
+            api_url: api_url.to_string(),
             budget,
             dry_run,
             installations: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The App's client (JWT), built on first use. Building fails only where the machine's TLS
+    /// setup does; that answer does not change while relman runs, so it is kept either way.
+    fn app(&self) -> GitHubResult<&Octocrab> {
+        self.app
+            .get_or_init(|| {
+                Octocrab::builder()
+                    .base_uri(self.api_url.as_str())
+                    .map_err(|e| format!("GITHUB_API_URL {:?}: {e}", self.api_url))?
+                    .app(AppId(self.app_id), self.key.clone())
+                    .set_connect_timeout(Some(Duration::from_secs(10)))
+                    .set_read_timeout(Some(Duration::from_secs(30)))
+                    .set_write_timeout(Some(Duration::from_secs(30)))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| GitHubError::Setup(e.clone()))
     }
 
     /// The port for one installation.
@@ -64,7 +88,7 @@ impl GitHubApp {
             return Ok(client.clone());
         }
         let octocrab = self
-            .app
+            .app()?
             .installation(InstallationId(id))
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
         let client =
@@ -80,14 +104,62 @@ impl GitHubApp {
             id: u64,
         }
         let found: Installation = self
-            .app_rest()
+            .app_rest()?
             .get(&format!("/repos/{}/{}/installation", repo.owner, repo.name))
             .await?;
         Ok(found.id)
     }
 
     /// Calls as the App itself (JWT): `/app/...` endpoints such as webhook deliveries.
-    pub fn app_rest(&self) -> RestClient {
-        RestClient::new(self.app.clone(), self.budget, self.dry_run.clone())
+    pub fn app_rest(&self) -> GitHubResult<RestClient> {
+        Ok(RestClient::new(
+            self.app()?.clone(),
+            self.budget,
+            self.dry_run.clone(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(pem: &str) -> AppCredentials {
+        AppCredentials {
+            app_id: 42,
+            private_key_pem: pem.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_no_rsa_key_is_refused_before_anything_is_built() {
+        let refused = GitHubApp::new(
+            &credentials(
+                "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n",
+            ),
+            "https://api.github.com",
+            RetryBudget::default(),
+            None,
+        );
+        let Err(GitHubError::Setup(message)) = refused else {
+            panic!("a broken key was accepted");
+        };
+        assert!(message.contains("not a usable RSA PEM key"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn the_http_client_is_built_on_first_use_and_kept() {
+        let app = GitHubApp::new(
+            &credentials(github_sim::PRIVATE_KEY_PKCS1_PEM),
+            "http://127.0.0.1:9",
+            RetryBudget::default(),
+            None,
+        )
+        .unwrap();
+        assert!(app.app.get().is_none(), "built at start-up");
+        app.installation(7).unwrap();
+        assert!(matches!(app.app.get(), Some(Ok(_))));
+        app.app_rest().unwrap();
+        assert_eq!(app.installations.lock().unwrap().len(), 1);
     }
 }

@@ -341,7 +341,7 @@ async fn the_prefix_proxy_refuses_requests_outside_its_base_path() {
 async fn app_level_calls_authenticate_with_the_app_jwt_not_an_installation_token() {
     let s = SimRepo::start().await;
     let counter = s.counter();
-    let app: serde_json::Value = s.app.app_rest().get("/app").await.unwrap();
+    let app: serde_json::Value = s.app.app_rest().unwrap().get("/app").await.unwrap();
     assert_eq!(app["slug"], github_sim::APP_SLUG);
 
     assert_eq!(counter.token_requests(), 0);

@@ -119,7 +119,7 @@ async fn only_failed_and_unseen_events_are_asked_for_once_each() {
         let now = sim.with(|w| w.now);
         sim.clear_requests();
         let report = redeliver::run(
-            &github.app_rest(),
+            &github.app_rest().unwrap(),
             &store,
             now,
             &options(&sim, Duration::from_secs(2 * 3600)),
@@ -172,7 +172,7 @@ async fn a_dry_run_asks_for_nothing_and_records_nothing() {
     let mut dry = options(&sim, Duration::from_secs(3600));
     dry.dry_run = true;
     let now = sim.with(|w| w.now);
-    let report = redeliver::run(&github.app_rest(), &store, now, &dry)
+    let report = redeliver::run(&github.app_rest().unwrap(), &store, now, &dry)
         .await
         .unwrap();
     assert_eq!(report.requested.len(), 1);
@@ -180,7 +180,7 @@ async fn a_dry_run_asks_for_nothing_and_records_nothing() {
 
     // Nothing was recorded as asked, so the real run still asks.
     redeliver::run(
-        &github.app_rest(),
+        &github.app_rest().unwrap(),
         &store,
         now,
         &options(&sim, Duration::from_secs(3600)),
@@ -207,7 +207,7 @@ async fn a_request_github_did_not_take_is_asked_again_by_the_next_run() {
     let now = sim.with(|w| w.now);
     let opts = options(&sim, Duration::from_secs(3600));
 
-    let report = redeliver::run(&github.app_rest(), &store, now, &opts)
+    let report = redeliver::run(&github.app_rest().unwrap(), &store, now, &opts)
         .await
         .unwrap();
     assert_eq!(report.refused.len(), 1);
@@ -215,7 +215,7 @@ async fn a_request_github_did_not_take_is_asked_again_by_the_next_run() {
     assert_eq!(report.deferred, 1);
     assert!(asked(&sim).is_empty());
 
-    redeliver::run(&github.app_rest(), &store, now, &opts)
+    redeliver::run(&github.app_rest().unwrap(), &store, now, &opts)
         .await
         .unwrap();
     assert_eq!(asked(&sim), [first, second]);
