@@ -60,7 +60,9 @@ impl GitHubApp {
     }
 
     /// The App's client (JWT), built on first use. Building fails only where the machine's TLS
-    /// setup does; that answer does not change while relman runs, so it is kept either way.
+    /// setup does (no trust roots): that is reported on the first item that calls GitHub, as
+    /// "GitHub client setup: …", rather than at start-up. The answer does not change while
+    /// relman runs, so it is kept either way.
     fn app(&self) -> GitHubResult<&Octocrab> {
         self.app
             .get_or_init(|| {

@@ -195,10 +195,10 @@ fn holds_its_queue(now: &str) -> String {
 /// index's condition is repeated word for word, so SQLite's planner can see the index applies.
 ///
 /// On both, parked items (migration 0102, [`park_statement`]) are not reached by the walk. On
-/// PostgreSQL each is pending and due, so it still holds the later items of its queue; on SQLite
-/// the order argument still holds: each has an earlier holder in its queue, and the earliest parked item's
-/// is not parked itself, so a later candidate of that queue is held by something the index keeps
-/// or by an item the walk reaches first.
+/// PostgreSQL each is pending and due, so it still holds the later items of its queue. On SQLite
+/// the order argument still holds: each has an earlier holder in its queue, and the earliest
+/// parked item's is not parked itself, so a later candidate of that queue is held by something
+/// the index keeps or by an item the walk reaches first.
 fn head_of_queue(backend: Backend, now: &str) -> String {
     format!("NOT {}", held_back(backend, now))
 }
@@ -245,9 +245,10 @@ pub(super) const PARK_PASSES: usize = 8;
 
 /// PostgreSQL: the transaction-level advisory lock that keeps parking apart from the finishes
 /// that unpark (migration 0102 for PostgreSQL). Parking takes it exclusively, a finish that ends
-/// an item takes it shared; neither holds a row lock when it asks for it, so no transaction can
-/// wait for it while holding something the holder waits for. The key is arbitrary but fixed (the
-/// bytes of "relmpark").
+/// an item takes it shared. [`Store::claim`] and [`Store::finish`] ask for it before they touch
+/// a row, and a holder only ever waits for rows of pending or running items, which nobody
+/// waiting for the lock has locked: no deadlock goes through it. The key is arbitrary but fixed
+/// (the bytes of "relmpark").
 pub(super) const PARKING_LOCK: i64 = 0x7265_6c6d_7061_726b;
 
 /// How a PostgreSQL transaction takes [`PARKING_LOCK`].
