@@ -646,22 +646,9 @@ impl Store {
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        if !ends_the_item(outcome) {
-            // One statement, which neither unparks nor takes the parking lock.
-            let mut conn = self.pool.acquire().await?;
-            return finish_on(
-                &mut conn,
-                self.backend,
-                ParkingLock::Shared,
-                id,
-                owner,
-                now_ms,
-                outcome,
-            )
-            .await;
-        }
         // One transaction: the outcome and the unpark commit together, and PostgreSQL's parking
-        // lock lasts until they have.
+        // lock lasts until they have. (An outcome that does not end the item is one statement
+        // in it, and takes no lock.)
         let mut tx = self.begin_write().await?;
         let recorded = finish_on(
             &mut tx,

@@ -63,6 +63,20 @@ impl Processor for Recorder {
     }
 }
 
+/// Asserts that `queue`'s items ran in the order they were stored (their keys sort that way);
+/// returns how many ran.
+fn ran_in_order(ran: &[(String, String)], queue: &str, label: &str) -> usize {
+    let order: Vec<&str> = ran
+        .iter()
+        .filter(|(q, _)| q == queue)
+        .map(|(_, k)| k.as_str())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "{queue} on {label}");
+    order.len()
+}
+
 fn fast_config(workers: usize) -> WorkerConfig {
     WorkerConfig {
         workers,
@@ -211,15 +225,7 @@ async fn one_repository_in_order_and_one_at_a_time_others_in_parallel() {
         );
         let ran = recorder.ran.lock().unwrap().clone();
         for repo in ["web", "api", "ops"] {
-            let order: Vec<&str> = ran
-                .iter()
-                .filter(|(q, _)| q == repo)
-                .map(|(_, k)| k.as_str())
-                .collect();
-            let mut sorted = order.clone();
-            sorted.sort();
-            assert_eq!(order, sorted, "{repo} on {}", db.label);
-            assert_eq!(order.len(), 15);
+            assert_eq!(ran_in_order(&ran, repo, db.label), 15);
         }
     }
 }
@@ -460,14 +466,7 @@ async fn replicas_parking_and_finishing_side_by_side_leave_nothing_stranded() {
         let ran = recorder.ran.lock().unwrap().clone();
         assert_eq!(ran.len(), 90, "{}", db.label);
         for repo in ["repo0", "repo1", "repo2"] {
-            let order: Vec<&str> = ran
-                .iter()
-                .filter(|(q, _)| q == repo)
-                .map(|(_, k)| k.as_str())
-                .collect();
-            let mut sorted = order.clone();
-            sorted.sort();
-            assert_eq!(order, sorted, "{repo} on {}", db.label);
+            ran_in_order(&ran, repo, db.label);
         }
     }
 }
