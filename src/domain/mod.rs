@@ -7,6 +7,7 @@ pub mod conventional;
 pub mod expedited;
 pub mod feed;
 pub mod ics;
+pub mod production;
 pub mod requirements;
 pub mod rotation;
 pub mod stats;
