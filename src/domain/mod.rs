@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod changelog;
 pub mod checklist;
 pub mod conventional;
+pub mod deploy_request;
 pub mod expedited;
 pub mod feed;
 pub mod ics;

@@ -23,6 +23,10 @@ pub struct Deployed {
     pub version: String,
     pub sha: Option<String>,
     pub at: DateTime<Utc>,
+    /// When its soak starts counting, if later than `at`: a regular release cut ahead of its
+    /// release day soaks from that day (it is that day's staging release, and goes to
+    /// production on the next one).
+    pub soak_from: Option<DateTime<Utc>>,
 }
 
 /// A version on its way to production.
@@ -32,6 +36,8 @@ pub struct Candidate {
     pub sha: Option<String>,
     /// When its current run on staging began.
     pub on_staging_since: DateTime<Utc>,
+    /// When its soak started counting (its release day, for one cut ahead of it).
+    pub soaking_since: DateTime<Utc>,
 }
 
 /// Where the production half of the train stands at one instant.
@@ -104,7 +110,7 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
     let at_cutoff = cutoff.and_then(|cutoff| {
         runs.iter()
             .rev()
-            .find(|run| run.on_staging_since <= cutoff)
+            .find(|run| run.soaking_since <= cutoff)
             .cloned()
     });
     let replaced = release_day
@@ -114,7 +120,7 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
     // With a soak of days the "release day" of a due version is the day its soak ended.
     let release_day = match (facts.soak, &due) {
         (Soak::Days(days), Some(c)) => {
-            let ended = (c.on_staging_since + Duration::days(i64::from(days)))
+            let ended = (c.soaking_since + Duration::days(i64::from(days)))
                 .with_timezone(&calendar.timezone())
                 .date_naive();
             Some(plain_day(calendar, ended))
@@ -122,14 +128,9 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
         _ => release_day,
     };
     let soaking = current.filter(|c| due.as_ref().is_none_or(|d| d.version != c.version));
-    let soaking_due_on = soaking.as_ref().and_then(|c| match facts.soak {
-        Soak::NextReleaseDay => first_release_day_after(calendar, c.on_staging_since),
-        Soak::Days(days) => Some(
-            (c.on_staging_since + Duration::days(i64::from(days)))
-                .with_timezone(&calendar.timezone())
-                .date_naive(),
-        ),
-    });
+    let soaking_due_on = soaking
+        .as_ref()
+        .and_then(|c| due_on(calendar, facts.soak, c.soaking_since));
     ProductionPlan {
         release_day,
         due,
@@ -156,6 +157,7 @@ fn runs(history: &[Deployed]) -> Vec<Candidate> {
                 version: d.version.clone(),
                 sha: d.sha.clone(),
                 on_staging_since: d.at,
+                soaking_since: d.soak_from.map_or(d.at, |from| from.max(d.at)),
             }),
         }
     }
@@ -185,14 +187,24 @@ pub fn release_day_on_or_before(calendar: &Calendar, today: NaiveDate) -> Option
         .find(|day| day.date.is_some_and(|d| d <= today))
 }
 
-/// The date of the first release day (not skipped) that begins after `instant`.
-fn first_release_day_after(calendar: &Calendar, instant: DateTime<Utc>) -> Option<NaiveDate> {
-    let local = instant.with_timezone(&calendar.timezone()).date_naive();
-    calendar
-        .releases_from(local)
-        .take(MAX_CYCLES_SEARCHED)
-        .find(|day| day.starts_at.is_some_and(|starts| starts > instant))
-        .and_then(|day| day.date)
+/// The day a version that reached staging at `since` becomes due for production: the first
+/// release day (not skipped) that begins after it, or the day its soak of days ends.
+pub fn due_on(calendar: &Calendar, soak: Soak, since: DateTime<Utc>) -> Option<NaiveDate> {
+    match soak {
+        Soak::NextReleaseDay => {
+            let local = since.with_timezone(&calendar.timezone()).date_naive();
+            calendar
+                .releases_from(local)
+                .take(MAX_CYCLES_SEARCHED)
+                .find(|day| day.starts_at.is_some_and(|starts| starts > since))
+                .and_then(|day| day.date)
+        }
+        Soak::Days(days) => Some(
+            (since + Duration::days(i64::from(days)))
+                .with_timezone(&calendar.timezone())
+                .date_naive(),
+        ),
+    }
 }
 
 /// A day that is not on the calendar's cadence, as a release day (for a soak of days).
@@ -231,11 +243,6 @@ pub fn soaked_for(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// One cycle of the calendar, in days (what `/deploy production` compares a soak with).
-pub fn cycle_days(calendar: &Calendar) -> i64 {
-    calendar.cadence_days()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +267,8 @@ mod tests {
     #[derive(Clone)]
     enum Event {
         Staging(&'static str),
+        /// A regular release cut (and staged) ahead of its release day.
+        CutAhead(&'static str, &'static str),
         Production(&'static str),
         Replaces(&'static str),
     }
@@ -286,6 +295,13 @@ mod tests {
                     version: v.to_string(),
                     sha: None,
                     at: *now,
+                    soak_from: None,
+                }),
+                Some(Event::CutAhead(v, day)) => staging.push(Deployed {
+                    version: v.to_string(),
+                    sha: None,
+                    at: *now,
+                    soak_from: Some(calendar.start_of_day(day.parse().expect("date"))),
                 }),
                 Some(Event::Production(v)) => production = Some(v),
                 Some(Event::Replaces(day)) => replaced.push(day.parse().expect("date")),
@@ -745,6 +761,32 @@ mod tests {
                     at("2026-12-08", 10),
                     Some(P("v1.4.2")),
                     (None, None, None, None, None),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_release_cut_ahead_of_its_day_soaks_from_that_day() {
+        let cal = calendar("");
+        play(
+            &cal,
+            Soak::NextReleaseDay,
+            &[
+                (
+                    at("2026-12-07", 13),
+                    Some(Event::CutAhead("v1.5.0", "2026-12-08")),
+                    (None, None, None, Some("v1.5.0"), Some("2026-12-22")),
+                ),
+                (
+                    at("2026-12-08", 9),
+                    None,
+                    (None, None, None, Some("v1.5.0"), Some("2026-12-22")),
+                ),
+                (
+                    at("2026-12-22", 9),
+                    None,
+                    (Some("v1.5.0"), Some("2026-12-22"), None, None, None),
                 ),
             ],
         );

@@ -188,6 +188,15 @@ pub async fn environment_version(
             .await?;
             found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
             found.deployment_id = Some(deployment.id);
+            // When it reached the environment, so a version found on a fresh install has
+            // soaked as long as it really ran there.
+            if let Some(at) = statuses
+                .first()
+                .and_then(|s| s.created_at)
+                .or(deployment.created_at)
+            {
+                found.at = at.timestamp_millis().min(found.at);
+            }
             break;
         }
     }

@@ -11,6 +11,7 @@ pub mod hotfix;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod permissions;
+pub mod production;
 pub mod protection_rule;
 pub mod register;
 pub mod release;

@@ -67,7 +67,18 @@ fn every_good_form_parses_to_its_command() {
             },
         ),
         ("/qa clear", Command::QaClear),
-        ("/deploy production", Command::DeployProduction),
+        (
+            "/deploy production",
+            Command::DeployProduction { now: false },
+        ),
+        (
+            "/deploy production now",
+            Command::DeployProduction { now: true },
+        ),
+        (
+            "/deploy production NOW",
+            Command::DeployProduction { now: true },
+        ),
         (
             "/hotfix sync fails for accounts created before 2020",
             Command::Hotfix {

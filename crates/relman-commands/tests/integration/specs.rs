@@ -22,7 +22,7 @@ fn one_of_each() -> Vec<Command> {
             text: "broken".to_owned(),
         },
         Command::QaClear,
-        Command::DeployProduction,
+        Command::DeployProduction { now: false },
         Command::Hotfix {
             reason: "why".to_owned(),
         },
