@@ -177,10 +177,10 @@ pub fn render_request(view: &RequestView<'_>) -> String {
     body
 }
 
-/// Why a request comes after its release day: what people said after the day began that
-/// made the requirements hold (a sign-off, QA clearing its blockers), else a plain statement.
+/// Why a request comes after its release day: what people said after that day that made the
+/// requirements hold (a sign-off, QA clearing its blockers), else a plain statement.
 pub fn late_reason(
-    day_started: DateTime<Utc>,
+    day_ended: DateTime<Utc>,
     today: NaiveDate,
     day: NaiveDate,
     said: &[(&str, &str, DateTime<Utc>)],
@@ -193,7 +193,7 @@ pub fn late_reason(
     };
     let after: Vec<String> = said
         .iter()
-        .filter(|(_, _, at)| *at >= day_started)
+        .filter(|(_, _, at)| *at >= day_ended)
         .map(|(what, who, at)| format!("{what} by @{who} on {}", at.format("%a %-d %b")))
         .collect();
     if after.is_empty() {
@@ -257,17 +257,21 @@ mod tests {
     #[test]
     fn a_late_request_says_what_came_after_the_release_day() {
         let day: NaiveDate = "2026-12-22".parse().expect("date");
-        let started = DateTime::parse_from_rfc3339("2026-12-22T08:00:00Z")
+        let ended = DateTime::parse_from_rfc3339("2026-12-23T08:00:00Z")
             .expect("time")
             .to_utc();
-        let signed = started + chrono::Duration::days(2);
         let why = late_reason(
-            started,
+            ended,
             "2026-12-24".parse().expect("date"),
             day,
             &[
-                ("signed off", "alice", started - chrono::Duration::days(3)),
-                ("QA cleared its blockers", "quinn", signed),
+                // On the release day itself: not why it is late.
+                ("signed off", "alice", ended - chrono::Duration::hours(3)),
+                (
+                    "QA cleared its blockers",
+                    "quinn",
+                    ended + chrono::Duration::days(1),
+                ),
             ],
         );
         assert_eq!(

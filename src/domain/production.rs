@@ -283,6 +283,15 @@ mod tests {
         Option<&'static str>,
     );
 
+    /// [`Expect`] as the plan gives it.
+    type Owned = (
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+
     /// Plays `events` and checks the plan at each `check` (an instant after the events before
     /// it in the list).
     fn play(calendar: &Calendar, soak: Soak, steps: &[(DateTime<Utc>, Option<Event>, Expect)]) {
@@ -319,13 +328,7 @@ mod tests {
                 *now,
             );
             let today = now.with_timezone(&calendar.timezone()).date_naive();
-            let got: (
-                Option<String>,
-                Option<String>,
-                Option<i64>,
-                Option<String>,
-                Option<String>,
-            ) = (
+            let got: Owned = (
                 plan.due.as_ref().map(|c| c.version.clone()),
                 plan.due
                     .as_ref()

@@ -143,8 +143,9 @@ pub async fn consider(
         (Some(by), _) => Reason::OnRequest { by },
         (None, Some(day)) => {
             let date = day.date.unwrap_or(day.scheduled);
-            let late = match (plan.days_late(today), day.starts_at) {
-                (Some(_), Some(started)) => {
+            let late = match plan.days_late(today) {
+                Some(_) => {
+                    let ended = train.calendar.start_of_day(date.succ_opt().unwrap_or(date));
                     let log = ctx.store.release_log(&key, &version_key(&version)).await?;
                     let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
                         .iter()
@@ -158,7 +159,7 @@ pub async fn consider(
                             Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
                         })
                         .collect();
-                    Some(late_reason(started, today, date, &said))
+                    Some(late_reason(ended, today, date, &said))
                 }
                 _ => None,
             };

@@ -16,7 +16,7 @@ use crate::config::repo::Soak;
 use crate::domain::expedited::Kind;
 use crate::domain::production::{Candidate, ProductionFacts, ProductionPlan, production_plan};
 use crate::domain::requirements::{Environment, Facts, Verdict, evaluate};
-use crate::github::{GitHubPort, RepoName};
+use crate::github::{GitHubError, GitHubPort, RepoName};
 use crate::store::releases::{ReleaseState, version_key};
 
 /// The production half of a repository's train right now.
@@ -121,14 +121,28 @@ pub async fn candidate_facts(
     train: &Train,
     candidate: &Candidate,
 ) -> Result<Option<Facts>, CommandError> {
-    let sha = match &candidate.sha {
-        Some(sha) => Some(sha.clone()),
-        None => tag_commit(github, repo, &candidate.version).await?,
+    // The commit an environment reported (a `/__version__` may name a build's commit GitHub
+    // does not know), else the tag's.
+    let mut checks = None;
+    if let Some(sha) = &candidate.sha {
+        match commit_checks(github, repo, sha).await {
+            Ok(found) => checks = Some((sha.clone(), found)),
+            Err(CommandError::GitHub(
+                GitHubError::NotFound { .. } | GitHubError::Rejected { status: 422, .. },
+            )) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (sha, checks) = match checks {
+        Some(found) => found,
+        None => match tag_commit(github, repo, &candidate.version).await? {
+            Some(sha) => {
+                let found = commit_checks(github, repo, &sha).await?;
+                (sha, found)
+            }
+            None => return Ok(None),
+        },
     };
-    let Some(sha) = sha else {
-        return Ok(None);
-    };
-    let checks = commit_checks(github, repo, &sha).await?;
     let log = ctx
         .store
         .release_log(&repo.to_string(), &version_key(&candidate.version))

@@ -195,7 +195,10 @@ pub async fn signoff(
     record(at, &entries).await?;
     let mut reply = format!("Signed off {}.", done.join(", and "));
     for why in &not_done {
-        reply.push_str(&format!("\n\nNot signed off for {why}."));
+        reply.push_str(&format!(
+            "\n\nNot signed off for {}.",
+            why.trim_end_matches('.')
+        ));
     }
     Ok(Outcome::Done(Some(reply)))
 }

@@ -287,9 +287,6 @@ pub async fn refresh_all(
         .store
         .active_releases(&key, ctx.clock.now_ms() - FOLLOW_RELEASED_MS)
         .await?;
-    if active.is_empty() {
-        return Ok(());
-    }
     let mut shared: Option<Snapshot> = None;
     for rec in &active {
         let needs_snapshot = rec.state == ReleaseState::Open
@@ -299,7 +296,8 @@ pub async fn refresh_all(
         }
         refresh_release(ctx, github, repo, train, rec, shared.as_ref()).await?;
     }
-    // Production behind staging with its requirements met: Ops gets the request (once).
+    // The version that soaked on staging, due with its requirements met: Ops gets the request
+    // (once), whether or not a release was cut this cycle.
     let decision = super::deploy_request::consider(
         ctx,
         github,

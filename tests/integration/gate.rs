@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use github_sim::{Permission, events};
 use support::TestDb;
-use support::scenario::{INSTALLATION, REPO, Tester};
+use support::scenario::{INSTALLATION, REPO, Tester, deployed_at};
 
 const TRAIN: &str = "\
 timezone: America/Los_Angeles
@@ -161,16 +161,8 @@ async fn protection(t: &mut Tester, environment: &str, rev: &str, run_id: u64) -
 #[tokio::test]
 async fn the_protection_rule_guards_staging_and_production() {
     // v1.4.0 reached staging on the previous release day, 24 Nov.
-    let (mut t, issue) = tester_with(|w| {
-        let now = w.now;
-        w.now = chrono::DateTime::parse_from_rfc3339("2026-11-24T20:00:00Z")
-            .unwrap()
-            .to_utc();
-        let id = w.add_deployment(REPO, "v1.4.0", "staging", "deploy-bot");
-        w.add_deployment_status(REPO, id, "success", "deploy-bot");
-        w.now = now;
-    })
-    .await;
+    let (mut t, issue) =
+        tester_with(|w| deployed_at(w, "staging", "v1.4.0", "2026-11-24T20:00:00Z")).await;
     let sha = head(&t);
     set_check(&t, &sha, "success");
     let (state, comment) = protection(&mut t, "staging", &sha, 501).await;

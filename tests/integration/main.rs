@@ -30,6 +30,7 @@ mod inbox;
 mod inbox_claim_rule;
 mod ingress;
 mod kill_restart;
+mod production_clock;
 mod readme;
 mod redeliver;
 mod release_commands;

@@ -48,6 +48,16 @@ pub struct Tester {
     clock: Option<ManualClock>,
 }
 
+/// Seeds a successful deployment of `rev` to `environment` made at `rfc3339` (before relman
+/// is installed: relman finds it through the Deployments API, with its time).
+pub fn deployed_at(w: &mut github_sim::World, environment: &str, rev: &str, rfc3339: &str) {
+    let now = w.now;
+    w.now = time(rfc3339);
+    let id = w.add_deployment(REPO, rev, environment, "deploy-bot");
+    w.add_deployment_status(REPO, id, "success", "deploy-bot");
+    w.now = now;
+}
+
 /// A tracking issue as a user sees it: (number, open?, body, assignees, labels).
 pub type TrackingIssue = (u64, bool, String, Vec<String>, Vec<String>);
 
