@@ -18,7 +18,7 @@ use crate::inbox::scheduler::run_scheduler;
 use crate::inbox::worker::{WorkerConfig, spawn_workers};
 use crate::inbox::writer::InboxWriter;
 use crate::server::{AppState, router};
-use crate::store::Store;
+use crate::store::{Backend, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -107,6 +107,17 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         recorder,
     )?);
 
+    // This process owns its SQLite file: whoever held a lease in it is gone (a crash, `kill -9`),
+    // so its items go back to their queues now rather than when their leases run out.
+    if store.backend() == Backend::Sqlite {
+        match store.take_back_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(items = n, "took back the leases of a previous run"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take back the leases of a previous run; they will run out")
+            }
+        }
+    }
     let stored = Arc::new(Notify::new());
     let (writer, writer_task) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
 

@@ -2,7 +2,6 @@
 //! survives a crash. Ingress and the scheduler write through the [`writer::InboxWriter`];
 //! [`worker`]s claim rows under a lease and hand them to a [`Processor`].
 
-mod checkpoint;
 pub mod retry;
 pub mod scheduler;
 pub mod worker;

@@ -6,9 +6,10 @@
 //! by side under row locks (`FOR UPDATE SKIP LOCKED`), they go straight to the store.
 //!
 //! An item is marked done only after its processor succeeded. A worker that dies (kill -9)
-//! leaves its item `running` with a lease that expires; any worker, in this process or
-//! another replica, claims it again then. While an item runs its lease is renewed, so a slow
-//! but healthy item is never taken over.
+//! leaves its item `running`. On PostgreSQL the workers' process beats a heartbeat
+//! ([`crate::store::processes`]); once it lapses, another replica claims the item again, without
+//! waiting for its lease to run out. On SQLite, `relman serve` takes every lease back at start.
+//! While an item runs its lease is renewed, so a slow but healthy item is never taken over.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use super::retry::RetryPolicy;
 use super::writer::{EnqueueError, InboxWriter, LeaseRequest, single_writer};
 use super::{ProcessError, Processor};
 use crate::clock::Clock;
+use crate::store::processes::HEARTBEAT_EVERY;
 use crate::store::work::{ClaimedItem, Outcome};
 use crate::store::{Store, StoreError};
 
@@ -39,7 +41,8 @@ pub struct WorkerConfig {
     /// How long shutdown waits for running items before giving them back.
     pub shutdown_grace: Duration,
     pub retry: RetryPolicy,
-    /// Identifies this process in lease owners (`host:pid`), for people reading the table.
+    /// Starts this process's name in lease owners, for people reading the table; a random
+    /// suffix makes the name unique.
     pub owner_prefix: String,
 }
 
@@ -162,14 +165,27 @@ pub fn spawn_workers<P: Processor>(
         WorkSource::Writer(writer) if single_writer(writer.store()) => Port::Writer(writer),
         WorkSource::Writer(writer) => Port::Direct(writer.store().clone()),
     };
+    let process = format!(
+        "{}-{:08x}",
+        config.owner_prefix,
+        rand::rng().random::<u32>()
+    );
     let mut set = JoinSet::new();
+    // Each worker holds a sender; the heartbeat goes on until the last one is dropped, so a
+    // worker finishing its item during shutdown is never taken for dead.
+    let (running, workers_gone) = tokio::sync::mpsc::channel::<()>(1);
+    if let Port::Direct(store) = &port {
+        set.spawn(heartbeat(
+            store.clone(),
+            process.clone(),
+            clock.clone(),
+            workers_gone,
+        ));
+    }
     for n in 0..config.workers {
         let worker = Worker {
-            owner: format!(
-                "{}:w{n}:{}",
-                config.owner_prefix,
-                rand::rng().random::<u32>()
-            ),
+            owner: format!("{process}:w{n}"),
+            _running: running.clone(),
             port: port.clone(),
             processor: processor.clone(),
             clock: clock.clone(),
@@ -182,8 +198,33 @@ pub fn spawn_workers<P: Processor>(
     set
 }
 
+/// Beats `process`'s heartbeat until every worker has stopped, then signs it off.
+async fn heartbeat(
+    store: Store,
+    process: String,
+    clock: Arc<dyn Clock>,
+    mut workers_gone: tokio::sync::mpsc::Receiver<()>,
+) {
+    let mut ticker = tokio::time::interval(HEARTBEAT_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = workers_gone.recv() => break,
+        }
+        if let Err(e) = store.beat(&process, clock.now_ms()).await {
+            tracing::warn!(error = %e, %process, "could not record this process's heartbeat");
+        }
+    }
+    if let Err(e) = store.sign_off(&process).await {
+        tracing::warn!(error = %e, %process, "could not sign this process off");
+    }
+}
+
 struct Worker<P> {
     owner: String,
+    /// Dropped with the worker: see [`heartbeat`].
+    _running: tokio::sync::mpsc::Sender<()>,
     port: Port,
     processor: Arc<P>,
     clock: Arc<dyn Clock>,

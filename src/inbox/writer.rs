@@ -5,24 +5,19 @@
 //! On SQLite the writer is also where workers claim and finish items (see [`super::worker`]):
 //! SQLite has one write lock per database, and when every claim and completion was its own
 //! transaction, ingress's commits queued behind the workers' in SQLite's busy handler (which
-//! sleeps between tries), and a busy worker pool cut ingress from ~4,900 to ~260 deliveries/s.
-//! With one writer there is no lock to wait for: a batch applies the workers' outcomes, stores
+//! sleeps between tries), and a busy worker pool starved ingress. With one writer there is no lock to wait for: a batch applies the workers' outcomes, stores
 //! the new deliveries, then claims items for the workers that asked, and commits once. Every
 //! answer is sent only after that commit, so nothing is acknowledged that is not on disk.
 //!
-//! On an SQLite file the writer is a thread with a connection of its own
-//! ([`crate::store::work_sqlite`]) rather than a task on the sqlx pool: the batch is the same
-//! code ([`apply_batch`]), run without a round trip to a connection thread per statement.
+//! The writer is a task on the store's pool, one transaction per batch, on both back-ends.
 
 use std::sync::Arc;
 
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::checkpoint::Checkpointer;
 use crate::clock::Clock;
-use crate::store::work::{Claim, ClaimedItem, Enqueued, InboxTx, NewWorkItem, Outcome};
-use crate::store::work_sqlite::SqliteInbox;
+use crate::store::work::{ClaimedItem, Enqueued, NewWorkItem, Outcome, WorkTx};
 use crate::store::{Backend, Store, StoreError};
 
 /// Most requests handled in one transaction; bounds the latency of the first one in a batch.
@@ -90,21 +85,7 @@ impl InboxWriter {
         stored: Arc<Notify>,
     ) -> (InboxWriter, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        // SQLite: checkpoints run beside the writer rather than inside its commits.
-        let checkpointer = single_writer(&store).then(|| Checkpointer::spawn(store.clone()).0);
-        let task = match store.sqlite_file().map(SqliteInbox::open) {
-            Some(Ok(inbox)) => tokio::task::spawn_blocking(move || {
-                run_on_connection(inbox, clock, stored, checkpointer, rx)
-            }),
-            other => {
-                if let Some(Err(e)) = other {
-                    // The pool's connections work (the store migrated through them): write
-                    // through the pool, only slower.
-                    tracing::warn!(error = %e, "the inbox writer's own connection could not be opened; writing through the pool");
-                }
-                tokio::spawn(run(store.clone(), clock, stored, checkpointer, rx))
-            }
-        };
+        let task = tokio::spawn(run(store.clone(), clock, stored, rx));
         (InboxWriter { tx, store }, task)
     }
 
@@ -185,14 +166,12 @@ enum Done {
     ExtendLease(Reply<bool>, Result<bool, StoreError>),
 }
 
-type ClaimResult = Result<Claim, StoreError>;
+type ClaimResult = Result<Option<ClaimedItem>, StoreError>;
 
-/// The writer on the sqlx pool: PostgreSQL, and SQLite in memory.
 async fn run(
     store: Store,
     clock: Arc<dyn Clock>,
     stored: Arc<Notify>,
-    checkpointer: Option<Checkpointer>,
     mut rx: mpsc::Receiver<Request>,
 ) {
     let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
@@ -213,52 +192,7 @@ async fn run(
             },
             Err(e) => Err((e, unanswered(&mut batch, &mut items))),
         };
-        answer(result, started, &items, &stored, checkpointer.as_ref());
-        // After the answers, before the next transaction: this delays only the next batch.
-        if let Some(checkpointer) = &checkpointer {
-            checkpointer.catch_up().await;
-        }
-    }
-}
-
-/// The writer on its own SQLite connection, on a thread of its own (a blocking task).
-fn run_on_connection(
-    mut inbox: SqliteInbox,
-    clock: Arc<dyn Clock>,
-    stored: Arc<Notify>,
-    checkpointer: Option<Checkpointer>,
-    mut rx: mpsc::Receiver<Request>,
-) {
-    let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
-    let mut items: Vec<NewWorkItem> = Vec::with_capacity(MAX_BATCH);
-    // As `run`: whatever queued up while the last batch committed is the next batch.
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(_) => break,
-            }
-        }
-        items.clear();
-        let started = std::time::Instant::now();
-        let result = match inbox.begin() {
-            // The connection's calls complete in place: polling the batch once runs it.
-            Ok(mut tx) => match futures::executor::block_on(apply_batch(
-                &mut tx, &clock, &mut batch, &mut items,
-            )) {
-                (done, Ok(enqueued)) => match tx.commit() {
-                    Ok(()) => Ok((done, enqueued)),
-                    Err(e) => Err((e, done)),
-                },
-                (done, Err(e)) => Err((e, done)),
-            },
-            Err(e) => Err((e, unanswered(&mut batch, &mut items))),
-        };
-        answer(result, started, &items, &stored, checkpointer.as_ref());
-        if let Some(checkpointer) = &checkpointer {
-            checkpointer.catch_up_on(|| inbox.checkpoint());
-        }
+        answer(result, started, &items, &stored);
     }
 }
 
@@ -270,7 +204,6 @@ fn answer(
     started: std::time::Instant,
     items: &[NewWorkItem],
     stored: &Notify,
-    checkpointer: Option<&Checkpointer>,
 ) {
     // How long a batch takes to reach the disk: with the batch size, where ack latency goes.
     metrics::histogram!("relman_inbox_commit_seconds").record(started.elapsed().as_secs_f64());
@@ -279,13 +212,7 @@ fn answer(
     }
     match result {
         Ok((done, enqueued)) => {
-            if let Some(checkpointer) = checkpointer {
-                checkpointer.committed();
-            }
             let mut any_new = false;
-            // A claim that parked as much as one batch may and stopped: the workers are woken
-            // to claim again in a later batch, as for new work.
-            let mut claim_again = false;
             let mut enqueued = enqueued.into_iter();
             for done in done {
                 match done {
@@ -300,22 +227,19 @@ fn answer(
                         // just looks for work again.
                         let claimed = claimed.unwrap_or_else(|e| {
                             tracing::warn!(error = %e, "could not claim work");
-                            Claim::Nothing
+                            None
                         });
-                        claim_again |= claimed == Claim::Unfinished;
-                        let _ =
-                            reply.send(recorded.map(|r| (r, claimed.taken())).map_err(Arc::new));
+                        let _ = reply.send(recorded.map(|r| (r, claimed)).map_err(Arc::new));
                     }
                     Done::Claim(reply, claimed) => {
-                        claim_again |= matches!(claimed, Ok(Claim::Unfinished));
-                        let _ = reply.send(claimed.map(Claim::taken).map_err(Arc::new));
+                        let _ = reply.send(claimed.map_err(Arc::new));
                     }
                     Done::ExtendLease(reply, extended) => {
                         let _ = reply.send(extended.map_err(Arc::new));
                     }
                 }
             }
-            if any_new || claim_again {
+            if any_new {
                 stored.notify_waiters();
             }
         }
@@ -338,8 +262,8 @@ fn answer(
 /// can be claimed in this same batch), then the new items, then the claims. A database error
 /// anywhere fails the whole batch (the caller then does not commit); a row that cannot be read
 /// fails only the request it was for.
-async fn apply_batch<T: InboxTx>(
-    tx: &mut T,
+async fn apply_batch(
+    tx: &mut WorkTx,
     clock: &Arc<dyn Clock>,
     batch: &mut Vec<Request>,
     items: &mut Vec<NewWorkItem>,
@@ -371,11 +295,11 @@ async fn apply_batch<T: InboxTx>(
                 if let Some(lease) = then_claim {
                     claims.push((done.len(), lease));
                 }
-                done.push(Done::Finish(reply, recorded, Ok(Claim::Nothing)));
+                done.push(Done::Finish(reply, recorded, Ok(None)));
             }
             Request::Claim { lease, reply } => {
                 claims.push((done.len(), lease));
-                done.push(Done::Claim(reply, Ok(Claim::Nothing)));
+                done.push(Done::Claim(reply, Ok(None)));
             }
             Request::ExtendLease {
                 id,
@@ -428,7 +352,7 @@ fn fatal<T: Default>(
     failed: &mut Option<StoreError>,
 ) -> Result<T, StoreError> {
     match result {
-        Err(e @ (StoreError::Database(_) | StoreError::Sqlite(_))) if !is_row_error(&e) => {
+        Err(e @ StoreError::Database(_)) if !is_row_error(&e) => {
             if failed.is_none() {
                 *failed = Some(e);
             }
@@ -447,14 +371,6 @@ fn is_row_error(e: &StoreError) -> bool {
                 | sqlx::Error::ColumnIndexOutOfBounds { .. }
                 | sqlx::Error::Decode(_)
         ),
-        StoreError::Sqlite(e) => matches!(
-            e,
-            rusqlite::Error::FromSqlConversionFailure(..)
-                | rusqlite::Error::IntegralValueOutOfRange(..)
-                | rusqlite::Error::InvalidColumnName(_)
-                | rusqlite::Error::InvalidColumnIndex(_)
-                | rusqlite::Error::InvalidColumnType(..)
-        ),
         _ => false,
     }
 }
@@ -468,8 +384,8 @@ fn unanswered(batch: &mut Vec<Request>, items: &mut Vec<NewWorkItem>) -> Vec<Don
                 items.push(item);
                 Done::Enqueue(reply)
             }
-            Request::Finish { reply, .. } => Done::Finish(reply, Ok(false), Ok(Claim::Nothing)),
-            Request::Claim { reply, .. } => Done::Claim(reply, Ok(Claim::Nothing)),
+            Request::Finish { reply, .. } => Done::Finish(reply, Ok(false), Ok(None)),
+            Request::Claim { reply, .. } => Done::Claim(reply, Ok(None)),
             Request::ExtendLease { reply, .. } => Done::ExtendLease(reply, Ok(false)),
         });
     }

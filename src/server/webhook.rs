@@ -412,8 +412,7 @@ pub async fn receive(State(state): State<AppState>, delivery: Delivery) -> Respo
             .as_ref()
             .and_then(|r| r.full_name.clone()),
         installation_id: envelope.installation.as_ref().map(|i| i.id),
-        // Compressed here, in this request's task, rather than in the single writer.
-        payload: crate::store::payload::encode(&body),
+        payload: body.to_vec(),
         run_at: 0,
     };
     let repo = item.repo.clone().unwrap_or_default();

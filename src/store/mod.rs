@@ -4,6 +4,7 @@
 //! placeholders (SQLite accepts them too) and portable types only (integers, text, bytes), times
 //! are unix milliseconds. Where the dialects differ (claiming work with `SKIP LOCKED`) the
 //! [`Backend`] says which text to send. Migrations are kept per back-end in `migrations/`.
+//! One driver serves both: every query, the inbox writer's included, goes through the pool.
 
 pub mod audit;
 pub mod comments;
@@ -12,20 +13,17 @@ pub mod dry_run;
 pub mod environments;
 mod migrations;
 pub mod payload;
+pub mod processes;
 pub mod register;
 pub mod releases;
 pub mod repositories;
-pub mod wal_gather;
 pub mod work;
-pub mod work_sqlite;
 
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Executor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -37,9 +35,6 @@ pub enum Backend {
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// From the inbox writer's own SQLite connection ([`work_sqlite`]).
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL (expected sqlite: or postgres://)")]
@@ -48,14 +43,7 @@ pub enum StoreError {
     Corrupt { table: &'static str, detail: String },
 }
 
-/// Pages in the WAL after which a commit checkpoints by itself (SQLite's `wal_autocheckpoint`).
-/// Far above where `relman serve`'s checkpoint task starts the log over
-/// (`inbox::checkpoint`), so that in `serve` no commit ever does; it bounds the log when that
-/// task is not running (the `relman inbox` commands, a crashed task).
-pub(crate) const WAL_AUTOCHECKPOINT_PAGES: i64 = 131_072;
-
-const SQLITE_POOL_PRAGMAS: &str = "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 131072; \
+const SQLITE_POOL_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
 
 /// A handle on the database; cheap to clone.
@@ -63,9 +51,6 @@ const SQLITE_POOL_PRAGMAS: &str = "PRAGMA page_size = 2048; PRAGMA journal_mode 
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite: the database file, for connections outside the pool (the inbox writer's);
-    /// `None` for an in-memory database, which no other connection can open.
-    sqlite_file: Option<Arc<PathBuf>>,
 }
 
 impl Store {
@@ -87,16 +72,7 @@ impl Store {
                 // per batch; busy_timeout makes concurrent writers wait instead of failing.
                 // temp_store=MEMORY keeps statement journals (a multi-row INSERT that may hit a
                 // duplicate key needs one) off the file system; they only undo a statement and
-                // play no part in crash recovery, so durability is unchanged.
-                //
-                // page_size=2048 (it applies only when the file is created, so it comes before
-                // journal_mode, which creates it): every commit writes each page it touched
-                // whole to the WAL, and then again to the database at checkpoint. An inbox
-                // insert touches one data page and a leaf of each of three indexes; at 4 KiB a
-                // 2 KiB delivery cost 27 KiB of disk writes, at 2 KiB 20 KiB (benches/README.md).
-                // wal_autocheckpoint (256 MiB of 2 KiB pages) is only a backstop: `relman
-                // serve` checkpoints from a task of its own (src/inbox/checkpoint.rs) so that no
-                // commit, and no 202 waiting on one, pays for copying the log into the database.
+                // play no part in crash recovery.
                 let url = sqlite_url_with_create(url);
                 let options = AnyConnectOptions::from_str(&url)?;
                 AnyPoolOptions::new()
@@ -123,15 +99,7 @@ impl Store {
                     .await?
             }
         };
-        let sqlite_file = match backend {
-            Backend::Sqlite => main_database_file(&pool).await?,
-            Backend::Postgres => None,
-        };
-        let store = Store {
-            pool,
-            backend,
-            sqlite_file,
-        };
+        let store = Store { pool, backend };
         store.migrate().await?;
         Ok(store)
     }
@@ -152,11 +120,6 @@ impl Store {
         &self.pool
     }
 
-    /// The SQLite database file, when the store is one on disk.
-    pub fn sqlite_file(&self) -> Option<&Path> {
-        self.sqlite_file.as_deref().map(PathBuf::as_path)
-    }
-
     /// Whether the database answers (`/__heartbeat__`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -166,22 +129,6 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-/// The file SQLite opened for the URL, as SQLite resolved it (relative paths, URI parameters):
-/// empty for an in-memory database.
-async fn main_database_file(pool: &AnyPool) -> Result<Option<Arc<PathBuf>>, StoreError> {
-    let rows = sqlx::query("PRAGMA database_list").fetch_all(pool).await?;
-    for row in rows {
-        let name: String = row.try_get(1)?;
-        let file: Option<String> = row.try_get(2)?;
-        if name == "main" {
-            return Ok(file
-                .filter(|f| !f.is_empty())
-                .map(|f| Arc::new(PathBuf::from(f))));
-        }
-    }
-    Ok(None)
 }
 
 /// `sqlite://relman.db` → `sqlite://relman.db?mode=rwc`, unless the URL already says a mode.
@@ -209,7 +156,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn sqlite_connections_are_durable_and_use_small_pages() {
+    async fn sqlite_connections_are_durable() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("relman.db").display());
         let store = Store::connect(&url).await.unwrap();
@@ -228,15 +175,6 @@ mod tests {
         assert_eq!(pragma("journal_mode").await, "wal");
         // 2 = FULL: every commit is fsynced before the 202 that depends on it.
         assert_eq!(pragma("synchronous").await, "2");
-        assert_eq!(pragma("page_size").await, "2048");
-        assert_eq!(
-            pragma("wal_autocheckpoint").await,
-            WAL_AUTOCHECKPOINT_PAGES.to_string()
-        );
-        assert!(
-            SQLITE_POOL_PRAGMAS
-                .contains(&format!("wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"))
-        );
         store.close().await;
     }
 

@@ -119,30 +119,6 @@ pub struct ClaimedItem {
     pub created_at: i64,
 }
 
-/// What a claim inside a batch found ([`InboxTx::claim`]). The default is what a batch that
-/// failed reports for its claims.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Claim {
-    /// This item, now held under the lease.
-    Taken(ClaimedItem),
-    /// Nothing is claimable now.
-    #[default]
-    Nothing,
-    /// SQLite: the claim set aside as many held-back items as one claim may ([`PARK_PASSES`])
-    /// and looked no further. A claim in a later transaction goes on from there.
-    Unfinished,
-}
-
-impl Claim {
-    /// The item taken, if any.
-    pub fn taken(self) -> Option<ClaimedItem> {
-        match self {
-            Claim::Taken(item) => Some(item),
-            Claim::Nothing | Claim::Unfinished => None,
-        }
-    }
-}
-
 /// An item as `relman inbox list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkSummary {
@@ -165,180 +141,80 @@ const CLAIMED_COLUMNS: &str =
     "id, kind, dedupe_key, name, action, queue_key, repo, installation_id, attempts, created_at,
     (SELECT p.payload FROM work_payloads p WHERE p.id = work_items.id) AS payload";
 
-// An item is claimable when it is due (or its lease ran out) and it heads its queue: nothing
-// earlier in its queue is running or due. A pending item scheduled for later that has never run
-// does not hold its queue: a job booked for next Tuesday must not stop today's webhooks. One that
-// is waiting for a retry does, so a repository's events are never applied out of order.
-//
-// `now` is the statement's placeholder for the current time. The rule is the same on both
-// back-ends; where SQLite looks for the earlier items differs (`head_of_queue`).
-fn holds_its_queue(now: &str) -> String {
-    format!(
-        "(p.status = 'running' OR (p.status = 'pending' AND (p.run_at <= {now} OR p.attempts > 0)))"
-    )
-}
-
-/// The test that the candidate `w` heads its queue, for `backend`, with `now` the placeholder of
-/// the current time.
+/// The claim, built once per back-end. It holds the ordering rule by construction: it only ever
+/// looks at the head of each queue.
 ///
-/// PostgreSQL looks at every earlier item of the queue (`work_items_queue`): replicas claim side
-/// by side, and one that skips a row another has locked must still see it hold the queue.
+/// A queue's head is its first item, in id order, that holds the queue: one that is running, or
+/// pending and due, or pending and waiting for a retry (it has run before). A pending item booked
+/// for later that has never run does not hold its queue (a job booked for next Tuesday must not
+/// stop today's webhooks) and is not a head until it is due. The claim takes a head that is due
+/// or whose lease ran out (its worker died): an expired lease first, then the lowest id. Nothing
+/// behind a head is ever a candidate, so a repository's items run in id order, one at a time.
 ///
-/// SQLite looks only at the items its partial index `work_items_holding` keeps (migration
-/// 0101): running ones, and pending ones that have run before or were booked for later. The items
-/// it leaves out, pending ones never run that were due when stored, hold their queue all the
-/// same, by order: SQLite runs one claim at a time and each takes the first claimable item in id
-/// order, so the earliest such item of a queue is reached before anything later in it, and is
-/// either claimed or held back by an earlier item that holds the later ones back too. Nor can
-/// one precede a running item: it would have been claimed first. Leaving them out means storing
-/// a delivery writes nothing at its queue's place in an index (benches/README.md, round 6). The
-/// index's condition is repeated word for word, so SQLite's planner can see the index applies.
+/// The heads are found per queue, not per item: `queues` walks the distinct queues that have open
+/// items (one probe of `work_items_open` each, a loose index scan), `heads` takes each queue's
+/// first holder from the same index. A backlog of a thousand items behind a queue waiting for a
+/// retry costs the claim nothing; a claim costs a few probes per open queue.
 ///
-/// On both, parked items (migration 0102, [`park_statement`]) are not reached by the walk. On
-/// PostgreSQL each is pending and due, so it still holds the later items of its queue. On SQLite
-/// the order argument still holds: each has an earlier holder in its queue, and the earliest
-/// parked item's is not parked itself, so a later candidate of that queue is held by something
-/// the index keeps or by an item the walk reaches first.
-fn head_of_queue(backend: Backend, now: &str) -> String {
-    format!("NOT {}", held_back(backend, now))
-}
-
-/// The opposite of [`head_of_queue`]: an earlier item of `w`'s queue holds it back.
-fn held_back(backend: Backend, now: &str) -> String {
-    match backend {
-        // One search per status that can hold, each a prefix of `work_items_queue (queue_key,
-        // status, id)`: the plan does not depend on the table's statistics, which lag behind a
-        // backlog that built up in seconds (with one `status IN (...)` search and no statistics
-        // yet, PostgreSQL intersected bitmaps of every pending item for each candidate).
-        Backend::Postgres => format!(
-            "(EXISTS (
-                SELECT 1 FROM work_items p
-                WHERE p.queue_key = w.queue_key AND p.status = 'running' AND p.id < w.id
-            ) OR EXISTS (
-                SELECT 1 FROM work_items p
-                WHERE p.queue_key = w.queue_key AND p.status = 'pending' AND p.id < w.id
-                  AND {holds}
-            ))",
-            holds = holds_its_queue(now)
-        ),
-        Backend::Sqlite => format!(
-            "EXISTS (
-                SELECT 1 FROM work_items p
-                WHERE p.queue_key = w.queue_key AND p.id < w.id
-                  AND (p.status = 'running'
-                       OR (p.status = 'pending' AND (p.started_at IS NOT NULL OR p.run_at > p.created_at)))
-                  AND {holds}
-            )",
-            holds = holds_its_queue(now)
-        ),
-    }
-}
-
-/// How many due items one parking pass looks at.
-pub(super) const PARK_WINDOW: usize = 256;
-
-/// Most parking passes one claim makes: on SQLite a claim runs inside the inbox writer's
-/// transaction, which acks wait for, so it parks at most this many windows (about 20 ms of work
-/// on round 7's machine) and leaves the rest to the next claim ([`Claim::Unfinished`]); on
-/// PostgreSQL it bounds how long one claim holds [`PARKING_LOCK`].
-pub(super) const PARK_PASSES: usize = 8;
-
-/// PostgreSQL: the transaction-level advisory lock that keeps parking apart from the finishes
-/// that unpark (migration 0102 for PostgreSQL). Parking takes it exclusively, a finish that ends
-/// an item takes it shared. [`Store::claim`] and [`Store::finish`] ask for it before they touch
-/// a row, and a holder only ever waits for rows of pending or running items, which nobody
-/// waiting for the lock has locked: no deadlock goes through it. The key is arbitrary but fixed
-/// (the bytes of "relmpark").
-pub(super) const PARKING_LOCK: i64 = 0x7265_6c6d_7061_726b;
-
-/// How a PostgreSQL transaction takes [`PARKING_LOCK`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ParkingLock {
-    /// For parking, and for a transaction that may park as well as finish (the inbox writer's
-    /// batch): asking for the lock shared and later exclusively could deadlock two of them.
-    Exclusive,
-    /// For a finish on its own: finishes do not wait for each other.
-    Shared,
-}
-
-async fn take_parking_lock(conn: &mut AnyConnection, mode: ParkingLock) -> Result<(), StoreError> {
-    let sql = match mode {
-        ParkingLock::Exclusive => "SELECT pg_advisory_xact_lock($1)",
-        ParkingLock::Shared => "SELECT pg_advisory_xact_lock_shared($1)",
-    };
-    // The function returns `void`, which the `Any` driver cannot decode: run it, read nothing.
-    sqlx::query(sql)
-        .bind(PARKING_LOCK)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Parks the items among the first [`PARK_WINDOW`] due, unparked pending ones after id `$2` (in
-/// id order, as the claim walks them) that an earlier item of their queue holds back (`$1` now),
-/// and returns their ids.
-///
-/// A claim runs it, each pass after the last id the previous one parked, until a pass parks
-/// fewer than it looked at: then the first due item the claim walk reaches heads its queue, and
-/// a claim costs what was newly blocked since the last one rather than the whole blocked backlog
-/// (migration 0102). Parking is only ever done for an item with an earlier holder, so it never
-/// hides a claimable item; [`UNPARK_NEXT`] keeps that true when a holder ends. On PostgreSQL
-/// the claims of other replicas go on meanwhile (finishes wait for [`PARKING_LOCK`]), so a
-/// window item may be claimed before it is parked; see the statement.
-pub(super) fn park_statement(backend: Backend) -> &'static str {
+/// PostgreSQL: `SKIP LOCKED` lets replicas claim side by side. A replica that skips a head
+/// another is taking does not take the item behind it: that item is not a head in its snapshot.
+pub(super) fn claim_statement(backend: Backend) -> &'static str {
     static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let cell = match backend {
-        Backend::Sqlite => &SQLITE,
-        Backend::Postgres => &POSTGRES,
+    let (cell, lock) = match backend {
+        Backend::Postgres => (&POSTGRES, "FOR UPDATE OF w SKIP LOCKED"),
+        // One writer at a time: the UPDATE is atomic on its own.
+        Backend::Sqlite => (&SQLITE, ""),
     };
     cell.get_or_init(|| {
-        let held_back = held_back(backend, "$1");
-        let window = format!(
-            "SELECT w.id FROM (
-                 SELECT id, queue_key FROM work_items
-                 WHERE status = 'pending' AND parked = 0 AND run_at <= $1 AND id > $2
-                 ORDER BY id LIMIT {PARK_WINDOW}
-             ) w
-             WHERE {held_back}"
-        );
-        match backend {
-            Backend::Sqlite => format!(
-                "UPDATE work_items SET parked = 1 WHERE id IN ({window}) RETURNING id"
-            ),
-            // The window is worked out once (MATERIALIZED), then its rows are found by id and
-            // nothing else: a table whose statistics lag behind a backlog (every backlog, for
-            // the first minute) otherwise got plans that scanned every pending item once per
-            // window item (2.7 s a pass over 100,000, against 5 ms).
-            //
-            // A row a concurrent claim took after the window was read is not parked: the `SET`
-            // is worked out on the row as it is once the claim committed. (Its id is returned
-            // all the same, which at most costs one more pass.)
-            Backend::Postgres => format!(
-                "WITH held AS MATERIALIZED ({window})
-                 UPDATE work_items
-                 SET parked = CASE WHEN work_items.status = 'pending' THEN 1 ELSE work_items.parked END
-                 FROM held
-                 WHERE work_items.id = held.id
-                 RETURNING work_items.id"
-            ),
-        }
+        // `status IN (...)` is word for word the condition of the partial index
+        // `work_items_open`, so that both planners see it applies.
+        format!(
+            "WITH RECURSIVE queues(k) AS (
+                 SELECT (SELECT o.queue_key FROM work_items o
+                         WHERE o.status IN ('pending', 'running')
+                         ORDER BY o.queue_key LIMIT 1)
+                 UNION ALL
+                 SELECT (SELECT o.queue_key FROM work_items o
+                         WHERE o.status IN ('pending', 'running') AND o.queue_key > queues.k
+                         ORDER BY o.queue_key LIMIT 1)
+                 FROM queues WHERE queues.k IS NOT NULL
+             ),
+             heads(id) AS (
+                 SELECT (SELECT h.id FROM work_items h
+                         WHERE h.status IN ('pending', 'running') AND h.queue_key = queues.k
+                           AND (h.status = 'running' OR h.run_at <= $3 OR h.attempts > 0)
+                         ORDER BY h.id LIMIT 1)
+                 FROM queues WHERE queues.k IS NOT NULL
+             )
+             UPDATE work_items
+             SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2,
+                 started_at = $3
+             WHERE id = (
+                 SELECT w.id FROM heads JOIN work_items w ON w.id = heads.id
+                 WHERE (w.status = 'pending' AND w.run_at <= $3)
+                    OR (w.status = 'running' AND ({expired}))
+                 ORDER BY CASE WHEN w.status = 'running' THEN 0 ELSE 1 END, w.id
+                 LIMIT 1 {lock}
+             )
+             RETURNING {CLAIMED_COLUMNS}",
+            expired = lease_ran_out("w", "$3"),
+        )
     })
 }
 
-/// After item `$1` ended (done or dead), the first parked item of its queue goes back to
-/// the claim walk. Only the first: every later one is held by it (a pending, due item holds its
-/// queue), and if something else still holds it, the next claim parks it again.
-pub(super) const UNPARK_NEXT: &str = "UPDATE work_items SET parked = 0
-     WHERE id = (
-         SELECT min(q.id) FROM work_items q
-         WHERE q.parked = 1
-           AND q.queue_key = (SELECT e.queue_key FROM work_items e WHERE e.id = $1)
-     )";
-
-/// Whether `outcome` ends the item, so that it no longer holds its queue (see [`UNPARK_NEXT`]).
-pub(super) fn ends_the_item(outcome: &Outcome) -> bool {
-    matches!(outcome, Outcome::Done | Outcome::Dead { .. })
+/// Whether the lease of the running item `w` ran out at `now`: its time is up, or the process
+/// that holds it stopped beating ([`super::processes`]). A dead replica's items are taken over
+/// once its heartbeat lapses, without waiting out their leases. An owner that never registered
+/// a heartbeat (a `relman inbox` command, a test) has only the lease's time.
+fn lease_ran_out(w: &str, now: &str) -> String {
+    format!(
+        "{w}.lease_until < {now} OR EXISTS (
+             SELECT 1 FROM inbox_processes gone
+             WHERE gone.alive_until < {now}
+               AND substr({w}.lease_owner, 1, length(gone.process) + 1) = gone.process || ':'
+         )"
+    )
 }
 
 /// A known item that is dead is queued again, as a redelivery asks (`$1` its key, `$2` now).
@@ -454,52 +330,15 @@ pub enum Outcome {
 /// A write transaction on the inbox. For SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
 /// up front, so it waits (busy_timeout) at `begin` rather than failing later with a stale
 /// snapshot. The inbox writer runs everything one batch changes (deliveries stored, items
-/// claimed and finished by workers) in one of these: one commit, one fsync.
+/// claimed and finished by workers) in one of these: one commit, one fsync. Each method does
+/// what the [`Store`] method of the same name does.
 pub struct WorkTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
 }
 
-/// The writes one inbox-writer batch makes inside one transaction (`src/inbox/writer.rs`), on
-/// either driver: [`WorkTx`] (sqlx, both back-ends) or the writer's own SQLite connection
-/// ([`super::work_sqlite`]). Each does what the [`Store`] method of the same name does.
-pub trait InboxTx {
-    /// As [`Store::enqueue_batch`].
-    fn enqueue(
-        &mut self,
-        items: &[NewWorkItem],
-        now_ms: i64,
-    ) -> impl Future<Output = Result<Vec<Enqueued>, StoreError>> + Send;
-
-    /// As [`Store::claim`], except that on SQLite one call parks a bounded number of held-back
-    /// items and may end [`Claim::Unfinished`], so that one transaction stays short.
-    fn claim(
-        &mut self,
-        owner: &str,
-        now_ms: i64,
-        lease_until_ms: i64,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
-
-    /// As [`Store::finish`].
-    fn finish(
-        &mut self,
-        id: i64,
-        owner: &str,
-        now_ms: i64,
-        outcome: &Outcome,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-
-    /// As [`Store::extend_lease`].
-    fn extend_lease(
-        &mut self,
-        id: i64,
-        owner: &str,
-        lease_until_ms: i64,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-}
-
-impl InboxTx for WorkTx {
-    async fn enqueue(
+impl WorkTx {
+    pub async fn enqueue(
         &mut self,
         items: &[NewWorkItem],
         now_ms: i64,
@@ -507,37 +346,26 @@ impl InboxTx for WorkTx {
         enqueue_on(&mut self.tx, items, now_ms).await
     }
 
-    async fn claim(
+    pub async fn claim(
         &mut self,
         owner: &str,
         now_ms: i64,
         lease_until_ms: i64,
-    ) -> Result<Claim, StoreError> {
+    ) -> Result<Option<ClaimedItem>, StoreError> {
         claim_on(&mut self.tx, self.backend, owner, now_ms, lease_until_ms).await
     }
 
-    async fn finish(
+    pub async fn finish(
         &mut self,
         id: i64,
         owner: &str,
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        // A batch may claim (and park) after it finishes: the lock is asked for exclusively
-        // from the start, never shared first (see `ParkingLock::Exclusive`).
-        finish_on(
-            &mut self.tx,
-            self.backend,
-            ParkingLock::Exclusive,
-            id,
-            owner,
-            now_ms,
-            outcome,
-        )
-        .await
+        finish_on(&mut self.tx, id, owner, now_ms, outcome).await
     }
 
-    async fn extend_lease(
+    pub async fn extend_lease(
         &mut self,
         id: i64,
         owner: &str,
@@ -545,9 +373,7 @@ impl InboxTx for WorkTx {
     ) -> Result<bool, StoreError> {
         extend_lease_on(&mut self.tx, id, owner, lease_until_ms).await
     }
-}
 
-impl WorkTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
@@ -587,42 +413,16 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Claims the next claimable item for `owner` until `lease_until_ms`.
+    /// Claims the next claimable item for `owner` until `lease_until_ms` (see
+    /// [`claim_statement`]).
     pub async fn claim(
         &self,
         owner: &str,
         now_ms: i64,
         lease_until_ms: i64,
     ) -> Result<Option<ClaimedItem>, StoreError> {
-        // Parking commits every [`PARK_PASSES`] windows here, so going on until it is done
-        // holds no transaction (nor, on PostgreSQL, the parking lock) open for long.
-        loop {
-            let claimed = match self.backend {
-                // Each statement commits on its own.
-                Backend::Sqlite => {
-                    let mut conn = self.pool.acquire().await?;
-                    claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await?
-                }
-                // The lock lasts for a transaction; the claim after it does not need it, so
-                // replicas' claims do not wait for each other.
-                Backend::Postgres => {
-                    let mut tx = self.pool.begin().await?;
-                    let parked_all = park_on(&mut tx, self.backend, now_ms).await?;
-                    tx.commit().await?;
-                    if parked_all {
-                        let mut conn = self.pool.acquire().await?;
-                        take_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await?
-                    } else {
-                        Claim::Unfinished
-                    }
-                }
-            };
-            match claimed {
-                Claim::Taken(item) => return Ok(Some(item)),
-                Claim::Nothing => return Ok(None),
-                Claim::Unfinished => {}
-            }
-        }
+        let mut conn = self.pool.acquire().await?;
+        claim_on(&mut conn, self.backend, owner, now_ms, lease_until_ms).await
     }
 
     /// Keeps a long-running item's lease alive. False when the lease was lost.
@@ -646,22 +446,8 @@ impl Store {
         now_ms: i64,
         outcome: &Outcome,
     ) -> Result<bool, StoreError> {
-        // One transaction: the outcome and the unpark commit together, and PostgreSQL's parking
-        // lock lasts until they have. (An outcome that does not end the item is one statement
-        // in it, and takes no lock.)
-        let mut tx = self.begin_write().await?;
-        let recorded = finish_on(
-            &mut tx,
-            self.backend,
-            ParkingLock::Shared,
-            id,
-            owner,
-            now_ms,
-            outcome,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(recorded)
+        let mut conn = self.pool.acquire().await?;
+        finish_on(&mut conn, id, owner, now_ms, outcome).await
     }
 
     /// Marks an item done (see [`Store::finish`]).
@@ -846,106 +632,20 @@ async fn enqueue_on(
         .collect())
 }
 
-/// The claim statement for a back-end, built once.
-pub(super) fn claim_statement(backend: Backend) -> &'static str {
-    static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    // PostgreSQL: SKIP LOCKED lets replicas claim side by side without waiting on each other;
-    // SQLite has one writer at a time, so the UPDATE is atomic on its own. Parked items
-    // (migration 0102) are left out of the walk; the claim parks first.
-    let (cell, lock) = match backend {
-        Backend::Postgres => (&POSTGRES, "FOR UPDATE SKIP LOCKED"),
-        Backend::Sqlite => (&SQLITE, ""),
-    };
-    cell.get_or_init(|| {
-        let head_of_queue = head_of_queue(backend, "$3");
-        // Two candidates, each the first in id order of one status: an item whose lease ran out
-        // (its worker died), else the first due pending one. One `status = 'x'` range each walks
-        // the `(status, id)` index in order and stops at the first head of a queue; a single
-        // `(pending AND due) OR (running AND expired)` made SQLite collect and sort every open
-        // item on every claim, which grows with the backlog.
-        format!(
-            "UPDATE work_items
-             SET status = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2,
-                 started_at = $3
-             WHERE id = COALESCE(
-                 (SELECT w.id FROM work_items w
-                  WHERE w.status = 'running' AND w.parked = 0 AND w.lease_until < $3 AND {head_of_queue}
-                  ORDER BY w.id LIMIT 1 {lock}),
-                 (SELECT w.id FROM work_items w
-                  WHERE w.status = 'pending' AND w.parked = 0 AND w.run_at <= $3 AND {head_of_queue}
-                  ORDER BY w.id LIMIT 1 {lock})
-             )
-             RETURNING {CLAIMED_COLUMNS}"
-        )
-    })
-}
-
-/// Parks, then claims (see [`InboxTx::claim`]); on PostgreSQL the parking lock is held until
-/// `conn`'s transaction ends.
 async fn claim_on(
     conn: &mut AnyConnection,
     backend: Backend,
     owner: &str,
     now_ms: i64,
     lease_until_ms: i64,
-) -> Result<Claim, StoreError> {
-    if !park_on(conn, backend, now_ms).await? {
-        return Ok(Claim::Unfinished);
-    }
-    take_on(conn, backend, owner, now_ms, lease_until_ms).await
-}
-
-/// Parks the held-back items at the front of the claim walk, at most [`PARK_PASSES`] windows:
-/// true when that was all of them. On PostgreSQL `conn` must be in a transaction, which holds
-/// [`PARKING_LOCK`] exclusively from here to its end.
-async fn park_on(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    now_ms: i64,
-) -> Result<bool, StoreError> {
-    if backend == Backend::Postgres {
-        take_parking_lock(conn, ParkingLock::Exclusive).await?;
-    }
-    let mut after = 0;
-    for _ in 0..PARK_PASSES {
-        let parked: Vec<i64> = sqlx::query_scalar(park_statement(backend))
-            .bind(now_ms)
-            .bind(after)
-            .fetch_all(&mut *conn)
-            .await?;
-        match next_parking_pass(&parked, after) {
-            Some(last) => after = last,
-            None => return Ok(true),
-        }
-    }
-    Ok(false)
-}
-
-/// The claim itself, once parking is done.
-async fn take_on(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    owner: &str,
-    now_ms: i64,
-    lease_until_ms: i64,
-) -> Result<Claim, StoreError> {
+) -> Result<Option<ClaimedItem>, StoreError> {
     let row = sqlx::query(claim_statement(backend))
         .bind(owner)
         .bind(lease_until_ms)
         .bind(now_ms)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(match row {
-        Some(r) => Claim::Taken(claimed_from_row(&r)?),
-        None => Claim::Nothing,
-    })
-}
-
-/// After a parking pass that parked `parked`: where the next pass starts (the last id parked),
-/// or `None` when this pass looked at fewer held-back items than a window and parking is done.
-pub(super) fn next_parking_pass(parked: &[i64], after: i64) -> Option<i64> {
-    (parked.len() >= PARK_WINDOW).then(|| parked.iter().copied().max().unwrap_or(after))
+    row.as_ref().map(claimed_from_row).transpose()
 }
 
 async fn extend_lease_on(
@@ -963,22 +663,13 @@ async fn extend_lease_on(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records `outcome`; when it ends the item, gives its queue's first parked item back to the
-/// walk. On PostgreSQL an ending outcome takes [`PARKING_LOCK`] in `lock` mode first, so `conn`
-/// must be in a transaction that commits the outcome with the unpark.
 async fn finish_on(
     conn: &mut AnyConnection,
-    backend: Backend,
-    lock: ParkingLock,
     id: i64,
     owner: &str,
     now_ms: i64,
     outcome: &Outcome,
 ) -> Result<bool, StoreError> {
-    let ends = ends_the_item(outcome);
-    if ends && backend == Backend::Postgres {
-        take_parking_lock(conn, lock).await?;
-    }
     let (sql, time, error) = finish_statement(outcome, now_ms);
     let mut query = sqlx::query(sql).bind(id).bind(owner);
     if let Some(time) = time {
@@ -987,14 +678,7 @@ async fn finish_on(
     if let Some(error) = error {
         query = query.bind(error);
     }
-    let recorded = query.execute(&mut *conn).await?.rows_affected() == 1;
-    if recorded && ends {
-        sqlx::query(UNPARK_NEXT)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(recorded)
+    Ok(query.execute(&mut *conn).await?.rows_affected() == 1)
 }
 
 /// The statement that records `outcome`, with what it binds after `$1` (id) and `$2` (owner):
@@ -1153,114 +837,40 @@ mod tests {
         (store, dead_id)
     }
 
-    /// SQLite's plan for `sql`, its parameters bound as the claim (`"w"`, 2, 1), parking
-    /// (1, 0) or unparking (1) binds them: its steps.
-    async fn plan(store: &Store, sql: &str, params: usize) -> Vec<String> {
-        let query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
-        let query = match params {
-            3 => query.bind("w").bind(2_i64).bind(1_i64),
-            2 => query.bind(1_i64).bind(0_i64),
-            _ => query.bind(1_i64),
-        };
-        let rows = query.fetch_all(store.pool()).await.unwrap();
+    /// The steps of `backend`'s plan for the claim statement, bound as a claim at time 1.
+    async fn claim_plan(store: &Store) -> Vec<String> {
+        let sql = format!("EXPLAIN QUERY PLAN {}", claim_statement(Backend::Sqlite));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind("w")
+            .bind(2_i64)
+            .bind(1_i64)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
         rows.iter().map(|r| r.get("detail")).collect()
     }
 
-    /// The steps that look for an earlier item `p` (not the payload, `work_payloads p`, read by
-    /// its key).
-    fn searches_for_earlier_items(steps: &[String]) -> Vec<&String> {
-        steps
+    /// SQLite finds the queues and their heads through the partial index of open items, by key:
+    /// it never reads the items behind a head, nor sorts the open items. (That the claim keeps
+    /// the rule is `tests/integration/inbox_claim_rule.rs`'s to check.)
+    #[tokio::test]
+    async fn sqlite_claims_walk_queues_not_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let steps = claim_plan(&store).await;
+        let through_open = steps
             .iter()
-            .filter(|s| s.starts_with("SEARCH p ") && !s.contains("INTEGER PRIMARY KEY"))
-            .collect()
-    }
-
-    const THROUGH_THE_HOLDERS: &str =
-        "SEARCH p USING INDEX work_items_holding (queue_key=? AND id<?)";
-
-    /// SQLite finds what holds a queue through the partial index, not by reading every earlier
-    /// item of the queue: the claim repeats the index's condition so that the planner uses it.
-    /// It walks the candidates in id order without the parked ones. (That the rule is kept is
-    /// `tests/integration/inbox_claim_rule.rs`'s to check.)
-    #[tokio::test]
-    async fn sqlite_claims_find_what_holds_a_queue_in_the_partial_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sqlite_store(&dir).await;
-        let steps = plan(&store, claim_statement(Backend::Sqlite), 3).await;
-        // One search per candidate, each through the index and nothing else (not, say, a
-        // second branch that walks every earlier pending item).
-        assert_eq!(
-            searches_for_earlier_items(&steps),
-            [THROUGH_THE_HOLDERS; 2],
-            "{steps:#?}"
-        );
-        assert_eq!(
-            steps
+            .filter(|s| s.contains(" USING INDEX work_items_open"))
+            .count();
+        // The first queue, each next queue, each queue's head.
+        assert_eq!(through_open, 3, "{steps:#?}");
+        // No step reads the inbox without an index (a full scan shows as a bare `SCAN o`).
+        assert!(
+            !steps
                 .iter()
-                .filter(|s| s.contains("(status=? AND parked=?)"))
-                .count(),
-            2,
+                .any(|s| ["SCAN o", "SCAN h", "SCAN w"].contains(&s.as_str())),
             "{steps:#?}"
         );
-        assert!(
-            !steps.iter().any(|s| s.contains("TEMP B-TREE")),
-            "{steps:#?}"
-        );
-
-        // Parking walks the same way, from where its last pass stopped; unparking finds a
-        // queue's first parked item by its index.
-        let steps = plan(&store, park_statement(Backend::Sqlite), 2).await;
-        assert_eq!(
-            searches_for_earlier_items(&steps),
-            ["SEARCH p EXISTS USING INDEX work_items_holding (queue_key=? AND id<?)"],
-            "{steps:#?}"
-        );
-        assert!(
-            steps.iter().any(|s| s
-                == "SEARCH work_items USING INDEX work_items_claimable (status=? AND parked=? AND id>?)"),
-            "{steps:#?}"
-        );
-        let steps = plan(&store, UNPARK_NEXT, 1).await;
-        assert!(
-            steps
-                .iter()
-                .any(|s| s.contains("USING COVERING INDEX work_items_parked (queue_key=?)")),
-            "{steps:#?}"
-        );
-        store.close().await;
-    }
-
-    /// One claim in a batch parks a bounded number of held-back items and says it stopped
-    /// short; the next goes on from there (the inbox writer runs it in a later transaction).
-    #[tokio::test]
-    async fn a_claim_in_a_batch_parks_a_bounded_number_and_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sqlite_store(&dir).await;
-        let held = PARK_PASSES * PARK_WINDOW + 10;
-        let mut items = vec![item("a0")];
-        items.extend((1..=held).map(|n| NewWorkItem {
-            queue_key: item("a0").queue_key,
-            ..item(&format!("a{n}"))
-        }));
-        items.push(NewWorkItem {
-            queue_key: "repo:free".into(),
-            ..item("free")
-        });
-        store.enqueue_batch(&items, 1).await.unwrap();
-        // a0 runs: everything else of its queue is held back by it.
-        let a0 = store.claim("w", 2, 1_000).await.unwrap().unwrap();
-        assert_eq!(a0.dedupe_key, "a0");
-
-        let mut tx = store.begin_work().await.unwrap();
-        assert_eq!(tx.claim("w", 3, 1_000).await.unwrap(), Claim::Unfinished);
-        let claimed = tx.claim("w", 3, 1_000).await.unwrap().taken().unwrap();
-        assert_eq!(claimed.dedupe_key, "free");
-        tx.commit().await.unwrap();
-        let parked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM work_items WHERE parked = 1")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-        assert_eq!(parked, held as i64);
         store.close().await;
     }
 
@@ -1298,63 +908,5 @@ mod tests {
         let stored = store.list_work(None, 10_000).await.unwrap();
         assert_eq!(stored.len(), 595 + 2);
         store.close().await;
-    }
-
-    /// The inbox writer's own connection (`work_sqlite`) stores, claims and finishes exactly as
-    /// the sqlx path does: same outcomes, same ids, same rows.
-    #[tokio::test]
-    async fn the_writers_connection_stores_as_the_pool_does() {
-        let pool_dir = tempfile::tempdir().unwrap();
-        let native_dir = tempfile::tempdir().unwrap();
-        let (pool, _) = store_with_old_and_dead(&pool_dir).await;
-        let (native, _) = store_with_old_and_dead(&native_dir).await;
-        let items: Vec<NewWorkItem> = large_batch_keys().iter().map(|k| item(k)).collect();
-
-        let by_pool = pool.enqueue_batch(&items, 10).await.unwrap();
-        let mut inbox =
-            super::super::work_sqlite::SqliteInbox::open(native.sqlite_file().unwrap()).unwrap();
-        let mut tx = inbox.begin().unwrap();
-        let by_native = tx.enqueue(&items, 10).await.unwrap();
-        // Claims, a lease, an outcome of each kind; an outcome or a lease by a stranger
-        // changes nothing.
-        let outcomes = [
-            Outcome::Done,
-            Outcome::Retry {
-                error: "later".into(),
-                at: 500,
-            },
-            Outcome::Dead {
-                error: "boom".into(),
-            },
-            Outcome::Released,
-        ];
-        let mut claimed = Vec::new();
-        for (n, outcome) in (0..).zip(&outcomes) {
-            let item = tx.claim("w", 20 + n, 1000).await.unwrap().taken().unwrap();
-            assert!(tx.extend_lease(item.id, "w", 2000).await.unwrap());
-            assert!(!tx.extend_lease(item.id, "stranger", 3000).await.unwrap());
-            assert!(!tx.finish(item.id, "stranger", 30, outcome).await.unwrap());
-            assert!(tx.finish(item.id, "w", 30 + n, outcome).await.unwrap());
-            claimed.push(item);
-        }
-        tx.commit().unwrap();
-        drop(inbox);
-
-        let mut pool_claimed = Vec::new();
-        for (n, outcome) in (0..).zip(&outcomes) {
-            let item = pool.claim("w", 20 + n, 1000).await.unwrap().unwrap();
-            assert!(pool.extend_lease(item.id, "w", 2000).await.unwrap());
-            assert!(pool.finish(item.id, "w", 30 + n, outcome).await.unwrap());
-            pool_claimed.push(item);
-        }
-
-        assert_eq!(by_native, by_pool);
-        assert_eq!(claimed, pool_claimed);
-        assert_eq!(
-            native.list_work(None, 10_000).await.unwrap(),
-            pool.list_work(None, 10_000).await.unwrap()
-        );
-        pool.close().await;
-        native.close().await;
     }
 }
