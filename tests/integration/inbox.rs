@@ -304,6 +304,117 @@ async fn an_expired_lease_is_taken_over_and_the_old_holder_cannot_finish_it() {
     }
 }
 
+/// A replica that dies is recognised by its heartbeat, not by its items' leases: while its
+/// heartbeat holds, its item is not taken over; once it lapses (10 s after the last beat), the
+/// next claim takes it, however long the lease had to run. Another replica's items are not
+/// touched. A process that signs off is taken over at once. Times are injected.
+#[tokio::test]
+async fn a_dead_replicas_items_are_taken_over_when_its_heartbeat_lapses() {
+    for db in TestDb::all().await {
+        let store = db.store().await;
+        let label = db.label;
+        let t = 1_000_000;
+        let hour = 3_600_000;
+        store
+            .enqueue_batch(&[item("a", "qa"), item("b", "qb"), item("c", "qc")], t)
+            .await
+            .unwrap();
+        store.beat("dead", t).await.unwrap();
+        store.beat("alive", t).await.unwrap();
+        store.beat("leaving", t).await.unwrap();
+        let a = store.claim("dead:w0", t, t + hour).await.unwrap().unwrap();
+        let b = store.claim("alive:w0", t, t + hour).await.unwrap().unwrap();
+        let c = store
+            .claim("leaving:w0", t, t + hour)
+            .await
+            .unwrap()
+            .unwrap();
+        let alive_for = relman::store::processes::ALIVE_FOR.as_millis() as i64;
+
+        // `alive` beats on, `dead` stops; `leaving` signs off.
+        store.sign_off("leaving").await.unwrap();
+        let taken = store.claim("other:w0", t + 1, t + hour).await.unwrap();
+        assert_eq!(taken.map(|i| i.id), Some(c.id), "{label}");
+        store.beat("alive", t + alive_for - 1).await.unwrap();
+        assert!(
+            store
+                .claim("other:w0", t + alive_for - 1, t + hour)
+                .await
+                .unwrap()
+                .is_none(),
+            "{label}: within the heartbeat nothing is taken over"
+        );
+        let taken = store
+            .claim("other:w0", t + alive_for + 1, t + hour)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((taken.id, taken.attempts), (a.id, 2), "{label}");
+        assert!(
+            store
+                .claim("other:w0", t + alive_for + 2, t + hour)
+                .await
+                .unwrap()
+                .is_none(),
+            "{label}: the living replica keeps its item"
+        );
+        // The dead worker, were it only slow, can no longer record an outcome.
+        assert!(
+            !store
+                .complete(a.id, "dead:w0", t + alive_for + 3)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .complete(b.id, "alive:w0", t + alive_for + 3)
+                .await
+                .unwrap()
+        );
+        store.close().await;
+    }
+}
+
+/// A process that owns its SQLite file takes back every lease at start: the items run again
+/// at once, their crashed attempt counted, in their queues' order.
+#[tokio::test]
+async fn leases_left_by_a_crash_are_taken_back_at_once() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let t = now();
+    let hour = 3_600_000;
+    store
+        .enqueue_batch(&[item("a1", "a"), item("a2", "a"), item("b1", "b")], t)
+        .await
+        .unwrap();
+    let a1 = store.claim("gone:w0", t, t + hour).await.unwrap().unwrap();
+    let b1 = store.claim("gone:w1", t, t + hour).await.unwrap().unwrap();
+    assert!(store.claim("new:w0", t, t + hour).await.unwrap().is_none());
+
+    assert_eq!(store.take_back_leases().await.unwrap(), 2);
+    assert_eq!(count(&store, WorkStatus::Running).await, 0);
+    let again = store
+        .claim("new:w0", t + 1, t + hour)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.id, again.attempts), (a1.id, 2));
+    let again = store
+        .claim("new:w0", t + 1, t + hour)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, b1.id);
+    // a2 waits behind a1 as before.
+    assert!(
+        store
+            .claim("new:w0", t + 1, t + hour)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 /// Two replicas (separate pools, separate worker sets) on one database: every item is handled
 /// exactly once, and a repository's items never run at the same time.
 #[tokio::test]

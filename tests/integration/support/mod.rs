@@ -30,12 +30,27 @@ pub fn work_item(key: &str, queue: &str) -> relman::store::work::NewWorkItem {
 }
 
 /// The PostgreSQL server tests may use: `RELMAN_TEST_DATABASE_URL`, else a `postgres://`
-/// `DATABASE_URL`. Unset: PostgreSQL tests are skipped (SQLite ones always run).
+/// `DATABASE_URL`. Unset, PostgreSQL variants do not run (SQLite ones always do), except under
+/// `CI=true`, where CI promised a server: there the test fails rather than pass untried. (A
+/// server that is named but unreachable fails the test everywhere: see [`TestDb::postgres`].)
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("RELMAN_TEST_DATABASE_URL")
+    let url = std::env::var("RELMAN_TEST_DATABASE_URL")
         .ok()
         .or_else(|| std::env::var("DATABASE_URL").ok())
-        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        .filter(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"));
+    if url.is_none() && running_in_ci() {
+        panic!(
+            "CI=true but RELMAN_TEST_DATABASE_URL is unset: the PostgreSQL variant of this test \
+             cannot run. Set it to a server the tests may create databases on, e.g. \
+             postgres://postgres@127.0.0.1:5432/test"
+        );
+    }
+    url
+}
+
+/// Whether the tests run in CI (`CI=true`), where every variant must run.
+pub fn running_in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// A database of its own for one test, dropped afterwards.
@@ -61,7 +76,11 @@ impl TestDb {
     pub async fn postgres(admin_url: &str) -> TestDb {
         use sqlx::Connection;
         let name = format!("relman_test_{}", rand_suffix());
-        let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("the PostgreSQL server at {admin_url} is unreachable: {e} (start it, or unset RELMAN_TEST_DATABASE_URL outside CI)")
+            });
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
