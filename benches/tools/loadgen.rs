@@ -6,7 +6,10 @@
 //! ```
 //!
 //! A closed loop like wrk's: `--concurrency` connections, each sending its next delivery as
-//! soon as the previous one is answered. Every request carries a fresh id in
+//! soon as the previous one is answered. With `--rate N` an open loop instead, like wrk2's:
+//! delivery n is due at n/N seconds, sent by the next free connection, and its latency counts
+//! from when it was due, so a server that falls behind is not flattered by the generator
+//! waiting for it. Every request carries a fresh id in
 //! `X-GitHub-Delivery`, so relman stores each one (none is a duplicate): a time-based UUID as
 //! GitHub sends, or a random one (`--delivery-ids random`). Bodies come from a
 //! pool of distinct payloads signed up front (`--pool`), spread over `--repos` repositories:
@@ -71,6 +74,10 @@ struct Args {
     /// The server's process id, to report its CPU per delivery and its memory.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Deliveries per second, sent on a fixed schedule (open loop); unset, each connection sends
+    /// as fast as it is answered (closed loop).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Threads of the generator's own runtime.
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -201,9 +208,7 @@ struct ProcSample {
 }
 
 fn clock_ticks_per_second() -> u64 {
-    // SAFETY: sysconf has no preconditions; it only reads a system constant.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    u64::try_from(ticks).ok().filter(|t| *t > 0).unwrap_or(100)
+    rustix::param::clock_ticks_per_second()
 }
 
 fn sample_process(pid: &str) -> Result<ProcSample, String> {
@@ -277,6 +282,9 @@ struct Plan {
     pool: Vec<SignedBody>,
     delivery_ids: DeliveryIds,
     next: AtomicU64,
+    /// Open loop: deliveries per second, from `start`.
+    rate: Option<f64>,
+    start: Instant,
     measure_from: Instant,
     measure_until: Instant,
 }
@@ -285,6 +293,18 @@ async fn connection(client: HttpClient, plan: Arc<Plan>) -> Result<Tally, String
     let mut tally = Tally::new().map_err(|e| e.to_string())?;
     while Instant::now() < plan.measure_until {
         let n = plan.next.fetch_add(1, Ordering::Relaxed);
+        // Open loop: wait for this delivery's slot, and count its latency from there.
+        let due = match plan.rate {
+            Some(rate) => {
+                let due = plan.start + Duration::from_secs_f64(n as f64 / rate);
+                if due >= plan.measure_until {
+                    break;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                Some(due)
+            }
+            None => None,
+        };
         let signed = &plan.pool[(n % plan.pool.len() as u64) as usize];
         let delivery = plan.delivery_ids.next();
         let request = http::Request::post(plan.url.clone())
@@ -296,7 +316,7 @@ async fn connection(client: HttpClient, plan: Arc<Plan>) -> Result<Tally, String
             .body(Full::new(signed.body.clone()))
             .map_err(|e| e.to_string())?;
 
-        let started = Instant::now();
+        let started = due.unwrap_or_else(Instant::now);
         let outcome = match client.request(request).await {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -367,6 +387,9 @@ async fn run(args: Args) -> Result<bool, String> {
         .parse()
         .map_err(|e| format!("--url {:?}: {e}", args.url))?;
     let pid = args.server_pid.map(|p| p.to_string());
+    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err("--rate must be a positive number of deliveries per second".into());
+    }
 
     let pool = build_pool(&args, secret.as_bytes());
     if pool.is_empty() {
@@ -391,6 +414,8 @@ async fn run(args: Args) -> Result<bool, String> {
         pool,
         delivery_ids: args.delivery_ids,
         next: AtomicU64::new(0),
+        rate: args.rate,
+        start,
         measure_from: start + args.warmup,
         measure_until: start + args.warmup + args.duration,
     });
@@ -420,10 +445,11 @@ async fn run(args: Args) -> Result<bool, String> {
     let h = &total.latency_us;
     let ms = |us: u64| us as f64 / 1000.0;
     println!(
-        "size={} event={} concurrency={} duration={seconds:.1}s delivery-ids={}",
+        "size={} event={} concurrency={} rate={} duration={seconds:.1}s delivery-ids={}",
         args.size.label(),
         args.size.event(),
         args.concurrency,
+        args.rate.map_or("closed-loop".to_string(), |r| format!("{r}/s")),
         args.delivery_ids.label()
     );
     println!(
@@ -498,6 +524,7 @@ async fn run(args: Args) -> Result<bool, String> {
                 "size": args.size.label(),
                 "delivery_ids": args.delivery_ids.label(),
                 "concurrency": args.concurrency,
+                "rate": args.rate,
                 "seconds": seconds,
                 "answered": answered,
                 "accepted": total.accepted,
