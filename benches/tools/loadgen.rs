@@ -449,7 +449,8 @@ async fn run(args: Args) -> Result<bool, String> {
         args.size.label(),
         args.size.event(),
         args.concurrency,
-        args.rate.map_or("closed-loop".to_string(), |r| format!("{r}/s")),
+        args.rate
+            .map_or("closed-loop".to_string(), |r| format!("{r}/s")),
         args.delivery_ids.label()
     );
     println!(

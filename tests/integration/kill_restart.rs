@@ -6,67 +6,12 @@
 
 use crate::support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use github_sim::{Fault, FaultKind, GitHubSim, Matcher, Permission, events};
 use relman::store::Store;
 use relman::store::work::WorkStatus;
-
-const SECRET: &str = "kill-test-secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn_relman(sim: &GitHubSim, db_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_relman"))
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--workers",
-            "1",
-        ])
-        .env_clear()
-        .env("APP_ID", github_sim::APP_ID.to_string())
-        .env("PRIVATE_KEY", github_sim::PRIVATE_KEY_PKCS8_PEM)
-        .env("WEBHOOK_SECRET", SECRET)
-        .env("GITHUB_API_URL", sim.api_url())
-        .env("DATABASE_URL", db_url)
-        .env("RELMAN_LEASE_SECONDS", "60")
-        .env("LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn healthy(port: u16) -> bool {
-    let url = format!("http://127.0.0.1:{port}/__lbheartbeat__");
-    let client = relman::replay::client();
-    match url.parse::<http::Uri>() {
-        Ok(uri) => client.get(uri).await.is_ok_and(|r| r.status() == 200),
-        Err(_) => false,
-    }
-}
+use support::serve::{SECRET, free_port, healthy, spawn_relman, wait_for};
 
 /// A `/help` comment whose reply hangs (the first process is killed while posting it); the
 /// comment's id and its signed webhook.
@@ -146,7 +91,7 @@ async fn a_job_killed_mid_flight_completes_once_right_after_restart() {
     let sim = GitHubSim::start().await;
     let webhook = hanging_comment(&sim);
     let port = free_port();
-    let mut first = spawn_relman(&sim, &db.url, port);
+    let mut first = spawn_relman(&sim, &db.url, port, 1);
     wait_for("relman to start", async || healthy(port).await).await;
     deliver_and_wait_until_under_way(&sim, port, webhook).await;
     first.kill().unwrap(); // SIGKILL
@@ -160,7 +105,7 @@ async fn a_job_killed_mid_flight_completes_once_right_after_restart() {
 
     let restarted = std::time::Instant::now();
     let port = free_port();
-    let mut second = spawn_relman(&sim, &db.url, port);
+    let mut second = spawn_relman(&sim, &db.url, port, 1);
     wait_for("the job to finish after restart", async || {
         store.work_status("kill-1").await.unwrap() == Some(WorkStatus::Done)
     })
@@ -184,7 +129,7 @@ async fn a_replica_killed_mid_flight_has_its_job_finished_by_the_other() {
     let sim = GitHubSim::start().await;
     let webhook = hanging_comment(&sim);
     let ports = [free_port(), free_port()];
-    let mut replicas = ports.map(|port| spawn_relman(&sim, &db.url, port));
+    let mut replicas = ports.map(|port| spawn_relman(&sim, &db.url, port, 1));
     for port in ports {
         wait_for("relman to start", async || healthy(port).await).await;
     }

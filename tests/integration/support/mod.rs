@@ -3,6 +3,7 @@
 
 pub mod github;
 pub mod scenario;
+pub mod serve;
 
 use std::sync::Arc;
 
