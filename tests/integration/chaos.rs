@@ -298,10 +298,6 @@ async fn chaos(label: &str, db_url: &str, replicas: usize) {
         }
     });
     let dead = store.list_work(Some(WorkStatus::Dead), 10).await.unwrap();
-    let running = store
-        .list_work(Some(WorkStatus::Running), 10)
-        .await
-        .unwrap();
     eprintln!(
         "chaos {label}: {} deliveries ({posts} posts), {kills} kills, {injected} faults injected, \
          {duplicates} duplicates, {losses} losses, {} dead, drained {drained:?} after the last \
