@@ -8,7 +8,8 @@
 # Environment: RELMAN_BIN, LOADGEN_BIN (binaries to use), BENCH_DIR (where the database goes; it
 # must be a real disk for the figures to include fsync), PORT (default 3999), LOG_LEVEL (default
 # warn), KEEP_LOG=1 (copy the server's log to /tmp/bench/server.log before the directory goes),
-# DELIVERY_IDS (github, the default: time-based UUIDs as GitHub sends; or random).
+# DELIVERY_IDS (github, the default: time-based UUIDs as GitHub sends; or random), RATE
+# (deliveries per second, an open loop; unset, a closed loop of CONCURRENCY requests).
 # Only loopback is used: the server listens on 127.0.0.1, GitHub's API URL points at a closed
 # local port (ingress never calls GitHub; workers, when on, fail to reach it and back off).
 set -euo pipefail
@@ -56,7 +57,7 @@ sleep 1
 echo "# $(uptime)"
 "$loadgen" --url "http://127.0.0.1:$port/api/github/webhooks" --secret "$secret" \
     --size "$size" --concurrency "$concurrency" --duration "$duration" \
-    --delivery-ids "${DELIVERY_IDS:-github}" --server-pid "$server" --json || status=$?
+    --delivery-ids "${DELIVERY_IDS:-github}" ${RATE:+--rate "$RATE"} --server-pid "$server" --json || status=$?
 
 # Group commit at work: deliveries per inbox transaction, from relman's own metrics.
 curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null |
