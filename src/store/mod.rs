@@ -43,7 +43,8 @@ pub enum StoreError {
     Corrupt { table: &'static str, detail: String },
 }
 
-const SQLITE_POOL_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+const SQLITE_POOL_PRAGMAS: &str = "PRAGMA page_size = 2048; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 8192; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
 
 /// A handle on the database; cheap to clone.
@@ -73,6 +74,13 @@ impl Store {
                 // temp_store=MEMORY keeps statement journals (a multi-row INSERT that may hit a
                 // duplicate key needs one) off the file system; they only undo a statement and
                 // play no part in crash recovery.
+                //
+                // page_size=2048 (it applies only when the file is created, so it comes before
+                // journal_mode, which creates it): a commit logs every page it touched whole, and
+                // storing a delivery touches a leaf of each inbox index at its own place, so
+                // smaller pages halve the bytes each delivery costs the disk. wal_autocheckpoint
+                // (16 MiB of log) lets the pages that many commits rewrite reach the database
+                // file once per checkpoint instead of once every 2 MiB.
                 let url = sqlite_url_with_create(url);
                 let options = AnyConnectOptions::from_str(&url)?;
                 AnyPoolOptions::new()
@@ -156,7 +164,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn sqlite_connections_are_durable() {
+    async fn sqlite_connections_are_durable_and_use_small_pages() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("relman.db").display());
         let store = Store::connect(&url).await.unwrap();
@@ -175,6 +183,8 @@ mod tests {
         assert_eq!(pragma("journal_mode").await, "wal");
         // 2 = FULL: every commit is fsynced before the 202 that depends on it.
         assert_eq!(pragma("synchronous").await, "2");
+        assert_eq!(pragma("page_size").await, "2048");
+        assert_eq!(pragma("wal_autocheckpoint").await, "8192");
         store.close().await;
     }
 
