@@ -110,7 +110,12 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
     let at_cutoff = cutoff.and_then(|cutoff| {
         runs.iter()
             .rev()
-            .find(|run| run.soaking_since <= cutoff)
+            .find(|run| match facts.soak {
+                // The release day's own cut (even one made ahead of it) is not due that
+                // day: it soaks from the day's start.
+                Soak::NextReleaseDay => run.soaking_since < cutoff,
+                Soak::Days(_) => run.soaking_since <= cutoff,
+            })
             .cloned()
     });
     let replaced = release_day

@@ -356,6 +356,7 @@ fn next_steps(view: &TrackingView<'_>, manager: &str) -> Vec<String> {
         Stage::Open => {
             if view.changes.is_empty() {
                 steps.push("Nothing to release yet: merge changes before the release day, or it closes with no release.".to_string());
+                production_steps(&mut steps, view, &fixes(Environment::Production));
                 return steps;
             }
             steps.extend(fixes(Environment::Staging));

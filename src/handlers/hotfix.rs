@@ -1074,19 +1074,3 @@ pub async fn tracking_notes(
         quarter: Some(quarter(ctx, &key, train, ctx.clock.now()).await?),
     })
 }
-
-/// Whether a hotfix replaces the planned production release of the week `week_of` falls in (the
-/// deployment request of that week is then not filed a second time).
-pub async fn production_replaced(
-    ctx: &Context,
-    repo: &RepoName,
-    week_of: NaiveDate,
-) -> Result<bool, CommandError> {
-    Ok(ctx
-        .store
-        .production_replaced_in_week(
-            &repo.to_string(),
-            crate::domain::expedited::week_of(week_of),
-        )
-        .await?)
-}

@@ -98,14 +98,17 @@ pub async fn production_state(
     })
 }
 
-/// The scheduled dates of the release days whose production release a released hotfix replaced.
+/// The scheduled dates of the release days whose production release a hotfix replaces (one
+/// asked for or released; an abandoned one replaces nothing).
 async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, CommandError> {
     Ok(ctx
         .store
         .register(repo)
         .await?
         .into_iter()
-        .filter(|r| r.kind == Kind::Hotfix && r.state == ReleaseState::Released)
+        .filter(|r| {
+            r.kind == Kind::Hotfix && matches!(r.state, ReleaseState::Open | ReleaseState::Released)
+        })
         .filter(|r| r.replaces_env.as_deref() == Some("production"))
         .filter_map(|r| r.replaces_key)
         .filter_map(|k| k.strip_prefix("regular:").and_then(|d| d.parse().ok()))

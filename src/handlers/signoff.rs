@@ -118,7 +118,10 @@ async fn production_target(
             )));
         }
         let expedited = rec.kind != Kind::Regular.as_str();
-        if expedited || rec.state == ReleaseState::Released {
+        if expedited {
+            return Ok(Ok((tag.clone(), format!("{tag}, this {}", rec.kind))));
+        }
+        if rec.state == ReleaseState::Released {
             return Ok(Ok((tag.clone(), format!("{tag} ({})", name(rec)))));
         }
     }

@@ -121,19 +121,15 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             )),
             "{regular}"
         );
-        let monday = "2026-12-07".parse().unwrap();
-        assert!(
-            t.store
-                .production_replaced_in_week(REPO, monday)
-                .await
-                .unwrap()
-        );
-        let next_week = "2026-12-14".parse().unwrap();
-        assert!(
-            !t.store
-                .production_replaced_in_week(REPO, next_week)
-                .await
-                .unwrap()
+        let row = t
+            .store
+            .register_row(REPO, "hotfix:1.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.replaces_key.as_deref(), row.replaces_env.as_deref()),
+            (Some("regular:2026-12-08"), Some("production"))
         );
 
         // Naming an unmerged PR is refused; naming the fix records it.
