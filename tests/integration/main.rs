@@ -23,6 +23,7 @@ mod deploy;
 mod gate;
 mod github_auth;
 mod github_comments;
+mod github_conditional;
 mod github_faults;
 mod github_port;
 mod hotfix;
