@@ -188,7 +188,11 @@ mod tests {
         cache.store(7, "/repos/o/r/tags?per_page=100", &stored, b"[1,2,3]");
 
         assert!(cache.get(8, "/repos/o/r/tags?per_page=100").is_none());
-        assert!(cache.get(7, "/repos/o/r/tags?per_page=100&page=2").is_none());
+        assert!(
+            cache
+                .get(7, "/repos/o/r/tags?per_page=100&page=2")
+                .is_none()
+        );
         let hit = cache.get(7, "/repos/o/r/tags?per_page=100").unwrap();
         assert_eq!(
             hit.condition(),
@@ -199,10 +203,7 @@ mod tests {
             hit.revive(&mut not_modified).unwrap(),
             Bytes::from("[1,2,3]")
         );
-        assert_eq!(
-            not_modified[LINK],
-            "</repos/o/r/tags?page=2>; rel=\"next\""
-        );
+        assert_eq!(not_modified[LINK], "</repos/o/r/tags?page=2>; rel=\"next\"");
     }
 
     #[test]
@@ -246,7 +247,9 @@ mod tests {
     fn an_answer_too_large_to_keep_is_not_kept_and_zero_capacity_keeps_nothing() {
         let tag = headers(&[(ETAG, "\"t\"")]);
         let cache = ResponseCache::new(1024);
-        let noise: Vec<u8> = (0..4096u32).map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[3]).collect();
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[3])
+            .collect();
         cache.store(1, "/big", &tag, &noise);
         assert!(cache.is_empty());
 

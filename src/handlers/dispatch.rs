@@ -80,6 +80,9 @@ impl Processor for Dispatcher {
 impl Dispatcher {
     async fn job(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
         let ctx = &self.ctx;
+        if let Some(until) = super::deferral::deferral(ctx, item) {
+            return super::deferral::defer(ctx, item, until).await;
+        }
         match item.name.as_str() {
             tracking::TICK_JOB => {
                 tracking::fan_out(ctx, tracking::periodic().slot(ctx.clock.now()))

@@ -217,6 +217,12 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
         let Ok(repo) = target.repo.parse::<RepoName>() else {
             continue;
         };
+        // The next poll comes soon enough: an installation short of its rate limit is left
+        // out of this one.
+        if super::deferral::wait_for_reset(ctx, target.installation_id).is_some() {
+            super::deferral::count_skipped_poll();
+            continue;
+        }
         let client = ctx.github.installation(target.installation_id)?;
         let Some(train) = load_train(ctx, &client, &repo).await? else {
             continue;

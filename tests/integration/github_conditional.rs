@@ -15,17 +15,29 @@ fn statuses(requests: &[github_sim::RecordedRequest]) -> Vec<u16> {
 async fn a_second_read_of_unchanged_tags_and_config_is_a_free_304() {
     let t = SimRepo::start().await;
     t.sim.with(|w| {
-        w.commit(REPO, "main", "config", &[(".github/relman.yml", "timezone: UTC\n")]);
+        w.commit(
+            REPO,
+            "main",
+            "config",
+            &[(".github/relman.yml", "timezone: UTC\n")],
+        );
         w.add_tag(REPO, "v1.0.0", "main");
     });
 
     let tags = t.github.list_tags(&t.repo, 100).await.unwrap();
-    let file = t.github.get_file(&t.repo, ".github/relman.yml", None).await.unwrap();
+    let file = t
+        .github
+        .get_file(&t.repo, ".github/relman.yml", None)
+        .await
+        .unwrap();
     let paid = t.sim.usage(INSTALLATION).points;
     let counter = t.counter();
     assert_eq!(t.github.list_tags(&t.repo, 100).await.unwrap(), tags);
     assert_eq!(
-        t.github.get_file(&t.repo, ".github/relman.yml", None).await.unwrap(),
+        t.github
+            .get_file(&t.repo, ".github/relman.yml", None)
+            .await
+            .unwrap(),
         file
     );
     assert_eq!(statuses(&counter.calls()), [304, 304]);
@@ -33,9 +45,18 @@ async fn a_second_read_of_unchanged_tags_and_config_is_a_free_304() {
 
     // A change is seen at once: the stored ETag no longer matches.
     t.sim.with(|w| {
-        w.commit(REPO, "main", "config", &[(".github/relman.yml", "timezone: Europe/Paris\n")]);
+        w.commit(
+            REPO,
+            "main",
+            "config",
+            &[(".github/relman.yml", "timezone: Europe/Paris\n")],
+        );
     });
-    let changed = t.github.get_file(&t.repo, ".github/relman.yml", None).await.unwrap();
+    let changed = t
+        .github
+        .get_file(&t.repo, ".github/relman.yml", None)
+        .await
+        .unwrap();
     assert_eq!(changed.unwrap().text, "timezone: Europe/Paris\n");
 }
 
@@ -60,9 +81,14 @@ async fn every_page_of_a_list_is_revalidated_on_its_own_and_keeps_its_link() {
     assert_eq!(again, first);
 
     counter.reset();
-    t.sim.with(|w| w.add_comment(REPO, issue, "bob", "one more"));
+    t.sim
+        .with(|w| w.add_comment(REPO, issue, "bob", "one more"));
     let grown = t.github.list_comments(&t.repo, issue).await.unwrap();
-    assert_eq!(statuses(&counter.calls()), [304, 200], "only page 2 changed");
+    assert_eq!(
+        statuses(&counter.calls()),
+        [304, 200],
+        "only page 2 changed"
+    );
     assert_eq!(grown.len(), 151);
     assert_eq!(grown.last().unwrap().body, "one more");
 }
@@ -104,9 +130,15 @@ async fn the_rate_limit_figures_of_every_answer_reach_the_budget() {
     t.sim.set_rate_remaining(INSTALLATION, 600, reset);
     t.github.get_repo(&t.repo).await.unwrap();
     let quota = t.app.rate_budget().quota(INSTALLATION).unwrap();
-    assert_eq!((quota.limit, quota.remaining, quota.reset), (5000, 599, reset));
+    assert_eq!(
+        (quota.limit, quota.remaining, quota.reset),
+        (5000, 599, reset)
+    );
     let before_reset = reset - chrono::Duration::seconds(1);
-    assert_eq!(t.app.rate_budget().defer_until(INSTALLATION, before_reset), None);
+    assert_eq!(
+        t.app.rate_budget().defer_until(INSTALLATION, before_reset),
+        None
+    );
 
     // A 304 reports the figures too, and costs nothing.
     t.sim.set_rate_remaining(INSTALLATION, 400, reset);

@@ -32,6 +32,7 @@ mod inbox_claim_rule;
 mod ingress;
 mod kill_restart;
 mod production_clock;
+mod rate_budget;
 mod readme;
 mod redeliver;
 mod release_commands;
