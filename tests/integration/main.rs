@@ -22,6 +22,7 @@ mod demo;
 mod deploy;
 mod gate;
 mod github_auth;
+mod github_calls;
 mod github_comments;
 mod github_conditional;
 mod github_faults;
