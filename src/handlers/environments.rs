@@ -219,8 +219,12 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
         };
         // The next poll comes soon enough: an installation short of its rate limit is left
         // out of this one.
-        if super::deferral::wait_for_reset(ctx, target.installation_id).is_some() {
-            super::deferral::count_skipped_poll();
+        let rate = ctx.github.rate_budget();
+        if rate
+            .defer_until(target.installation_id, ctx.clock.now())
+            .is_some()
+        {
+            super::deferral::count_deferred(POLL_JOB);
             continue;
         }
         let client = ctx.github.installation(target.installation_id)?;

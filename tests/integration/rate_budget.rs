@@ -6,14 +6,7 @@
 use crate::support;
 
 use support::TestDb;
-use support::scenario::{INSTALLATION, REPO, Tester};
-
-const TRAIN: &str = "\
-timezone: America/Los_Angeles
-schedule: { every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }
-rotation: { every: month, starts: 2026-01, members: [alice] }
-qa: { members: [quinn] }
-";
+use support::scenario::{CONFIG, INSTALLATION, REPO, Tester};
 
 /// Monday 7 Dec 2026, 10:00 in Los Angeles: the day before a release day.
 const MONDAY: &str = "2026-12-07T18:00:00Z";
@@ -28,7 +21,7 @@ async fn pending_jobs(t: &Tester) -> Vec<(String, i64)> {
 #[tokio::test]
 async fn under_the_reserve_refreshes_wait_for_the_reset_and_commands_do_not() {
     relman::server::metrics::handle();
-    let mut t = Tester::at(TestDb::sqlite(), Some(TRAIN), MONDAY).await;
+    let mut t = Tester::at(TestDb::sqlite(), Some(CONFIG), MONDAY).await;
     t.sim.with(|w| {
         w.add_tag(REPO, "v1.4.0", "main");
     });
