@@ -6,7 +6,9 @@
 //! (docs.github.com: "Use conditional requests if appropriate"). Answers carry the
 //! `x-ratelimit-*` headers of the budget they were charged to; when it is spent, requests get
 //! GitHub's 403 until the window resets. Windows run on the sim's clock ([`World::now`]), so a
-//! test that moves the clock moves the reset with it.
+//! test that moves the clock moves the reset with it; a window also ends after its length in
+//! real time, so a sim whose clock stands still (`relman serve --dev`, the demo) never runs dry
+//! for good.
 //!
 //! GET answers carry a weak `ETag` derived from the body; a request whose `If-None-Match`
 //! names it gets `304` with no body.
@@ -14,6 +16,7 @@
 //! [`World::now`]: crate::World::now
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use sha1::{Digest, Sha1};
@@ -51,6 +54,22 @@ pub struct Usage {
 struct Window {
     used: u64,
     reset: DateTime<Utc>,
+    /// When it opened, in real time.
+    opened: Instant,
+}
+
+impl Window {
+    fn new(used: u64, reset: DateTime<Utc>) -> Window {
+        Window {
+            used,
+            reset,
+            opened: Instant::now(),
+        }
+    }
+
+    fn is_over(&self, now: DateTime<Utc>, length: chrono::Duration) -> bool {
+        now >= self.reset || length.to_std().is_ok_and(|l| self.opened.elapsed() >= l)
+    }
 }
 
 /// The `x-ratelimit-*` values of one answer.
@@ -85,16 +104,13 @@ pub(crate) struct RateBook {
 
 impl RateBook {
     fn window(&mut self, installation: u64, now: DateTime<Utc>) -> &mut Window {
-        let window = self.limit.window;
-        let current = self.windows.entry(installation).or_insert(Window {
-            used: 0,
-            reset: now + window,
-        });
-        if now >= current.reset {
-            *current = Window {
-                used: 0,
-                reset: now + window,
-            };
+        let length = self.limit.window;
+        let current = self
+            .windows
+            .entry(installation)
+            .or_insert_with(|| Window::new(0, now + length));
+        if current.is_over(now, length) {
+            *current = Window::new(0, now + length);
         }
         current
     }
@@ -149,13 +165,8 @@ impl RateBook {
         remaining: u64,
         reset: DateTime<Utc>,
     ) {
-        self.windows.insert(
-            installation,
-            Window {
-                used: self.limit.limit.saturating_sub(remaining),
-                reset,
-            },
-        );
+        let used = self.limit.limit.saturating_sub(remaining);
+        self.windows.insert(installation, Window::new(used, reset));
     }
 
     pub(crate) fn usage(&self, installation: u64) -> Usage {
