@@ -132,3 +132,52 @@ environments:
     assert!(body.contains("| staging | `v1.5.0` |"), "{body}");
     t.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_poll_leaves_out_an_installation_short_of_its_rate_limit_until_the_reset() {
+    let base = server().await;
+    let config = format!(
+        "timezone: America/Los_Angeles
+schedule: {{ every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }}
+rotation: {{ every: month, starts: 2026-01, members: [alice] }}
+environments:
+  staging: {{ name: staging, version_url: \"{base}/ok/__version__\" }}
+"
+    );
+    let monday = chrono::DateTime::parse_from_rfc3339("2026-12-07T18:00:00Z")
+        .unwrap()
+        .to_utc();
+    let reset = monday + chrono::Duration::hours(1);
+    let mut t = Tester::at(TestDb::sqlite(), Some(&config), &monday.to_rfc3339()).await;
+    // 100 of 5,000 points left: relman learns it from the answers to the installation's calls.
+    t.sim
+        .set_rate_remaining(support::scenario::INSTALLATION, 100, reset);
+    t.install().await;
+
+    let poll = |at: chrono::DateTime<chrono::Utc>| {
+        relman::handlers::environments::poll_periodic()
+            .job(at)
+            .into_item()
+    };
+    t.store
+        .enqueue_batch(&[poll(monday)], monday.timestamp_millis())
+        .await
+        .unwrap();
+    t.wait_idle().await;
+    let staging = t.store.environment_version(REPO, "staging").await.unwrap();
+    assert!(
+        staging.as_ref().is_none_or(|s| s.source != "version_url"),
+        "{staging:?}"
+    );
+
+    // The next poll after the reset reads it.
+    t.set_time(&reset.to_rfc3339());
+    t.store
+        .enqueue_batch(&[poll(reset)], reset.timestamp_millis())
+        .await
+        .unwrap();
+    t.wait_idle().await;
+    let staging = t.store.environment_version(REPO, "staging").await.unwrap();
+    assert_eq!(staging.unwrap().version.as_deref(), Some("v1.5.0"));
+    t.shutdown().await;
+}
