@@ -58,7 +58,7 @@ pub async fn defer(
 
 /// Counts work of `job` put off for a reset (booked again, or left to the next poll).
 pub fn count_deferred(job: &str) {
-    metrics::counter!("relman_jobs_deferred_total", "name" => job.to_string()).increment(1);
+    metrics::counter!("relman_work_deferred_total", "name" => job.to_string()).increment(1);
 }
 
 /// The key a job was booked under (`job:<name>:<key>:<millis>`, see [`JobSpec::dedupe_key`]);

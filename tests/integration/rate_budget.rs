@@ -64,7 +64,7 @@ async fn under_the_reserve_refreshes_wait_for_the_reset_and_commands_do_not() {
 
     let metrics = relman::server::metrics::handle().unwrap().render();
     assert!(
-        metrics.contains(r#"relman_jobs_deferred_total{name="tracking-refresh"}"#),
+        metrics.contains(r#"relman_work_deferred_total{name="tracking-refresh"}"#),
         "{metrics}"
     );
     for gauge in [
