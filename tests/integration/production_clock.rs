@@ -240,6 +240,21 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
             &[("pay.txt", "charge_once()\n")],
         )
         .await;
+    // A change the hotfix will not contain is promised the next patch version, v1.5.1.
+    let typo = t
+        .merge_pr("dave", "Fix a typo in the footer", &["bug"])
+        .await;
+    let promise = |t: &Tester| {
+        t.bot_comments(typo)
+            .into_iter()
+            .find(|c| c.contains("This change ships in"))
+            .unwrap_or_default()
+    };
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.1**"),
+        "{}",
+        promise(&t)
+    );
     t.comment_as("bob", 1, "/hotfix double charges").await;
     let hotfix = issue_titled(&t, "Hotfix v1.5.1");
     // Before it is cut: deploying or confirming it names the step that is missing.
@@ -260,6 +275,12 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
     assert!(
         reply.contains("Deployment request for production filed for Ops: "),
         "{reply}"
+    );
+    // The hotfix took v1.5.1: the typo's checklist now says where it really ships.
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.2**"),
+        "{}",
+        promise(&t)
     );
     // Filed at once, for the hotfix itself, whatever staging runs.
     assert_eq!(
