@@ -227,7 +227,7 @@ async fn ships_in(
 /// The tag the next regular release is expected to get: the last release bumped by what the
 /// PRs merged since ask for (with `own`, a PR GitHub's list may not show yet). The merge time
 /// of the last release relman cut bounds "since"; without one, the PRs listed.
-async fn expected_version(
+pub(crate) async fn expected_version(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,

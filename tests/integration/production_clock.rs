@@ -97,7 +97,7 @@ async fn on_release_day_the_cut_goes_to_staging_and_what_soaked_goes_to_producti
         t.comment_as("alice", issue, "/signoff").await;
         let reply = last_reply(&t, issue);
         assert!(
-            reply.contains("Signed off staging for the release of 2026-12-08"),
+            reply.contains("Signed off staging for v2.2.0, to be cut here from `main` at "),
             "{reply}"
         );
         assert!(
@@ -345,6 +345,30 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
         last_reply(&t, hotfix).contains("Recorded: v1.5.1 is healthy in production"),
         "{}",
         last_reply(&t, hotfix)
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_staging_sign_off_holds_for_the_commit_it_was_given_on() {
+    let (mut t, issue) = on_release_day(TestDb::sqlite()).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/signoff staging").await;
+    // Something merges after the sign-off: the release manager has not seen it.
+    t.merge_pr("bob", "Late change", &["feature"]).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/release").await;
+    let reply = last_reply(&t, issue);
+    assert!(
+        reply.contains("@alice has not signed off for staging"),
+        "{reply}"
+    );
+    t.comment_as("alice", issue, "/signoff staging").await;
+    t.comment_as("alice", issue, "/release").await;
+    assert!(
+        last_reply(&t, issue).contains("Released **[v2.2.0]("),
+        "{}",
+        last_reply(&t, issue)
     );
     t.shutdown().await;
 }
