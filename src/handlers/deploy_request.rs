@@ -29,7 +29,7 @@ use crate::github::comments::{marker, upsert_comment};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubPort, NewIssue, RepoName};
 use crate::store::register::RegisterRow;
-use crate::store::releases::{LogEntry, regular_key, version_key};
+use crate::store::releases::{regular_key, version_key};
 
 /// Who asks for a deployment.
 #[derive(Debug, Clone, Copy)]
@@ -497,14 +497,7 @@ pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome
             .append_release_log(
                 &key,
                 &version_key(&candidate.version),
-                &LogEntry {
-                    entry: "signoff".into(),
-                    environment: "production".into(),
-                    text: None,
-                    actor: at.actor.login.clone(),
-                    comment_id: at.comment_id,
-                    at: at.ctx.clock.now_ms(),
-                },
+                &at.log_entry("signoff", "production", None),
             )
             .await?;
     }

@@ -14,7 +14,7 @@ use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, IssuePatch, IssueState, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::JobSpec;
-use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState};
+use crate::store::releases::{ReleaseRecord, ReleaseState};
 use crate::store::work::ClaimedItem;
 
 /// Reminds the release manager to confirm production is healthy.
@@ -252,18 +252,7 @@ pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     }
     at.ctx
         .store
-        .append_release_log(
-            &key,
-            &rec.key,
-            &LogEntry {
-                entry: "healthy".into(),
-                environment: "production".into(),
-                text: None,
-                actor: at.actor.login.clone(),
-                comment_id: at.comment_id,
-                at: at.ctx.clock.now_ms(),
-            },
-        )
+        .append_release_log(&key, &rec.key, &at.log_entry("healthy", "production", None))
         .await?;
     at.ctx
         .store

@@ -13,7 +13,7 @@ use super::release_facts::{default_head, load_train};
 use super::tracking::{close_tracking, refresh_all};
 use crate::domain::expedited::Kind;
 use crate::domain::production::soaked_for;
-use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState, version_key};
+use crate::store::releases::{ReleaseRecord, ReleaseState, version_key};
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
@@ -75,14 +75,7 @@ async fn record(
             .append_release_log(
                 &key,
                 log_key,
-                &LogEntry {
-                    entry: entry.to_string(),
-                    environment: environment.to_string(),
-                    text: text.clone(),
-                    actor: at.actor.login.clone(),
-                    comment_id: at.comment_id,
-                    at: at.ctx.clock.now_ms(),
-                },
+                &at.log_entry(entry, environment, text.clone()),
             )
             .await?;
     }

@@ -7,7 +7,7 @@ use crate::support;
 
 use github_sim::Permission;
 use support::TestDb;
-use support::scenario::{INSTALLATION, REPO, Tester, deployed_at};
+use support::scenario::{INSTALLATION, REPO, Tester, deployed_at, green, last_reply};
 
 /// Every other Tuesday from 6 Jan 2026 (24 Nov, 8 Dec, 22 Dec …) in Los Angeles; alice is
 /// release manager, quinn does QA, Ops works in acme/ops.
@@ -21,17 +21,6 @@ deployment_request: { repo: acme/ops, labels: [deployment-request] }
 
 /// Tue 8 Dec 2026, 09:00 in Los Angeles: a release day.
 const RELEASE_DAY: &str = "2026-12-08T17:00:00Z";
-
-fn green(t: &Tester, rev: &str) {
-    t.sim.with(|w| {
-        let sha = w.repos[REPO].resolve(rev).unwrap();
-        w.set_check_run(REPO, &sha, "ci/test", "completed", Some("success"));
-    });
-}
-
-fn last_reply(t: &Tester, issue: u64) -> String {
-    t.bot_comments(issue).pop().unwrap_or_default()
-}
 
 /// The deployment requests in acme/ops: (title, body).
 fn requests(t: &Tester) -> Vec<(String, String)> {

@@ -58,6 +58,19 @@ pub fn deployed_at(w: &mut github_sim::World, environment: &str, rev: &str, rfc3
     w.now = now;
 }
 
+/// CI passes on `rev` (a branch, tag or commit).
+pub fn green(t: &Tester, rev: &str) {
+    t.sim.with(|w| {
+        let sha = w.repos[REPO].resolve(rev).unwrap();
+        w.set_check_run(REPO, &sha, "ci/test", "completed", Some("success"));
+    });
+}
+
+/// relman's last comment on `issue` (empty when it has none).
+pub fn last_reply(t: &Tester, issue: u64) -> String {
+    t.bot_comments(issue).pop().unwrap_or_default()
+}
+
 /// A tracking issue as a user sees it: (number, open?, body, assignees, labels).
 pub type TrackingIssue = (u64, bool, String, Vec<String>, Vec<String>);
 
