@@ -744,7 +744,7 @@ async fn close_replaced(
     // Its body now says why (a closed issue is no longer refreshed by the train).
     match ctx.store.release_record(&key, regular).await? {
         Some(closed) => {
-            super::tracking::refresh_release(ctx, github, repo, train, &closed, None).await
+            super::tracking::refresh_release(ctx, github, repo, train, &closed, None, None).await
         }
         None => Ok(()),
     }

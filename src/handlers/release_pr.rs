@@ -657,7 +657,7 @@ pub async fn handle_closed(
             )
             .await?;
         if let Some(cut) = ctx.store.release_record(&key, &rec.key).await? {
-            refresh_release(ctx, github, repo, train, &cut, None).await?;
+            refresh_release(ctx, github, repo, train, &cut, None, None).await?;
         }
     }
     if !shipped.is_empty() {
