@@ -338,7 +338,16 @@ pub async fn production_side(
 ) -> Result<ProductionSide, CommandError> {
     let state = production_state(ctx, github, repo, train).await?;
     let Some(candidate) = state.plan.next() else {
-        return Ok(ProductionSide { candidate: None });
+        let held = state.plan.held.map(|(version, why)| {
+            let view = ProductionCandidate {
+                version,
+                on_staging_since: train.today(ctx.clock.now()),
+                due_on: None,
+                held: Some(why),
+            };
+            (view, None, None)
+        });
+        return Ok(ProductionSide { candidate: held });
     };
     let gate = production_gate(ctx, github, repo, train, candidate).await?;
     let request = ctx
@@ -358,6 +367,7 @@ pub async fn production_side(
         } else {
             state.plan.soaking_due_on
         },
+        held: None,
     };
     Ok(ProductionSide {
         candidate: Some((view, gate, request)),

@@ -361,3 +361,53 @@ async fn a_staging_sign_off_holds_for_the_commit_it_was_given_on() {
     );
     t.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_release_that_would_undo_a_hotfix_is_held_back() {
+    let (mut t, issue) = on_release_day(TestDb::sqlite()).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/signoff").await;
+    t.comment_as("alice", issue, "/release").await;
+    t.deploy("production", "v2.1.0").await;
+    t.deploy("staging", "v2.2.0").await;
+    // The day after, a hotfix on v2.1.0 goes straight to production (not to staging): v2.2.0,
+    // cut before its fix merged, does not have it.
+    t.set_time("2026-12-09T18:00:00Z");
+    let fix = t
+        .merge_change("carol", "Fix refunds", &[("refund.txt", "fixed\n")])
+        .await;
+    t.comment_as("bob", 1, "/hotfix refunds fail").await;
+    let hotfix = issue_titled(&t, "Hotfix v2.1.1");
+    t.comment_as("alice", hotfix, &format!("/release include #{fix}"))
+        .await;
+    t.comment_as("alice", hotfix, "/release").await;
+    green(&t, "hotfix/v2.1.1");
+    t.comment_as("alice", hotfix, "/signoff").await;
+    t.comment_as("alice", hotfix, "/release").await;
+    t.deploy("production", "v2.1.1").await;
+
+    // Its release day: v2.2.0 would undo the hotfix, so it is held back and says why.
+    t.set_time("2026-12-22T17:00:00Z");
+    t.tick().await;
+    let next = t.issues_titled("Release 2026-12-22")[0].clone();
+    assert!(
+        next.2.contains(&format!(
+            "**Production:** v2.2.0 held back: it was cut before hotfix v2.1.1's fixes (#{fix}) merged, so it would undo them in production"
+        )),
+        "{}",
+        next.2
+    );
+    t.comment_as("alice", next.0, "/deploy production").await;
+    assert!(
+        last_reply(&t, next.0)
+            .contains("no deployment request for v2.2.0: it was cut before hotfix v2.1.1's fixes"),
+        "{}",
+        last_reply(&t, next.0)
+    );
+    assert!(
+        !titles(&t).iter().any(|title| title.contains("v2.2.0")),
+        "{:?}",
+        titles(&t)
+    );
+    t.shutdown().await;
+}
