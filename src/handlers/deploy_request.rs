@@ -488,7 +488,7 @@ pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome
     let key = at.repo.to_string();
     // On a released hotfix's own issue: that hotfix.
     if let Some(rec) = at.ctx.store.release_by_issue(&key, at.issue_number).await?
-        && rec.kind == crate::domain::expedited::Kind::Hotfix.as_str()
+        && rec.kind == crate::domain::expedited::Kind::Hotfix
         && let Some(row) = at.ctx.store.register_row(&key, &rec.key).await?
     {
         if row.state != crate::store::releases::ReleaseState::Released {

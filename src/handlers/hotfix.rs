@@ -247,7 +247,7 @@ fn opened(row: &RegisterRow, number: u64) -> String {
 async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, String>, CommandError> {
     let key = at.repo.to_string();
     match at.ctx.store.release_by_issue(&key, at.issue_number).await? {
-        Some(rec) if rec.kind != Kind::Regular.as_str() => {
+        Some(rec) if rec.kind != Kind::Regular => {
             match at.ctx.store.register_row(&key, &rec.key).await? {
                 Some(row) => Ok(Ok(row)),
                 None => Ok(Err("its record is gone".into())),
@@ -342,7 +342,7 @@ pub async fn release_instead(
     at: &Invocation<'_>,
     rec: &ReleaseRecord,
 ) -> Result<Option<Outcome>, CommandError> {
-    if rec.kind == Kind::Regular.as_str() {
+    if rec.kind == Kind::Regular {
         if rec.state != ReleaseState::Open {
             return Ok(None);
         }

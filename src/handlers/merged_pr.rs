@@ -16,6 +16,7 @@ use super::tracking::schedule_refresh;
 use crate::domain::changelog::Change;
 use crate::domain::checklist::{ShipsIn, render_checklist};
 use crate::domain::conventional::bump_for_changes;
+use crate::domain::expedited::Kind;
 use crate::domain::version::{next_version, tag_of};
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, PullRequest, RepoName};
@@ -175,7 +176,7 @@ async fn ships_in(
         .releases(&key)
         .await?
         .into_iter()
-        .filter(|r| r.kind == "regular")
+        .filter(|r| r.kind == Kind::Regular)
         .collect();
     // Today's release may already be cut (or closed): then the change waits for the next one.
     let day = train
@@ -241,7 +242,7 @@ pub(crate) async fn expected_version(
         .releases(&repo.to_string())
         .await?
         .into_iter()
-        .filter(|r| r.kind == "regular")
+        .filter(|r| r.kind == Kind::Regular)
         .collect();
     let versioning = &train.config.versioning;
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
@@ -284,7 +285,7 @@ pub async fn refresh_promises(
         .releases(&key)
         .await?
         .iter()
-        .filter(|r| r.kind == "regular" && r.state == ReleaseState::Released)
+        .filter(|r| r.kind == Kind::Regular && r.state == ReleaseState::Released)
         .filter_map(|r| r.released_at)
         .max()
         .unwrap_or(0);

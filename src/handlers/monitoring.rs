@@ -190,7 +190,7 @@ pub async fn next_step(
             "{tag} is not in production yet (production runs {running}): its deployment request is with Ops ({url}). Once it is deployed, relman posts the monitoring checklist here; then `/release healthy`."
         ));
     }
-    if rec.kind == Kind::Hotfix.as_str() {
+    if rec.kind == Kind::Hotfix {
         return Ok(format!(
             "{tag} is not in production yet (production runs {running}) and has no deployment request: comment `/deploy production` here to file it."
         ));

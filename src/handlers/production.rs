@@ -71,7 +71,7 @@ pub async fn production_state(
         .releases(&key)
         .await?
         .into_iter()
-        .filter(|r| r.kind == Kind::Regular.as_str())
+        .filter(|r| r.kind == Kind::Regular)
         .filter_map(|r| Some((r.tag?, r.release_date?)))
         .collect();
     for entry in &mut history {

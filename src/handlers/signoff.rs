@@ -40,7 +40,7 @@ fn no_release() -> Outcome {
 }
 
 fn name(rec: &ReleaseRecord) -> String {
-    if rec.kind != Kind::Regular.as_str() {
+    if rec.kind != Kind::Regular {
         let issue = rec
             .issue_number
             .map_or_else(String::new, |n| format!(" (#{n})"));
@@ -111,7 +111,7 @@ async fn production_target(
                 "{tag} is in production already: for a problem there, open a hotfix with `/hotfix <what is wrong>`."
             )));
         }
-        let expedited = rec.kind != Kind::Regular.as_str();
+        let expedited = rec.kind != Kind::Regular;
         if expedited {
             return Ok(Ok((tag.clone(), format!("{tag}, this {}", rec.kind))));
         }
@@ -159,7 +159,7 @@ pub async fn signoff(
     let mut not_done = Vec::new();
     if wants(CommandEnvironment::Staging) {
         match target_release(at).await? {
-            Some(rec) if rec.state == ReleaseState::Open && rec.kind == Kind::Regular.as_str() => {
+            Some(rec) if rec.state == ReleaseState::Open && rec.kind == Kind::Regular => {
                 // A staging sign-off is for the commit it was given on: a merge after it asks
                 // for a new one.
                 let head = default_head(at.github, at.repo).await?;

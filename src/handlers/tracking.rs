@@ -22,6 +22,7 @@ use super::release_facts::{
 };
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
+use crate::domain::expedited::Kind;
 use crate::domain::requirements::evaluate;
 use crate::domain::requirements::{Environment, Verdict};
 use crate::domain::tracking::{
@@ -136,7 +137,7 @@ pub async fn run_train(
                 &NewRelease {
                     repo: &key,
                     key: &regular_key(day.scheduled),
-                    kind: "regular",
+                    kind: Kind::Regular,
                     scheduled_date: day.scheduled,
                     release_date: day.date,
                     manager: manager.as_deref(),
@@ -295,7 +296,7 @@ pub async fn refresh_all(
         if needs_snapshot && shared.is_none() {
             shared = Some(snapshot(ctx, github, repo, train).await?);
         }
-        if rec.kind == "regular" && production.is_none() {
+        if rec.kind == Kind::Regular && production.is_none() {
             production = Some(production_side(ctx, github, repo, train).await?);
         }
         refresh_release(
@@ -386,7 +387,7 @@ pub async fn refresh_release(
     shared: Option<&Snapshot>,
     known_side: Option<&ProductionSide>,
 ) -> Result<(), CommandError> {
-    if rec.kind != "regular" {
+    if rec.kind != Kind::Regular {
         return super::hotfix::refresh(ctx, github, repo, train, rec).await;
     }
     let now = ctx.clock.now();

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 
 use super::{Store, StoreError};
 use crate::config::repo::{Period, YearMonth};
+use crate::domain::expedited::Kind;
 use crate::domain::rotation::Swap;
 
 /// What became of a release.
@@ -53,7 +54,7 @@ pub struct ReleaseRecord {
     pub id: i64,
     pub repo: String,
     pub key: String,
-    pub kind: String,
+    pub kind: Kind,
     pub scheduled_date: NaiveDate,
     pub release_date: Option<NaiveDate>,
     pub issue_number: Option<u64>,
@@ -87,7 +88,7 @@ pub fn version_key(tag: &str) -> String {
 pub struct NewRelease<'a> {
     pub repo: &'a str,
     pub key: &'a str,
-    pub kind: &'a str,
+    pub kind: Kind,
     pub scheduled_date: NaiveDate,
     pub release_date: Option<NaiveDate>,
     pub manager: Option<&'a str>,
@@ -135,7 +136,13 @@ fn record(r: &AnyRow) -> Result<ReleaseRecord, StoreError> {
         id: r.try_get("id")?,
         repo: r.try_get("repo")?,
         key: r.try_get("release_key")?,
-        kind: r.try_get("kind")?,
+        kind: {
+            let kind: String = r.try_get("kind")?;
+            Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                table: "releases",
+                detail: format!("unknown kind {kind:?}"),
+            })?
+        },
         scheduled_date: date(&r.try_get::<String, _>("scheduled_date")?)?,
         release_date: release_date.as_deref().map(date).transpose()?,
         issue_number: r
@@ -199,7 +206,7 @@ impl Store {
         )
         .bind(new.repo)
         .bind(new.key)
-        .bind(new.kind)
+        .bind(new.kind.as_str())
         .bind(new.scheduled_date.to_string())
         .bind(new.release_date.map(|d| d.to_string()))
         .bind(new.manager)

@@ -69,7 +69,7 @@ async fn a_release_day_is_tracked_once_and_its_log_is_kept_in_order() {
         let new = NewRelease {
             repo: "acme/web",
             key: &key,
-            kind: "regular",
+            kind: relman::domain::expedited::Kind::Regular,
             scheduled_date: day,
             release_date: Some(day),
             manager: Some("alice"),
