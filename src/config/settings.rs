@@ -154,39 +154,12 @@ impl Settings {
         raw: &ServeArgs,
         read_file: impl Fn(&std::path::Path) -> std::io::Result<String>,
     ) -> Result<Settings, SettingError> {
-        let app_id = match present(raw.app_id.as_deref()) {
-            None => return Err(bad("APP_ID (--app-id)", "is required: the GitHub App's id")),
-            Some(v) => v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                bad(
-                    "APP_ID (--app-id)",
-                    format!("must be a positive integer, got {v:?}"),
-                )
-            })?,
-        };
-
-        let private_key_pem = match (present(raw.private_key.as_deref()), &raw.private_key_path) {
-            (Some(pem), _) => pem.replace("\\n", "\n"),
-            (None, Some(path)) => read_file(path).map_err(|e| {
-                bad(
-                    "PRIVATE_KEY_PATH (--private-key-path)",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?,
-            (None, None) => {
-                return Err(bad(
-                    "PRIVATE_KEY or PRIVATE_KEY_PATH",
-                    "one is required: the App's private key (PEM text or a file)",
-                ));
-            }
-        };
-        if !private_key_pem.contains("-----BEGIN") || !private_key_pem.contains("PRIVATE KEY-----")
-        {
-            return Err(bad(
-                "PRIVATE_KEY / PRIVATE_KEY_PATH",
-                "is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
-            ));
-        }
-
+        let app = app_credentials(
+            raw.app_id.as_deref(),
+            raw.private_key.as_deref(),
+            raw.private_key_path.as_deref(),
+            &read_file,
+        )?;
         let webhook_secrets = parse_secrets(raw.webhook_secret.as_deref())?;
 
         let webhook_path = present(raw.webhook_path.as_deref())
@@ -221,22 +194,7 @@ impl Settings {
             })?,
         };
 
-        let github_api_url = present(raw.github_api_url.as_deref())
-            .unwrap_or(DEFAULT_GITHUB_API_URL)
-            .trim_end_matches('/')
-            .to_string();
-        match github_api_url.parse::<http::Uri>() {
-            Ok(uri)
-                if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {}
-            _ => {
-                return Err(bad(
-                    "GITHUB_API_URL (--github-api-url)",
-                    format!(
-                        "must be an http(s) URL such as https://api.github.com or https://HOST/api/v3, got {github_api_url:?}"
-                    ),
-                ));
-            }
-        }
+        let github_api_url = github_api_url(raw.github_api_url.as_deref())?;
 
         let database_url = present(raw.database_url.as_deref())
             .unwrap_or(DEFAULT_DATABASE_URL)
@@ -294,10 +252,7 @@ impl Settings {
         };
 
         Ok(Settings {
-            app: AppCredentials {
-                app_id,
-                private_key_pem,
-            },
+            app,
             webhook_secrets,
             webhook_path,
             host,
@@ -311,6 +266,106 @@ impl Settings {
             dry_run: raw.dry_run,
         })
     }
+}
+
+/// The settings of the commands that call GitHub as the App but serve nothing (`calendar
+/// --repo`, `redeliver`): the part of [`ServeArgs`] they need, so their `--help` lists only it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AppArgs {
+    /// GitHub App id.
+    #[arg(long, env = "APP_ID")]
+    pub app_id: Option<String>,
+    /// App private key, PEM text (PKCS#1 or PKCS#8).
+    #[arg(long, env = "PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: Option<String>,
+    /// App private key, path to a PEM file.
+    #[arg(long, env = "PRIVATE_KEY_PATH")]
+    pub private_key_path: Option<PathBuf>,
+    /// GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, env = "GITHUB_API_URL")]
+    pub github_api_url: Option<String>,
+}
+
+impl AppArgs {
+    /// The App's credentials and the REST base, validated as `relman serve` validates them.
+    pub fn validate(
+        &self,
+        read_file: impl Fn(&std::path::Path) -> std::io::Result<String>,
+    ) -> Result<(AppCredentials, String), SettingError> {
+        let app = app_credentials(
+            self.app_id.as_deref(),
+            self.private_key.as_deref(),
+            self.private_key_path.as_deref(),
+            &read_file,
+        )?;
+        Ok((app, github_api_url(self.github_api_url.as_deref())?))
+    }
+}
+
+/// `APP_ID` and `PRIVATE_KEY` / `PRIVATE_KEY_PATH`.
+fn app_credentials(
+    app_id: Option<&str>,
+    private_key: Option<&str>,
+    private_key_path: Option<&std::path::Path>,
+    read_file: &impl Fn(&std::path::Path) -> std::io::Result<String>,
+) -> Result<AppCredentials, SettingError> {
+    let app_id = match present(app_id) {
+        None => return Err(bad("APP_ID (--app-id)", "is required: the GitHub App's id")),
+        Some(v) => v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+            bad(
+                "APP_ID (--app-id)",
+                format!("must be a positive integer, got {v:?}"),
+            )
+        })?,
+    };
+
+    let private_key_pem = match (present(private_key), private_key_path) {
+        (Some(pem), _) => pem.replace("\\n", "\n"),
+        (None, Some(path)) => read_file(path).map_err(|e| {
+            bad(
+                "PRIVATE_KEY_PATH (--private-key-path)",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?,
+        (None, None) => {
+            return Err(bad(
+                "PRIVATE_KEY or PRIVATE_KEY_PATH",
+                "one is required: the App's private key (PEM text or a file)",
+            ));
+        }
+    };
+    if !private_key_pem.contains("-----BEGIN") || !private_key_pem.contains("PRIVATE KEY-----") {
+        return Err(bad(
+            "PRIVATE_KEY / PRIVATE_KEY_PATH",
+            "is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
+        ));
+    }
+
+    Ok(AppCredentials {
+        app_id,
+        private_key_pem,
+    })
+}
+
+/// `GITHUB_API_URL`: an http(s) URL, without a trailing slash.
+fn github_api_url(raw: Option<&str>) -> Result<String, SettingError> {
+    let github_api_url = present(raw)
+        .unwrap_or(DEFAULT_GITHUB_API_URL)
+        .trim_end_matches('/')
+        .to_string();
+    match github_api_url.parse::<http::Uri>() {
+        Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {}
+        _ => {
+            return Err(bad(
+                "GITHUB_API_URL (--github-api-url)",
+                format!(
+                    "must be an http(s) URL such as https://api.github.com or https://HOST/api/v3, got {github_api_url:?}"
+                ),
+            ));
+        }
+    }
+
+    Ok(github_api_url)
 }
 
 /// `WEBHOOK_SECRET`, comma-separated: during a rotation GitHub may sign with the old or the new one.
