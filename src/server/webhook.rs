@@ -376,8 +376,11 @@ impl<'a> DeliveryHeaders<'a> {
         }
         // serde would also read a struct from a JSON array; GitHub only ever sends objects.
         let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        let envelope: Envelope = serde_json::from_slice(&body)
+        // JSON is UTF-8, and the envelope skips most strings without decoding them: checked
+        // here, or a body a handler cannot read would be stored (found by fuzz/webhook).
+        let envelope: Envelope = std::str::from_utf8(&body)
             .ok()
+            .and_then(|text| serde_json::from_str(text).ok())
             .filter(|_| is_object)
             .ok_or(Rejection::new(
                 StatusCode::BAD_REQUEST,
@@ -560,6 +563,29 @@ mod tests {
             r#"{"installation":{"id":3,"full_name":[1,{"x":null}],"account":{"id":"x"}}}"#,
         );
         assert_eq!(e.installation.map(|i| i.id), Some(3));
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_refused_even_inside_a_skipped_string() {
+        let secrets = [Secret::new("s")];
+        let mut headers = HeaderMap::new();
+        headers.insert("x-github-event", HeaderValue::from_static("status"));
+        headers.insert("x-github-delivery", HeaderValue::from_static("d-1"));
+        let check = |body: &'static [u8]| {
+            let mut headers = headers.clone();
+            let signature = signature::sign(b"s", body);
+            headers.insert("x-hub-signature-256", signature.parse().unwrap());
+            DeliveryHeaders::read(&headers)
+                .unwrap()
+                .accept(&secrets, Bytes::from_static(body))
+                .map(|d| d.event)
+                .map_err(|r| (r.status(), r.message()))
+        };
+        assert_eq!(check(br#"{"sha":"0543fc"}"#), Ok("status".to_string()));
+        assert_eq!(
+            check(b"{\"sha\":\"0543\x9a\x9c\xca\xc0f\"}"),
+            Err((StatusCode::BAD_REQUEST, "body is not a JSON object"))
+        );
     }
 
     #[test]

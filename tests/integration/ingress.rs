@@ -436,7 +436,24 @@ async fn dockerflow_endpoints_and_metrics() {
     assert_eq!(status, StatusCode::OK);
     let version: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
-    assert!(version["commit"].is_string() && version["source"].is_string());
+    assert!(version["source"].is_string());
+    // The commit built (build.rs): the one checked out, when this is a git checkout.
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let expected = option_env!("RELMAN_GIT_COMMIT")
+        .map(str::to_string)
+        .or(head)
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(version["commit"], expected.as_str());
+    let built = version["build_time"].as_str().unwrap_or_default();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(built).is_ok(),
+        "{built}"
+    );
 
     let (status, text) = get("/metrics").await;
     assert_eq!(status, StatusCode::OK);
