@@ -444,6 +444,31 @@ mod tests {
     }
 
     #[test]
+    fn the_app_settings_alone_are_validated_as_serve_validates_them() {
+        let no_file = |_: &std::path::Path| Err(std::io::Error::other("no file"));
+        let error = AppArgs::default().validate(no_file).unwrap_err();
+        assert_eq!(error.setting, "APP_ID (--app-id)");
+        let args = AppArgs {
+            app_id: Some("42".into()),
+            ..AppArgs::default()
+        };
+        assert_eq!(
+            args.validate(no_file).unwrap_err().setting,
+            "PRIVATE_KEY or PRIVATE_KEY_PATH"
+        );
+        let args = AppArgs {
+            private_key: Some(PEM.into()),
+            github_api_url: Some("https://ghe.example.com/api/v3/".into()),
+            ..args
+        };
+        let (app, api_url) = args.validate(no_file).unwrap();
+        assert_eq!(
+            (app.app_id, api_url.as_str()),
+            (42, "https://ghe.example.com/api/v3")
+        );
+    }
+
+    #[test]
     fn each_bad_setting_is_named_in_one_line() {
         type Case = (fn(&mut ServeArgs), &'static str);
         let cases: Vec<Case> = vec![
