@@ -21,7 +21,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::settings::{ServeArgs, Settings};
+use crate::config::settings::{AppArgs, ServeArgs, Settings};
 use crate::store::Store;
 
 pub const DEMO_SECRET: &str = "demo";
@@ -106,12 +106,15 @@ impl Demo {
             }
         });
         let args = ServeArgs {
-            app_id: Some(github_sim::APP_ID.to_string()),
-            private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+            app: AppArgs {
+                app_id: Some(github_sim::APP_ID.to_string()),
+                private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+                private_key_path: None,
+                github_api_url: Some(sim.api_url()),
+            },
             webhook_secret: Some(DEMO_SECRET.to_string()),
             host: Some("127.0.0.1".into()),
             port: Some(options.port.to_string()),
-            github_api_url: Some(sim.api_url()),
             database_url: Some(options.database_url.clone()),
             workers: Some("2".into()),
             ..ServeArgs::default()

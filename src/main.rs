@@ -275,10 +275,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // The key file is checked before it is read: a key every user may read is refused.
             if args
+                .app
                 .private_key
                 .as_deref()
                 .is_none_or(|k| k.trim().is_empty())
-                && let Some(path) = &args.private_key_path
+                && let Some(path) = &args.app.private_key_path
                 && let Err(line) = relman::service::check_private_key_file(path)
             {
                 eprintln!("error: {line}");

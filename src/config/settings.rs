@@ -34,15 +34,9 @@ impl fmt::Debug for Secret {
 /// The raw flags/environment of `relman serve`, before validation.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
-    /// GitHub App id.
-    #[arg(long, env = "APP_ID")]
-    pub app_id: Option<String>,
-    /// App private key, PEM text (PKCS#1 or PKCS#8).
-    #[arg(long, env = "PRIVATE_KEY", hide_env_values = true)]
-    pub private_key: Option<String>,
-    /// App private key, path to a PEM file.
-    #[arg(long, env = "PRIVATE_KEY_PATH")]
-    pub private_key_path: Option<PathBuf>,
+    /// The GitHub App: its id, key and REST base.
+    #[command(flatten)]
+    pub app: AppArgs,
     /// HMAC secret(s) for webhook signatures; comma-separated to accept several during rotation.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
@@ -55,9 +49,6 @@ pub struct ServeArgs {
     /// Listen port.
     #[arg(long, env = "PORT")]
     pub port: Option<String>,
-    /// GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, env = "GITHUB_API_URL")]
-    pub github_api_url: Option<String>,
     /// `sqlite://FILE` or `postgres://…`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
@@ -154,12 +145,7 @@ impl Settings {
         raw: &ServeArgs,
         read_file: impl Fn(&std::path::Path) -> std::io::Result<String>,
     ) -> Result<Settings, SettingError> {
-        let app = app_credentials(
-            raw.app_id.as_deref(),
-            raw.private_key.as_deref(),
-            raw.private_key_path.as_deref(),
-            &read_file,
-        )?;
+        let (app, github_api_url) = raw.app.validate(read_file)?;
         let webhook_secrets = parse_secrets(raw.webhook_secret.as_deref())?;
 
         let webhook_path = present(raw.webhook_path.as_deref())
@@ -193,8 +179,6 @@ impl Settings {
                 )
             })?,
         };
-
-        let github_api_url = github_api_url(raw.github_api_url.as_deref())?;
 
         let database_url = present(raw.database_url.as_deref())
             .unwrap_or(DEFAULT_DATABASE_URL)
@@ -268,8 +252,9 @@ impl Settings {
     }
 }
 
-/// The settings of the commands that call GitHub as the App but serve nothing (`calendar
-/// --repo`, `redeliver`): the part of [`ServeArgs`] they need, so their `--help` lists only it.
+/// The GitHub App's settings: part of [`ServeArgs`], and all the commands that call GitHub as
+/// the App but serve nothing (`calendar --repo`, `redeliver`) take, so their `--help` lists only
+/// these.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AppArgs {
     /// GitHub App id.
@@ -407,8 +392,11 @@ mod tests {
 
     fn minimal() -> ServeArgs {
         ServeArgs {
-            app_id: Some("42".into()),
-            private_key: Some(PEM.into()),
+            app: AppArgs {
+                app_id: Some("42".into()),
+                private_key: Some(PEM.into()),
+                ..AppArgs::default()
+            },
             webhook_secret: Some("s3cret".into()),
             ..ServeArgs::default()
         }
@@ -534,8 +522,8 @@ mod tests {
     #[test]
     fn key_path_is_read_and_its_errors_name_the_setting() {
         let mut raw = minimal();
-        raw.private_key = None;
-        raw.private_key_path = Some("/keys/app.pem".into());
+        raw.app.private_key = None;
+        raw.app.private_key_path = Some("/keys/app.pem".into());
         let s = Settings::from_raw(&raw, |_| Ok(PEM.to_string())).unwrap();
         assert_eq!(s.app.private_key_pem, PEM);
         let err = Settings::from_raw(&raw, no_files).unwrap_err().to_string();
@@ -547,7 +535,7 @@ mod tests {
     #[test]
     fn escaped_newlines_in_an_env_key_are_restored() {
         let mut raw = minimal();
-        raw.private_key = Some(PEM.replace('\n', "\\n"));
+        raw.app.private_key = Some(PEM.replace('\n', "\\n"));
         assert_eq!(
             Settings::from_raw(&raw, no_files)
                 .unwrap()

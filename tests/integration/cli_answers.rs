@@ -1,12 +1,13 @@
 //! The offline commands and `relman demo` as processes: what they answer when something is
 //! missing or mistyped, and that they leave nothing behind.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use relman::store::Store;
+
+use crate::support::{free_port, lines_of};
 
 /// `relman ARGS` in `dir` (so no `.env` of the developer's is read), without the settings'
 /// environment variables.
@@ -225,14 +226,6 @@ fn calendar_from_a_repository_says_which_settings_it_needs() {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `relman demo` with its temporary directory under `tmp`.
 fn demo(tmp: &Path, port: u16, control_port: u16) -> Command {
     let mut command = relman(
@@ -280,15 +273,7 @@ fn the_demo_stops_on_sigterm_and_removes_what_it_made() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     // A bound on a hang, not a timing assertion.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut printed = Vec::new();
