@@ -460,17 +460,17 @@ mod tests {
     fn each_bad_setting_is_named_in_one_line() {
         type Case = (fn(&mut ServeArgs), &'static str);
         let cases: Vec<Case> = vec![
-            (|r| r.app_id = None, "APP_ID (--app-id): is required"),
+            (|r| r.app.app_id = None, "APP_ID (--app-id): is required"),
             (
-                |r| r.app_id = Some("x1".into()),
+                |r| r.app.app_id = Some("x1".into()),
                 "APP_ID (--app-id): must be a positive integer, got \"x1\"",
             ),
             (
-                |r| r.private_key = None,
+                |r| r.app.private_key = None,
                 "PRIVATE_KEY or PRIVATE_KEY_PATH: one is required",
             ),
             (
-                |r| r.private_key = Some("hello".into()),
+                |r| r.app.private_key = Some("hello".into()),
                 "PRIVATE_KEY / PRIVATE_KEY_PATH: is not a PEM",
             ),
             (
@@ -490,7 +490,7 @@ mod tests {
                 "PORT (--port): must be a port number",
             ),
             (
-                |r| r.github_api_url = Some("ftp://x".into()),
+                |r| r.app.github_api_url = Some("ftp://x".into()),
                 "GITHUB_API_URL (--github-api-url): must be an http(s) URL",
             ),
             (
