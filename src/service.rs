@@ -80,6 +80,15 @@ fn world_readable(mode: u32) -> bool {
 
 /// Runs until SIGTERM/SIGINT (or `shutdown` is cancelled), then drains and returns.
 pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<(), ServeError> {
+    serve_with_clock(settings, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`serve`] on a clock of the caller's (`relman demo` plays release days in a few seconds).
+pub async fn serve_with_clock(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
     // Said first, so that a failure to connect below still shows what relman was pointed at.
     tracing::info!(
         store = %redact_url(&settings.database_url),
@@ -89,7 +98,6 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         dry_run = settings.dry_run,
         "starting relman"
     );
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::connect(&settings.database_url)
         .await
         .map_err(|source| ServeError::Store {

@@ -114,10 +114,13 @@ pub struct Replaces {
     pub week: NaiveDate,
 }
 
-/// The seed's table: a warmfix in week 1 of a cycle (the week of its release day) replaces that
-/// cycle's planned staging release; a hotfix replaces the planned production release of its
-/// week. Weeks run Monday to Sunday in the repository's time zone. A request in a week without
-/// a release day (week 2 of a two-week cycle) replaces nothing: the train goes on as planned.
+/// The seed's fix table: a fix asked for in the release week (from the Monday, in the
+/// repository's time zone, up to the release day itself) replaces that day's planned release — its
+/// staging release for a warmfix, its production release for a hotfix. A fix asked for in the
+/// week between release days (which starts the day after a release day) replaces nothing: the
+/// train goes on as planned. (The seed numbers
+/// the fix table's weeks from the week before the release day, its first table's from the
+/// release day; relman speaks of the release week and the week between instead.)
 pub fn replaces(calendar: &Calendar, kind: Kind, requested_on: NaiveDate) -> Option<Replaces> {
     let environment = match kind {
         Kind::Regular => return None,
@@ -131,7 +134,7 @@ pub fn replaces(calendar: &Calendar, kind: Kind, requested_on: NaiveDate) -> Opt
         .filter_map(|c| calendar.release_day(c))
         .find_map(|day| {
             let date = day.date?;
-            (week_of(date) == week).then_some(Replaces {
+            (week_of(date) == week && date >= requested_on).then_some(Replaces {
                 scheduled: day.scheduled,
                 date,
                 environment,
@@ -356,7 +359,7 @@ pub fn render_expedited(view: &ExpeditedView<'_>) -> String {
                 checkbox(p.qa_ok)
             ));
             out.push_str(&format!(
-                "{} Production: an expedited deployment request to Ops once the production requirements hold; watch the dashboards during and after\n",
+                "{} Production: relman files an expedited deployment request to Ops as soon as it is cut; watch the dashboards during and after\n",
                 checkbox(p.in_production)
             ));
         }
@@ -402,16 +405,15 @@ pub fn render_expedited(view: &ExpeditedView<'_>) -> String {
 pub fn replacement_text(kind: Kind, replaces: Option<&Replaces>) -> String {
     match (kind, replaces) {
         (Kind::Warmfix, Some(r)) => format!(
-            "This warmfix replaces the planned staging release of {} (week 1 of its cycle); no more changes to the release process after that.",
+            "Asked for in the release week of {}: this warmfix replaces that day's planned **staging** release (no new cut goes to staging that day); no more changes to the release process after that.",
             human(r.date)
         ),
         (Kind::Hotfix, Some(r)) => format!(
-            "This hotfix replaces the planned production release of {} (the week of {}): no second deployment request is filed that week.",
-            human(r.date),
-            human(r.week)
+            "Asked for in the release week of {}: this hotfix replaces that day's planned **production** release (no second deployment request is filed for it); no more changes to the release process after that.",
+            human(r.date)
         ),
-        (Kind::Warmfix, None) => "Asked for in week 2 of the cycle: it replaces no planned release; the next regular release goes ahead as planned.".to_string(),
-        (Kind::Hotfix, None) => "This week has no planned production release, so the hotfix replaces none; the next regular release goes ahead as planned.".to_string(),
+        (Kind::Warmfix, None) => "Asked for in the week between release days: it replaces no planned release. It soaks on staging, and the next release day goes ahead as planned (production gets what staging runs then).".to_string(),
+        (Kind::Hotfix, None) => "Asked for in the week between release days: it replaces no planned release; it goes to staging and production now, and the next release day goes ahead as planned.".to_string(),
         (Kind::Regular, _) => String::new(),
     }
 }
@@ -431,9 +433,11 @@ pub fn render_replacements(replacements: &[Replacement]) -> String {
     for r in replacements {
         let issue = r.issue.map_or_else(String::new, |n| format!(" (#{n})"));
         let what = match r.environment {
-            Environment::Staging => "this cycle's planned staging release",
+            Environment::Staging => {
+                "this release day's planned staging release: no new cut goes to staging"
+            }
             Environment::Production => {
-                "the planned production release of this week: no second deployment request is filed"
+                "this release day's planned production release: no deployment request is filed for it"
             }
         };
         out.push_str(&format!(
@@ -502,13 +506,15 @@ mod tests {
     #[test]
     fn each_kind_replaces_the_planned_release_of_its_week() {
         let cal = calendar("");
-        // Release days: Tue 8 Dec, Tue 22 Dec 2026. Mon 7 – Sun 13 Dec is week 1 of the 8 Dec
-        // cycle; 14–20 Dec is its week 2.
-        let r = replaces(&cal, Kind::Warmfix, d("2026-12-10")).unwrap();
+        // Release days: Tue 8 Dec, Tue 22 Dec 2026. Mon 7 – Sun 13 Dec is the release week of
+        // 8 Dec; 14–20 Dec is the week between release days.
+        let r = replaces(&cal, Kind::Warmfix, d("2026-12-08")).unwrap();
         assert_eq!(
             (r.scheduled, r.environment, r.week),
             (d("2026-12-08"), Environment::Staging, d("2026-12-07"))
         );
+        // After the release day its planned releases are gone: nothing left to replace.
+        assert_eq!(replaces(&cal, Kind::Warmfix, d("2026-12-10")), None);
         // The Monday before a release day is in the release day's week.
         let r = replaces(&cal, Kind::Hotfix, d("2026-12-07")).unwrap();
         assert_eq!(
@@ -523,7 +529,7 @@ mod tests {
     #[test]
     fn a_release_day_moved_by_a_holiday_is_replaced_in_the_week_it_moved_to() {
         let cal = calendar("holidays: { dates: [2026-12-08], on_holiday: next_business_day }\n");
-        let r = replaces(&cal, Kind::Hotfix, d("2026-12-11")).unwrap();
+        let r = replaces(&cal, Kind::Hotfix, d("2026-12-08")).unwrap();
         assert_eq!((r.scheduled, r.date), (d("2026-12-08"), d("2026-12-09")));
         let cal = calendar("holidays: { dates: [2026-12-08], on_holiday: skip }\n");
         assert_eq!(replaces(&cal, Kind::Hotfix, d("2026-12-11")), None);

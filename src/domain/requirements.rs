@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::calendar::Holiday;
-use crate::config::repo::{Requirement, Requirements};
+use crate::config::repo::{QaMode, Requirement, Requirements};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -230,7 +230,7 @@ fn signoff(env: Environment, facts: &Facts) -> Verdict {
     }
 }
 
-fn qa(facts: &Facts) -> Verdict {
+fn qa(mode: QaMode, facts: &Facts) -> Verdict {
     if !facts.qa_blockers.is_empty() {
         let list: Vec<String> = facts
             .qa_blockers
@@ -248,14 +248,27 @@ fn qa(facts: &Facts) -> Verdict {
             fix: Some("fix the blocker, then QA comments `/qa clear` (or `/qa ok`)".into()),
         };
     }
-    Verdict {
-        requirement: Requirement::Qa,
-        state: State::Met,
-        reason: match &facts.qa_ok {
-            Some((by, at)) => format!("QA found no blockers (@{by}, {})", at.format("%Y-%m-%d")),
-            None => "no QA blockers reported".into(),
+    match (&facts.qa_ok, mode) {
+        (Some((by, at)), _) => Verdict {
+            requirement: Requirement::Qa,
+            state: State::Met,
+            reason: format!("QA found no blockers (@{by}, {})", at.format("%Y-%m-%d")),
+            fix: None,
         },
-        fix: None,
+        (None, QaMode::NoBlockers) => Verdict {
+            requirement: Requirement::Qa,
+            state: State::Met,
+            reason: "no QA blockers reported while it soaked".into(),
+            fix: None,
+        },
+        (None, QaMode::Explicit) => Verdict {
+            requirement: Requirement::Qa,
+            state: State::Pending,
+            reason: "QA has not said `/qa ok` for this version yet".into(),
+            fix: Some(
+                "QA tests it on staging and comments `/qa ok` (or `/qa blocker <what>`)".into(),
+            ),
+        },
     }
 }
 
@@ -286,7 +299,7 @@ pub fn evaluate(env: Environment, requirements: &Requirements, facts: &Facts) ->
         .map(|r| match r {
             Requirement::Tests => tests(&requirements.required_checks, facts),
             Requirement::Signoff => signoff(env, facts),
-            Requirement::Qa => qa(facts),
+            Requirement::Qa => qa(requirements.qa_mode, facts),
             Requirement::NotHoliday => not_holiday(facts),
         })
         .collect()
@@ -444,6 +457,29 @@ mod tests {
         let v = evaluate(Environment::Staging, &Requirements::default(), &f);
         assert_eq!(state_of(&v, Requirement::Tests), State::Pending);
         assert!(v[0].fix.as_deref().unwrap().contains("required_checks"));
+    }
+
+    #[test]
+    fn explicit_qa_waits_for_qa_ok_where_no_blockers_does_not() {
+        let mut f = facts();
+        let no_blockers = Requirements::default();
+        let explicit = Requirements {
+            qa_mode: QaMode::Explicit,
+            ..Requirements::default()
+        };
+        let qa = |reqs: &Requirements, f: &Facts| {
+            state_of(&evaluate(Environment::Production, reqs, f), Requirement::Qa)
+        };
+        assert_eq!(qa(&no_blockers, &f), State::Met);
+        assert_eq!(qa(&explicit, &f), State::Pending);
+        f.qa_ok = Some(("quinn".into(), Utc::now()));
+        assert_eq!(qa(&explicit, &f), State::Met);
+        f.qa_blockers.push(QaBlocker {
+            text: "search is slow".into(),
+            by: "quinn".into(),
+            at: Utc::now(),
+        });
+        assert_eq!(qa(&explicit, &f), State::Unmet);
     }
 
     #[test]

@@ -92,6 +92,16 @@ pub enum Stage {
     Skipped { reason: String },
 }
 
+/// The version going to production next, as a tracking issue shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionCandidate {
+    pub version: String,
+    /// The local day it reached staging.
+    pub on_staging_since: NaiveDate,
+    /// The release day it is (or was) due on.
+    pub due_on: Option<NaiveDate>,
+}
+
 /// Everything the tracking issue shows.
 #[derive(Debug, Clone)]
 pub struct TrackingView<'a> {
@@ -108,6 +118,8 @@ pub struct TrackingView<'a> {
     /// What each environment runs (a tag or a short sha), when known.
     pub staging: Option<&'a str>,
     pub production: Option<&'a str>,
+    /// The production candidate: what soaked on staging (or soaks now) and goes next.
+    pub production_candidate: Option<&'a ProductionCandidate>,
     pub dashboards: &'a [Dashboard],
     /// The deployment request filed for this release, once there is one.
     pub deploy_request: Option<&'a str>,
@@ -138,10 +150,10 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
             human(day.scheduled)
         )),
     }
-    if let Some(v) = view.next_version {
-        out.push_str(&format!(" · **Version:** {v}"));
-    }
     out.push('\n');
+    if !matches!(view.stage, Stage::Skipped { .. }) {
+        out.push_str(&format!("\n{}\n", candidates_line(view)));
+    }
     match &day.reason {
         Some(Adjustment::Moved { holiday }) => out.push_str(&format!(
             "\n> [!NOTE]\n> Moved from {} because of the {holiday}.\n",
@@ -197,6 +209,41 @@ pub fn render_tracking(view: &TrackingView<'_>) -> String {
     out
 }
 
+fn short(date: NaiveDate) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
+/// "**Staging:** v1.6.0 (to be cut) · **Production:** v1.5.0 (on staging since Tue 24 Nov)".
+fn candidates_line(view: &TrackingView<'_>) -> String {
+    let staging = match (&view.stage, view.next_version) {
+        (Stage::Released { tag, .. }, _) => format!("{tag} (cut)"),
+        (Stage::NoChanges, _) => "nothing to cut (no changes)".to_string(),
+        (_, Some(v)) => format!("{v} (to be cut)"),
+        (_, None) => "the release to be cut".to_string(),
+    };
+    let production = match view.production_candidate {
+        Some(c) => {
+            let due = match c.due_on {
+                Some(d) if d == view.today => ", due today".to_string(),
+                Some(d) if d < view.today => format!(", due since {}", short(d)),
+                Some(d) => format!(", due {}", short(d)),
+                None => String::new(),
+            };
+            format!(
+                "{} (on staging since {}{due})",
+                c.version,
+                short(c.on_staging_since)
+            )
+        }
+        None => format!(
+            "nothing waiting (production runs {})",
+            view.production
+                .map_or_else(|| "an unknown version".to_string(), |p| format!("`{p}`"))
+        ),
+    };
+    format!("**Staging:** {staging} · **Production:** {production}")
+}
+
 fn render_changes(out: &mut String, view: &TrackingView<'_>, since: &str) {
     let heading = match view.last_tag {
         Some(tag) => format!("Changes since {tag}"),
@@ -246,6 +293,12 @@ fn render_rest(out: &mut String, view: &TrackingView<'_>, manager: &str) {
     }
 
     out.push_str("\n### Requirements\n\n");
+    if let Some(c) = view.production_candidate {
+        out.push_str(&format!(
+            "Staging: the release cut here. Production: {}, the version that soaked on staging.\n\n",
+            c.version
+        ));
+    }
     out.push_str(&render_gate(view.gates));
 
     out.push_str("\n### Environments\n\n| environment | running |\n|---|---|\n");
@@ -303,30 +356,52 @@ fn next_steps(view: &TrackingView<'_>, manager: &str) -> Vec<String> {
         Stage::Open => {
             if view.changes.is_empty() {
                 steps.push("Nothing to release yet: merge changes before the release day, or it closes with no release.".to_string());
+                production_steps(&mut steps, view, &fixes(Environment::Production));
                 return steps;
             }
             steps.extend(fixes(Environment::Staging));
-            steps.push(format!("{manager} comments `/release` to tag and publish the release (CI deploys it to staging)."));
-            steps
-                .push("QA tests staging and answers `/qa ok` or `/qa blocker <what>`.".to_string());
-            steps.push(
-                "When the production requirements hold, Ops gets a deployment request.".to_string(),
-            );
+            steps.push(format!("{manager} comments `/release` to tag and publish the release (CI deploys it to staging, where it soaks until the next release day)."));
+            production_steps(&mut steps, view, &fixes(Environment::Production));
         }
         Stage::Released { tag, .. } => {
             steps.push(format!(
-                "CI deploys {tag} to staging; watch it arrive above."
+                "CI deploys {tag} to staging; QA tests it there while it soaks and answers `/qa ok` or `/qa blocker <what>`."
             ));
-            steps.extend(fixes(Environment::Production));
-            steps.push(
-                "When the production requirements hold, Ops gets a deployment request.".to_string(),
-            );
+            production_steps(&mut steps, view, &fixes(Environment::Production));
         }
         Stage::NoChanges | Stage::Skipped { .. } => {
             steps.push("Nothing to do this cycle.".to_string());
         }
     }
     steps
+}
+
+/// The production candidate's steps: its unmet requirements, then the request.
+fn production_steps(steps: &mut Vec<String>, view: &TrackingView<'_>, fixes: &[String]) {
+    let Some(c) = view.production_candidate else {
+        return;
+    };
+    if let Some(url) = view.deploy_request {
+        steps.push(format!(
+            "{}'s deployment request is with Ops: {url}. Once it runs in production, relman posts the monitoring checklist.",
+            c.version
+        ));
+        return;
+    }
+    steps.extend(
+        fixes
+            .iter()
+            .map(|f| format!("production ({}) — {f}", c.version)),
+    );
+    let when = match c.due_on {
+        Some(d) if d <= view.today => "now".to_string(),
+        Some(d) => format!("on the release day {}", short(d)),
+        None => "on its release day".to_string(),
+    };
+    steps.push(format!(
+        "relman files the deployment request for {} {when}, once its production requirements hold (`/deploy production now` asks sooner).",
+        c.version
+    ));
 }
 
 #[cfg(test)]

@@ -84,7 +84,9 @@ async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandE
         Command::QaClear => super::signoff::qa(at, super::signoff::QaCall::Clear).await,
         Command::Skip { reason } => super::signoff::skip(at, reason).await,
         Command::ReleaseHealthy => super::monitoring::healthy(at).await,
-        Command::DeployProduction => super::deploy_request::deploy_production(at).await,
+        Command::DeployProduction { now } => {
+            super::deploy_request::deploy_production(at, *now).await
+        }
         Command::Rotation => super::rotation::show(at).await,
         Command::RotationSwap { a, b, period } => super::rotation::swap(at, a, b, period).await,
         Command::Hotfix { reason } => {

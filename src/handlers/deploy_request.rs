@@ -4,102 +4,274 @@
 //! rollback target, every change between the two with the config changes authors described in
 //! their PR checklists, QA and sign-off with who and when, the dashboards.
 
-use super::commands::CommandError;
+//! The deployment request: on release day, one issue for Ops (in `deployment_request.repo`)
+//! asking to deploy the version that soaked on staging since the previous release day — once
+//! its production requirements hold, later in the cycle when they only hold later (the request
+//! then says it is late and why). A hotfix is requested at once; `/deploy production` asks for
+//! the soaked version by hand, `/deploy production now` for one that has not soaked a cycle.
+//! One request per (repository, version).
+
+use chrono::NaiveDate;
+
+use super::commands::{CommandError, Invocation, Outcome};
 use super::dispatch::Context;
-use super::environments::environment_version;
 use super::merged_pr::CHECKLIST_KIND;
-use super::release_facts::{Train, changes_of, commit_checks, facts_for, fold_log};
+use super::production::{ProductionState, candidate_facts, production_state};
+use super::release_facts::{Train, changes_of, fold_log, load_train, tag_commit};
 use crate::domain::changelog::Change;
 use crate::domain::checklist::read_checklist;
+use crate::domain::deploy_request::{
+    Reason, RequestView, late_reason, render_request, request_title,
+};
+use crate::domain::production::{Candidate, soaked_for};
 use crate::domain::requirements::{Environment, Verdict, all_met, evaluate};
 use crate::github::comments::{marker, upsert_comment};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubPort, NewIssue, RepoName};
+use crate::store::register::RegisterRow;
+use crate::store::releases::{LogEntry, regular_key, version_key};
+
+/// Who asks for a deployment.
+#[derive(Debug, Clone, Copy)]
+pub enum Ask<'a> {
+    /// The train, on and after release day: the soaked version, once its requirements hold.
+    Train,
+    /// The release manager with `/deploy production` (`now`: also a version that has not
+    /// soaked a cycle).
+    Explicit { by: &'a str, now: bool },
+}
 
 /// What asking for a deployment came to.
 #[derive(Debug)]
 pub enum Decision {
-    /// Staging's version is not known yet.
-    StagingUnknown,
-    /// Production already runs staging's version.
-    UpToDate { version: String },
-    /// The production requirements do not hold for staging's version.
+    /// Nothing is due: production runs what soaked (or nothing soaked yet).
+    NothingDue {
+        running: Option<String>,
+        /// Staging's newer version and the day it becomes due.
+        soaking: Option<(String, String, Option<NaiveDate>)>,
+    },
+    /// Asked by hand for a version that has not soaked yet.
+    NotSoaked {
+        version: String,
+        soaked: String,
+        due_on: Option<NaiveDate>,
+    },
+    /// A hotfix replaced this release day's production release.
+    Replaced { day: NaiveDate },
+    /// The version's commit is not among the repository's tags.
+    Unknown { version: String },
+    /// The production requirements do not hold for the version.
     Unmet {
         version: String,
         verdicts: Vec<Verdict>,
     },
     /// Filed now.
-    Filed { version: String, url: String },
+    Filed {
+        version: String,
+        url: String,
+        soaked: Option<String>,
+    },
     /// Filed before (one request per version).
     AlreadyFiled { version: String, url: String },
-    /// A hotfix replaced this week's planned production release: no second request.
-    Replaced { version: String },
 }
 
 fn request_marker(repo: &RepoName, version: &str) -> String {
     marker("deploy-request", &format!("{repo}@{version}"))
 }
 
-/// Files the deployment request for staging's version if it is due.
+/// Files the deployment request of the version due for production (or, asked by hand, the one
+/// soaking) when its production requirements hold.
 pub async fn consider(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-    requested_by: Option<&str>,
+    ask: Ask<'_>,
 ) -> Result<Decision, CommandError> {
-    let config = &train.config;
-    let environments = &config.environments;
-    let staging = environment_version(ctx, github, repo, train, &environments.staging.name).await?;
-    let production =
-        environment_version(ctx, github, repo, train, &environments.production.name).await?;
-    let Some(staging) = staging.filter(|s| s.version.is_some()) else {
-        return Ok(Decision::StagingUnknown);
+    let state = production_state(ctx, github, repo, train).await?;
+    let now = ctx.clock.now();
+    let plan = &state.plan;
+    let (candidate, on_request) = match (ask, &plan.due, &plan.soaking) {
+        (_, Some(due), _) => (due.clone(), None),
+        (Ask::Explicit { by, now: true }, None, Some(soaking)) => {
+            (soaking.clone(), Some(by.to_string()))
+        }
+        (Ask::Explicit { now: false, .. }, None, Some(soaking)) => {
+            return Ok(Decision::NotSoaked {
+                version: soaking.version.clone(),
+                soaked: soaked_for(soaking.on_staging_since, now),
+                due_on: plan.soaking_due_on,
+            });
+        }
+        (_, None, _) if plan.replaced => {
+            return Ok(Decision::Replaced {
+                day: plan
+                    .release_day
+                    .as_ref()
+                    .map_or_else(|| train.today(now), |d| d.scheduled),
+            });
+        }
+        (_, None, soaking) => {
+            return Ok(Decision::NothingDue {
+                running: state.running.clone(),
+                soaking: soaking.as_ref().map(|c| {
+                    (
+                        c.version.clone(),
+                        soaked_for(c.on_staging_since, now),
+                        plan.soaking_due_on,
+                    )
+                }),
+            });
+        }
     };
-    let version = staging.version.clone().unwrap_or_default();
-    let production_version = production.as_ref().and_then(|p| p.version.clone());
-    if production_version.as_deref() == Some(version.as_str()) {
-        return Ok(Decision::UpToDate { version });
-    }
+    let version = candidate.version.clone();
     let key = repo.to_string();
     if let Some(existing) = ctx.store.deployment_request(&key, &version).await?
         && let Some(url) = existing.issue_url
     {
         return Ok(Decision::AlreadyFiled { version, url });
     }
-    let sha = match &staging.sha {
-        Some(sha) => sha.clone(),
-        None => match github.commit_sha(repo, &version).await? {
-            Some(sha) => sha,
-            None => return Ok(Decision::StagingUnknown),
-        },
+    let Some(facts) = candidate_facts(ctx, github, repo, train, &candidate).await? else {
+        return Ok(Decision::Unknown { version });
     };
-    let rec = ctx.store.release_by_tag(&key, &version).await?;
-    let now = ctx.clock.now();
-    // A hotfix or warmfix goes to production as an expedited request. A regular release in a
-    // week whose production release a hotfix replaced waits (unless asked for by hand).
-    let expedited = rec
-        .as_ref()
-        .filter(|r| r.kind != "regular")
-        .map(|r| r.kind.clone());
-    if expedited.is_none()
-        && requested_by.is_none()
-        && super::hotfix::production_replaced(ctx, repo, train.today(now)).await?
-    {
-        return Ok(Decision::Replaced { version });
-    }
-    let checks = commit_checks(github, repo, &sha).await?;
-    // Sign-offs and QA calls: the release's own, else (a release relman did not cut) those on
-    // the release being tracked now.
-    let signed = match &rec {
-        Some(r) => Some(r.clone()),
-        None => ctx.store.open_releases(&key).await?.into_iter().next(),
-    };
-    let facts = facts_for(ctx, train, repo, signed.as_ref(), &sha, checks, now).await?;
-    let verdicts = evaluate(Environment::Production, &config.requirements, &facts);
+    let verdicts = evaluate(Environment::Production, &train.config.requirements, &facts);
     if !all_met(&verdicts) {
         return Ok(Decision::Unmet { version, verdicts });
     }
+    let today = train.today(now);
+    let reason = match (on_request, &plan.release_day) {
+        (Some(by), _) => Reason::OnRequest { by },
+        (None, Some(day)) => {
+            let date = day.date.unwrap_or(day.scheduled);
+            let late = match plan.days_late(today) {
+                Some(_) => {
+                    let ended = train.calendar.start_of_day(date.succ_opt().unwrap_or(date));
+                    let log = ctx.store.release_log(&key, &version_key(&version)).await?;
+                    let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
+                        .iter()
+                        .filter_map(|e| {
+                            let what = match (e.entry.as_str(), e.environment.as_str()) {
+                                ("signoff", "production") => "the production sign-off",
+                                ("qa_ok", _) => "QA's `/qa ok`",
+                                ("qa_clear", _) => "QA clearing its blockers",
+                                _ => return None,
+                            };
+                            Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
+                        })
+                        .collect();
+                    Some(late_reason(ended, today, date, &said))
+                }
+                _ => None,
+            };
+            Reason::ReleaseDay { day: date, late }
+        }
+        (None, None) => Reason::ReleaseDay {
+            day: today,
+            late: None,
+        },
+    };
+    let url = file(
+        ctx,
+        github,
+        repo,
+        train,
+        &state,
+        &Filing {
+            candidate: &candidate,
+            sha: &facts.sha,
+            reason,
+            requested_by: match ask {
+                Ask::Explicit { by, .. } => Some(by),
+                Ask::Train => None,
+            },
+            release_day: plan.release_day.as_ref().map(|d| d.scheduled),
+        },
+    )
+    .await?;
+    Ok(Decision::Filed {
+        version,
+        url,
+        soaked: Some(soaked_for(candidate.on_staging_since, now)),
+    })
+}
+
+/// Files the request of a released hotfix at once, whatever staging runs: the process's
+/// "time sensitive releases". Returns its URL (the one filed before, on a retry).
+pub async fn file_fix(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    row: &RegisterRow,
+) -> Result<String, CommandError> {
+    let (Some(tag), Some(sha)) = (row.tag.clone(), row.sha.clone()) else {
+        return Err(CommandError::Other(format!(
+            "{} is not cut, so it cannot be requested",
+            row.key
+        )));
+    };
+    let key = repo.to_string();
+    if let Some(url) = ctx
+        .store
+        .deployment_request(&key, &tag)
+        .await?
+        .and_then(|r| r.issue_url)
+    {
+        return Ok(url);
+    }
+    let state = production_state(ctx, github, repo, train).await?;
+    let since = row
+        .staged_at
+        .map_or_else(|| ctx.clock.now(), crate::store::from_millis);
+    let candidate = Candidate {
+        version: tag,
+        sha: Some(sha.clone()),
+        on_staging_since: since,
+        soaking_since: since,
+    };
+    file(
+        ctx,
+        github,
+        repo,
+        train,
+        &state,
+        &Filing {
+            candidate: &candidate,
+            sha: &sha,
+            reason: Reason::Fix {
+                kind: row.kind.as_str().to_string(),
+                why: row.reason.clone(),
+            },
+            requested_by: row.released_by.as_deref(),
+            release_day: None,
+        },
+    )
+    .await
+}
+
+/// One request to file.
+struct Filing<'a> {
+    candidate: &'a Candidate,
+    sha: &'a str,
+    reason: Reason,
+    requested_by: Option<&'a str>,
+    /// The scheduled date of the release day it is for, whose tracking issue hears of it.
+    release_day: Option<NaiveDate>,
+}
+
+/// Claims the request in the store, opens the issue in the Ops repository (found again by its
+/// marker after a crash) and says so on the tracking issues. Returns the issue's URL.
+async fn file(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    state: &ProductionState,
+    filing: &Filing<'_>,
+) -> Result<String, CommandError> {
+    let config = &train.config;
+    let key = repo.to_string();
+    let version = filing.candidate.version.as_str();
     let target: RepoName = match &config.deployment_request.repo {
         Some(slug) => slug
             .to_string()
@@ -110,133 +282,111 @@ pub async fn consider(
     ctx.store
         .claim_deployment_request(
             &key,
-            &version,
+            version,
             &target.to_string(),
-            requested_by,
+            filing.requested_by,
             ctx.clock.now_ms(),
         )
         .await?;
 
-    // The changes between production and staging, and what their authors said needs a config
-    // change.
-    let (changes, compare_note) = match production
-        .as_ref()
-        .and_then(|p| p.sha.clone().or(p.version.clone()))
-    {
-        Some(base) => {
-            let commits = github.compare(repo, &base, &sha).await?.commits;
-            let branch = github.get_repo(repo).await?.default_branch;
-            let pulls = github.list_closed_pulls(repo, &branch, 100).await?;
-            let merged: Vec<_> = pulls.iter().filter(|p| p.merged_at.is_some()).collect();
-            (changes_of(&commits, &merged), None)
-        }
-        None => (
-            Vec::new(),
-            Some(
-                "relman does not know what production runs, so the changes could not be listed; check them before deploying.",
-            ),
-        ),
+    let repository = github.get_repo(repo).await?;
+    let html = repository.html_url.clone();
+    // The changes between production and the candidate, and what their authors said needs a
+    // config change.
+    let production_sha = match &state.running {
+        Some(running) => tag_commit(github, repo, running).await?,
+        None => None,
     };
-    let config_changes = config_changes(ctx, github, repo, train, &changes).await?;
-    let log = match &rec {
-        Some(r) => ctx.store.release_log(&key, &r.key).await?,
+    let changes = match &production_sha {
+        Some(base) => {
+            let commits = github.compare(repo, base, filing.sha).await?.commits;
+            let pulls = github
+                .list_closed_pulls(repo, &repository.default_branch, 100)
+                .await?;
+            let merged: Vec<_> = pulls.iter().filter(|p| p.merged_at.is_some()).collect();
+            Some(changes_of(&commits, &merged))
+        }
+        None => None,
+    };
+    let config_changes = match &changes {
+        Some(changes) => config_changes(ctx, github, repo, train, changes).await?,
         None => Vec::new(),
     };
+    let log = ctx.store.release_log(&key, &version_key(version)).await?;
     let (signoffs, blockers, qa_ok) = fold_log(&log);
-
-    let mut body = format!("{}\n", request_marker(repo, &version));
-    if let Some(kind) = &expedited {
-        body.push_str(&format!(
-            "> [!IMPORTANT]\n> **Expedited {kind}**{} — outside the regular release train.\n\n",
-            rec.as_ref()
-                .and_then(|r| r.reason.as_deref())
-                .map(|why| format!(": {why}"))
-                .unwrap_or_default()
-        ));
-    }
-    body.push_str(&format!(
-        "Please deploy **{repo} {version}** to **{}**.\n\n| | |\n|---|---|\n| deploy | `{version}` ({}) |\n| production now (rollback target) | {} |\n",
-        environments.production.name,
-        &sha[..sha.len().min(12)],
-        production_version
-            .as_deref()
-            .map_or_else(|| "unknown".to_string(), |v| format!("`{v}`"))
-    ));
-    if let Some(who) = requested_by {
-        body.push_str(&format!("| requested by | @{who} |\n"));
-    }
-    body.push_str(&format!("\n### Changes ({})\n\n", changes.len()));
-    match compare_note {
-        Some(note) => body.push_str(&format!("{note}\n")),
-        None if changes.is_empty() => body.push_str("No changes listed.\n"),
-        None => {
-            for c in &changes {
-                body.push_str(&format!("- {}\n", c.line()));
-            }
-        }
-    }
-    body.push_str("\n### Config changes\n\n");
-    if config_changes.is_empty() {
-        body.push_str("None: no PR in this release ticked \"Requires a config change\".\n");
-    } else {
-        for (change, notes) in &config_changes {
-            body.push_str(&format!("- {}\n", change.line()));
-            if notes.is_empty() {
-                body.push_str(
-                    "  (ticked, but the author described nothing: ask them before deploying)\n",
-                );
-            } else {
-                for line in notes.lines() {
-                    body.push_str(&format!("  > {line}\n"));
-                }
-            }
-        }
-    }
-    body.push_str("\n### QA and sign-off\n\n");
-    match &qa_ok {
-        Some((by, at)) => body.push_str(&format!(
-            "- QA: no blockers (@{by}, {})\n",
-            at.format("%Y-%m-%d %H:%M UTC")
-        )),
-        None if blockers.is_empty() => body.push_str("- QA: no blockers reported\n"),
-        None => {}
-    }
-    for s in signoffs
-        .iter()
+    // One line per person: their latest production sign-off.
+    let mut signoffs: Vec<_> = signoffs
+        .into_iter()
+        .rev()
         .filter(|s| s.environment == Environment::Production)
-    {
-        body.push_str(&format!(
-            "- Signed off for production by @{} ({})\n",
-            s.by,
-            s.at.format("%Y-%m-%d %H:%M UTC")
-        ));
-    }
-    if !config.dashboards.is_empty() {
-        body.push_str("\n### Dashboards to watch\n\n");
-        for d in &config.dashboards {
-            body.push_str(&format!("- [{}]({})\n", d.name, d.url));
-        }
-    }
-    body.push_str(&format!(
-        "\n### Rollback\n\nIf production misbehaves after the deployment, redeploy {} and tell the release manager on the tracking issue.\n",
-        production_version
-            .as_deref()
-            .map_or_else(|| "the previous version".to_string(), |v| format!("`{v}`"))
-    ));
-
-    let title = match &expedited {
-        Some(kind) => format!("Deploy {repo} {version} to production (expedited {kind})"),
-        None => format!("Deploy {repo} {version} to production"),
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    signoffs.retain(|s| seen.insert(s.by.clone()));
+    signoffs.reverse();
+    let own = ctx.store.release_by_tag(&key, version).await?;
+    let day_issue = match filing.release_day {
+        Some(day) => ctx
+            .store
+            .release_record(&key, &regular_key(day))
+            .await?
+            .and_then(|r| r.issue_number),
+        None => None,
     };
+    let tracking_issues: Vec<u64> = day_issue
+        .into_iter()
+        .chain(own.as_ref().and_then(|r| r.issue_number))
+        .fold(Vec::new(), |mut all, n| {
+            if !all.contains(&n) {
+                all.push(n);
+            }
+            all
+        });
+    let now = ctx.clock.now();
+    let view = RequestView {
+        repo: &key,
+        version,
+        sha: filing.sha,
+        environment: &config.environments.production.name,
+        production: state.running.as_deref(),
+        reason: filing.reason.clone(),
+        on_staging: Some((
+            filing.candidate.on_staging_since,
+            soaked_for(filing.candidate.on_staging_since, now),
+        ))
+        .filter(|_| !matches!(filing.reason, Reason::Fix { .. })),
+        requested_by: filing.requested_by,
+        tracking: tracking_issues
+            .first()
+            .map(|n| format!("{html}/issues/{n}")),
+        release_url: Some(
+            own.as_ref()
+                .and_then(|r| r.release_url.clone())
+                .unwrap_or_else(|| format!("{html}/releases/tag/{version}")),
+        ),
+        compare_url: state
+            .running
+            .as_ref()
+            .map(|running| format!("{html}/compare/{running}...{version}")),
+        changes: changes.as_deref(),
+        config_changes: &config_changes,
+        qa_ok,
+        qa_blockers: blockers.len(),
+        signoffs: &signoffs,
+        dashboards: &config.dashboards,
+    };
+    let body = format!(
+        "{}\n{}",
+        request_marker(repo, version),
+        render_request(&view)
+    );
     let request = &config.deployment_request;
-    let mark = request_marker(repo, &version);
     let issue = find_or_create_issue(
         github,
         &target,
-        &mark,
+        &request_marker(repo, version),
         request.labels.first().map(String::as_str),
         &NewIssue {
-            title,
+            title: request_title(&view),
             body,
             labels: request.labels.clone(),
             assignees: request.assignees.clone(),
@@ -250,23 +400,23 @@ pub async fn consider(
         issue.html_url.clone()
     };
     ctx.store
-        .set_deployment_request_issue(&key, &version, issue.number, &url)
+        .set_deployment_request_issue(&key, version, issue.number, &url)
         .await?;
     tracing::info!(repo = %repo, version = %version, request = %url, "deployment request filed");
-    if let Some(tracking) = rec.as_ref().and_then(|r| r.issue_number) {
+    for tracking in tracking_issues {
         upsert_comment(
             github,
             &ctx.store,
             repo,
             tracking,
             "deploy-request",
-            &version,
-            &format!("📦 Production requirements hold for {version}: deployment request filed for Ops — {url}"),
+            version,
+            &format!("📦 Deployment request for **{version}** to production filed for Ops — {url}"),
             ctx.clock.now_ms(),
         )
         .await?;
     }
-    Ok(Decision::Filed { version, url })
+    Ok(url)
 }
 
 /// The changes whose authors ticked the config-change item of their checklist, with what they
@@ -308,35 +458,120 @@ async fn config_changes(
     Ok(out)
 }
 
-/// `/deploy production`.
-pub async fn deploy_production(
-    at: &super::commands::Invocation<'_>,
-) -> Result<super::commands::Outcome, CommandError> {
-    use super::commands::Outcome;
-    let Some(train) = super::release_facts::load_train(at.ctx, at.github, at.repo).await? else {
+/// `/deploy production [now]`: the release manager asks for the soaked version (or, with `now`,
+/// for what staging runs before it soaked a cycle); on a hotfix's issue, for that hotfix. The
+/// request counts as the asker's production sign-off for that version.
+pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome, CommandError> {
+    let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
         return Ok(Outcome::Refused(
             "this repository has no usable `.github/relman.yml`.".into(),
         ));
     };
-    Ok(match consider(at.ctx, at.github, at.repo, &train, Some(&at.actor.login)).await? {
-        Decision::Filed { version, url } => Outcome::Done(Some(format!(
-            "Deployment request for {version} filed: {url}"
+    let key = at.repo.to_string();
+    // On a released hotfix's own issue: that hotfix.
+    if let Some(rec) = at.ctx.store.release_by_issue(&key, at.issue_number).await?
+        && rec.kind == crate::domain::expedited::Kind::Hotfix.as_str()
+        && let Some(row) = at.ctx.store.register_row(&key, &rec.key).await?
+    {
+        if row.state != crate::store::releases::ReleaseState::Released {
+            return Ok(Outcome::Refused(format!(
+                "{} is not cut yet: name the fixes with `/release include #N …` and comment `/release`; relman then files its deployment request at once.",
+                row.tag.as_deref().unwrap_or("this hotfix")
+            )));
+        }
+        let url = file_fix(at.ctx, at.github, at.repo, &train, &row).await?;
+        return Ok(Outcome::Done(Some(format!(
+            "The deployment request for hotfix {} is filed: {url}. When Ops has deployed it, relman posts the monitoring checklist here.",
+            row.tag.as_deref().unwrap_or("?")
+        ))));
+    }
+    let state = production_state(at.ctx, at.github, at.repo, &train).await?;
+    if let Some(candidate) = state
+        .plan
+        .due
+        .as_ref()
+        .or(state.plan.soaking.as_ref().filter(|_| now))
+    {
+        at.ctx
+            .store
+            .append_release_log(
+                &key,
+                &version_key(&candidate.version),
+                &LogEntry {
+                    entry: "signoff".into(),
+                    environment: "production".into(),
+                    text: None,
+                    actor: at.actor.login.clone(),
+                    comment_id: at.comment_id,
+                    at: at.ctx.clock.now_ms(),
+                },
+            )
+            .await?;
+    }
+    let ask = Ask::Explicit {
+        by: &at.actor.login,
+        now,
+    };
+    let decision = consider(at.ctx, at.github, at.repo, &train, ask).await?;
+    if matches!(decision, Decision::Filed { .. }) {
+        super::tracking::refresh_all(at.ctx, at.github, at.repo, &train).await?;
+    }
+    Ok(reply(&decision))
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
+/// What `/deploy production` answers for a decision.
+fn reply(decision: &Decision) -> Outcome {
+    match decision {
+        Decision::Filed {
+            version,
+            url,
+            soaked,
+        } => Outcome::Done(Some(format!(
+            "Deployment request for {version}{} filed: {url}",
+            soaked
+                .as_ref()
+                .map(|s| format!(" (on staging for {s})"))
+                .unwrap_or_default()
         ))),
         Decision::AlreadyFiled { version, url } => Outcome::Done(Some(format!(
             "The deployment request for {version} is already filed: {url}"
         ))),
-        Decision::Replaced { version } => Outcome::Refused(format!(
-            "no deployment request for {version}: a hotfix replaced this week's production release."
+        Decision::NotSoaked {
+            version,
+            soaked,
+            due_on,
+        } => Outcome::Refused(format!(
+            "{version} has been on staging for {soaked}, less than a whole cycle{}. To request it for production now anyway, comment `/deploy production now` (the request will say it was expedited on your request).",
+            due_on
+                .map(|d| format!(": it is due on the release day {}", day(d)))
+                .unwrap_or_default()
         )),
-        Decision::UpToDate { version } => Outcome::Refused(format!(
-            "production already runs {version}, the version on staging: there is nothing to deploy."
+        Decision::NothingDue { running, soaking } => Outcome::Refused(match soaking {
+            Some((version, soaked, due_on)) => format!(
+                "nothing has soaked for production yet. {version} has been on staging for {soaked}{}; `/deploy production now` requests it before that.",
+                due_on
+                    .map(|d| format!(" and is due on the release day {}", day(d)))
+                    .unwrap_or_default()
+            ),
+            None => format!(
+                "there is nothing to deploy: production runs {}, and staging has nothing newer. The next release cut goes to staging first.",
+                running.as_deref().unwrap_or("an unknown version")
+            ),
+        }),
+        Decision::Replaced { day: d } => Outcome::Refused(format!(
+            "a hotfix replaced the production release of the release day {}; what soaked on staging goes with the next release day. `/deploy production now` requests what staging runs anyway.",
+            day(*d)
         )),
-        Decision::StagingUnknown => Outcome::Refused(
-            "relman does not know which release staging runs yet (no successful staging deployment seen): deploy a release to staging first.".into(),
-        ),
+        Decision::Unknown { version } => Outcome::Refused(format!(
+            "relman cannot find the commit of {version} among the repository's latest tags: push the tag, then ask again."
+        )),
         Decision::Unmet { version, verdicts } => Outcome::Refused(format!(
             "no deployment request for {version}: the production requirements are not met:\n\n{}",
-            super::release::unmet_list(&verdicts)
+            super::release::unmet_list(verdicts)
         )),
-    })
+    }
 }

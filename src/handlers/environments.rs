@@ -188,6 +188,15 @@ pub async fn environment_version(
             .await?;
             found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
             found.deployment_id = Some(deployment.id);
+            // When it reached the environment, so a version found on a fresh install has
+            // soaked as long as it really ran there.
+            if let Some(at) = statuses
+                .first()
+                .and_then(|s| s.created_at)
+                .or(deployment.created_at)
+            {
+                found.at = at.timestamp_millis().min(found.at);
+            }
             break;
         }
     }
@@ -208,6 +217,16 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
         let Ok(repo) = target.repo.parse::<RepoName>() else {
             continue;
         };
+        // The next poll comes soon enough: an installation short of its rate limit is left
+        // out of this one.
+        let rate = ctx.github.rate_budget();
+        if rate
+            .defer_until(target.installation_id, ctx.clock.now())
+            .is_some()
+        {
+            super::deferral::count_deferred(POLL_JOB);
+            continue;
+        }
         let client = ctx.github.installation(target.installation_id)?;
         let Some(train) = load_train(ctx, &client, &repo).await? else {
             continue;

@@ -22,7 +22,7 @@ use super::commands::{CommandError, Invocation, Outcome};
 use super::dispatch::Context;
 use super::release::{create_release, create_tag, unmet_list};
 use super::release_facts::{
-    TAGS_READ, Train, commit_checks, deployed, facts_for, gates, load_train, tag_commit,
+    TAGS_READ, Train, commit_checks, deployed, facts_for, load_train, tag_commit,
 };
 use crate::domain::expedited::{
     ExpeditedStage, ExpeditedView, Files, Kind, Pick, PickPlan, Progress, Replacement, TreeFile,
@@ -107,17 +107,24 @@ pub async fn request(
              Deploy a release tag to `{base_env}` (relman's releases are tagged `{prefix}X.Y.Z`), then comment `{command} {reason}` again."
         )));
     };
+    let register = ctx.store.register(&key).await?;
+    // A fix released but not yet where it goes is built on, not dropped: the new fix starts
+    // from the newest such one.
+    let in_flight = in_flight_fix(&register, kind, &base_version, prefix);
+    let (base_tag, base_version) = match &in_flight {
+        Some((row, version)) => (row.tag.clone().unwrap_or_default(), version.clone()),
+        None => (running.clone(), base_version),
+    };
     let tags = github.list_tags(repo, TAGS_READ).await?;
     let Some(base_sha) = tags
         .iter()
-        .find(|t| t.name == running)
+        .find(|t| t.name == base_tag)
         .map(|t| t.sha.clone())
     else {
         return Ok(Outcome::Refused(format!(
-            "`{base_env}` runs `{running}`, but the repository has no such tag (among its latest {TAGS_READ}). Push the tag, then comment `{command} {reason}` again."
+            "the {word} would patch `{base_tag}`, but the repository has no such tag (among its latest {TAGS_READ}). Push the tag, then comment `{command} {reason}` again."
         )));
     };
-    let register = ctx.store.register(&key).await?;
     let taken: Vec<Version> = tags
         .iter()
         .filter_map(|t| version_of_tag(&t.name, prefix))
@@ -151,7 +158,7 @@ pub async fn request(
                 origin_url: at.comment_url,
                 version: &version.to_string(),
                 tag: &tag,
-                base_tag: &running,
+                base_tag: &base_tag,
                 branch: &branch,
                 replaces: replacing
                     .as_ref()
@@ -180,10 +187,45 @@ pub async fn request(
     .await?;
     // The regular tracking issue it replaces shows it at the next refresh.
     refresh_train_later(ctx, repo).await?;
-    match ctx.store.register_row(&key, &release_key).await? {
-        Some(row) => Ok(Outcome::Done(Some(opened(&row, number)))),
-        None => Err(CommandError::Other(format!("{release_key} vanished"))),
+    let Some(row) = ctx.store.register_row(&key, &release_key).await? else {
+        return Err(CommandError::Other(format!("{release_key} vanished")));
+    };
+    let mut reply = opened(&row, number);
+    if let Some((fix, _)) = &in_flight {
+        reply.push_str(&format!(
+            "\n\nIt starts from {} {} rather than `{running}` (what {base_env} runs): that {} is released but not in {base_env} yet, and starting from `{running}` would drop its fix. To patch `{running}` alone instead, abandon this one with `/skip <why>` and deploy or abandon {} first.",
+            fix.kind,
+            fix.tag.as_deref().unwrap_or("?"),
+            fix.kind,
+            fix.tag.as_deref().unwrap_or("?"),
+        ));
     }
+    Ok(Outcome::Done(Some(reply)))
+}
+
+/// The newest fix released on the line of `running` that has not reached the environment a new
+/// `kind` patches (production for a hotfix, staging for a warmfix; a warmfix also builds on a
+/// hotfix), with its version. Pure.
+fn in_flight_fix<'a>(
+    register: &'a [RegisterRow],
+    kind: Kind,
+    running: &Version,
+    prefix: &str,
+) -> Option<(&'a RegisterRow, Version)> {
+    register
+        .iter()
+        .filter(|r| r.state == ReleaseState::Released)
+        .filter(|r| match kind {
+            Kind::Hotfix => r.kind == Kind::Hotfix && r.production_at.is_none(),
+            Kind::Warmfix => r.kind != Kind::Regular && r.staged_at.is_none(),
+            Kind::Regular => false,
+        })
+        .filter_map(|r| {
+            let version = version_of_tag(r.tag.as_deref()?, prefix)?;
+            (version > *running && version.major == running.major && version.minor == running.minor)
+                .then_some((r, version))
+        })
+        .max_by(|a, b| a.1.cmp(&b.1))
 }
 
 /// The answer to `/hotfix` and `/warmfix`.
@@ -589,13 +631,36 @@ async fn cut(
         .await?;
     tracing::info!(repo = %repo, tag = %tag, sha = %head, by = %at.actor.login, "expedited release cut");
     close_replaced(ctx, github, repo, train, row).await?;
-    refresh_issue(ctx, github, repo, &row.key).await?;
     let next = match row.kind {
         Kind::Hotfix => {
-            "CI deploys it to staging for the manual tests; production gets it through an expedited deployment request once the production requirements hold."
+            // The process's time-sensitive release: production gets it at once, staging too
+            // (for the manual tests).
+            let cut = ctx
+                .store
+                .register_row(&key, &row.key)
+                .await?
+                .ok_or_else(|| {
+                    CommandError::Other(format!("{} vanished after its cut", row.key))
+                })?;
+            let url = super::deploy_request::file_fix(ctx, github, repo, train, &cut).await?;
+            format!(
+                "Deployment request for production filed for Ops: {url}. CI deploys it to staging too, for the manual tests. When it runs in production relman posts the monitoring checklist here; then `/release healthy`."
+            )
         }
-        _ => "CI deploys it to staging; production gets it with the next regular release.",
+        _ => {
+            let due = crate::domain::production::due_on(
+                &train.calendar,
+                super::production::soak(train),
+                ctx.clock.now(),
+            );
+            format!(
+                "CI deploys it to staging; it goes to production on the release day after it soaked there{} (`/deploy production now` asks sooner).",
+                due.map(|d| format!(" ({})", d.format("%a %-d %b")))
+                    .unwrap_or_default()
+            )
+        }
     };
+    refresh_issue(ctx, github, repo, &row.key).await?;
     Ok(Outcome::Done(Some(format!(
         "Released **[{tag}]({})** from `{branch}` at {}: `{base_tag}` + {}. {next}",
         release.html_url,
@@ -829,7 +894,14 @@ async fn render_and_write(
         (
             facts
                 .as_ref()
-                .map(|f| gates(&train.config, f))
+                // A hotfix is requested for production at once, a warmfix goes with the train:
+                // either way only its staging gate is this issue's to show.
+                .map(|f| {
+                    vec![(
+                        Environment::Staging,
+                        evaluate(Environment::Staging, &train.config.requirements, f),
+                    )]
+                })
                 .unwrap_or_default(),
             staging,
             production,
@@ -1001,20 +1073,4 @@ pub async fn tracking_notes(
         replacements,
         quarter: Some(quarter(ctx, &key, train, ctx.clock.now()).await?),
     })
-}
-
-/// Whether a hotfix replaces the planned production release of the week `week_of` falls in (the
-/// deployment request of that week is then not filed a second time).
-pub async fn production_replaced(
-    ctx: &Context,
-    repo: &RepoName,
-    week_of: NaiveDate,
-) -> Result<bool, CommandError> {
-    Ok(ctx
-        .store
-        .production_replaced_in_week(
-            &repo.to_string(),
-            crate::domain::expedited::week_of(week_of),
-        )
-        .await?)
 }

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod deferral;
 pub mod deploy_request;
 pub mod dispatch;
 pub mod environments;
@@ -11,6 +12,7 @@ pub mod hotfix;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod permissions;
+pub mod production;
 pub mod protection_rule;
 pub mod register;
 pub mod release;

@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::commands::{CommandError, Invocation, Outcome};
 use super::dispatch::Context;
 use super::release_facts::Train;
+use crate::domain::expedited::Kind;
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, IssuePatch, IssueState, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::JobSpec;
-use crate::store::releases::{LogEntry, ReleaseState};
+use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState};
 use crate::store::work::ClaimedItem;
 
 /// Reminds the release manager to confirm production is healthy.
@@ -161,6 +162,58 @@ pub async fn remind(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessErro
     Ok(())
 }
 
+/// What comes next for a released release that is not confirmed healthy yet, in a sentence.
+pub async fn next_step(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    rec: &ReleaseRecord,
+) -> Result<String, CommandError> {
+    let tag = rec.tag.clone().unwrap_or_default();
+    let Some(train) = super::release_facts::load_train(ctx, github, repo).await? else {
+        return Ok(String::new());
+    };
+    let state = super::production::production_state(ctx, github, repo, &train).await?;
+    if state.runs(&tag) {
+        return Ok(format!(
+            "{tag} runs in production: comment `/release healthy` here once it has run without trouble."
+        ));
+    }
+    let running = state.running.as_deref().unwrap_or("an unknown version");
+    if let Some(url) = ctx
+        .store
+        .deployment_request(&repo.to_string(), &tag)
+        .await?
+        .and_then(|r| r.issue_url)
+    {
+        return Ok(format!(
+            "{tag} is not in production yet (production runs {running}): its deployment request is with Ops ({url}). Once it is deployed, relman posts the monitoring checklist here; then `/release healthy`."
+        ));
+    }
+    if rec.kind == Kind::Hotfix.as_str() {
+        return Ok(format!(
+            "{tag} is not in production yet (production runs {running}) and has no deployment request: comment `/deploy production` here to file it."
+        ));
+    }
+    let due = match (
+        &state.plan.due,
+        &state.plan.soaking,
+        state.plan.soaking_due_on,
+    ) {
+        (Some(due), _, _) if due.version == tag => "it is due for production now".to_string(),
+        (_, Some(soaking), Some(on)) if soaking.version == tag => {
+            format!(
+                "it goes to production on the release day {}",
+                on.format("%a %-d %b")
+            )
+        }
+        _ => "it goes to production on the release day after it soaked on staging".to_string(),
+    };
+    Ok(format!(
+        "{tag} is not in production yet (production runs {running}): {due}; relman files the deployment request then (`/deploy production now` asks sooner)."
+    ))
+}
+
 /// `/release healthy`: recorded, and the tracking issue closes as completed.
 pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     let key = at.repo.to_string();
@@ -192,11 +245,9 @@ pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
         .environment_version(&key, &train.config.environments.production.name)
         .await?;
     if production.as_ref().and_then(|p| p.version.as_deref()) != Some(tag.as_str()) {
+        let next = next_step(at.ctx, at.github, at.repo, &rec).await?;
         return Ok(Outcome::Refused(format!(
-            "{tag} is not in production yet (production runs {}), so it cannot be confirmed healthy there.",
-            production
-                .and_then(|p| p.version)
-                .unwrap_or_else(|| "an unknown version".into())
+            "it cannot be confirmed healthy in production yet. {next}"
         )));
     }
     at.ctx

@@ -10,8 +10,11 @@ use serde::Deserialize;
 
 use super::commands::CommandError;
 use super::dispatch::Context;
+use super::environments::tag_of_deployment;
 use super::events::Common;
+use super::production::{candidate_facts, production_state};
 use super::release_facts::{commit_checks, facts_for, load_train};
+use crate::domain::production::Candidate;
 use crate::domain::requirements::{Environment, State, all_met, evaluate};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
@@ -131,19 +134,71 @@ async fn decide(
             .find(|r| r.sha.as_deref() == Some(sha.as_str()))
             .or(ctx.store.open_releases(&key).await?.into_iter().next()),
     };
-    let checks = commit_checks(github, repo, &sha).await?;
-    let facts = facts_for(
-        ctx,
-        &train,
-        repo,
-        release.as_ref(),
-        &sha,
-        checks,
-        ctx.clock.now(),
-    )
-    .await?;
-    let verdicts = evaluate(env, &train.config.requirements, &facts);
     let short = &sha[..sha.len().min(7)];
+    // Production takes a version: its own sign-offs and QA calls, and only once it soaked on
+    // staging (or was requested: a hotfix, `/deploy production [now]`).
+    let tag = match env {
+        Environment::Production => {
+            tag_of_deployment(
+                github,
+                repo,
+                &train.config.versioning.tag_prefix,
+                &deployment.git_ref,
+                &sha,
+            )
+            .await?
+        }
+        Environment::Staging => None,
+    };
+    let verdicts = match &tag {
+        Some(tag) => {
+            let requested = ctx
+                .store
+                .deployment_request(&key, tag)
+                .await?
+                .is_some_and(|r| r.issue_url.is_some());
+            let state = production_state(ctx, github, repo, &train).await?;
+            let due = state.plan.due.as_ref().is_some_and(|c| &c.version == tag);
+            if !requested && !due {
+                let soaking = match (&state.plan.soaking, state.plan.soaking_due_on) {
+                    (Some(c), Some(on)) if &c.version == tag => {
+                        format!(" it is due on the release day {}", on.format("%a %-d %b"))
+                    }
+                    _ => " it is not the version that soaked on staging".to_string(),
+                };
+                return Ok((
+                    false,
+                    format!(
+                        "relman: {tag} has not soaked on staging for production:{soaking}. The release manager can ask for it sooner with `/deploy production now`."
+                    ),
+                ));
+            }
+            let candidate = Candidate {
+                version: tag.clone(),
+                sha: Some(sha.clone()),
+                on_staging_since: ctx.clock.now(),
+                soaking_since: ctx.clock.now(),
+            };
+            match candidate_facts(ctx, github, repo, &train, &candidate).await? {
+                Some(facts) => evaluate(env, &train.config.requirements, &facts),
+                None => Vec::new(),
+            }
+        }
+        None => {
+            let checks = commit_checks(github, repo, &sha).await?;
+            let facts = facts_for(
+                ctx,
+                &train,
+                repo,
+                release.as_ref(),
+                &sha,
+                checks,
+                ctx.clock.now(),
+            )
+            .await?;
+            evaluate(env, &train.config.requirements, &facts)
+        }
+    };
     if all_met(&verdicts) {
         return Ok((
             true,

@@ -3,13 +3,15 @@
 //! branch once `/release` built it (before that, for the tag it patches).
 
 use super::commands::{CommandError, Invocation, Outcome};
-use super::release_facts::{commit_checks, default_head, facts_for, gates, load_train, tag_commit};
+use super::production::{production_gate, production_state};
+use super::release_facts::{commit_checks, default_head, facts_for, load_train, tag_commit};
 use super::tracking::refresh_all;
 use crate::config::load::ConfigState;
 use crate::config::repo::CONFIG_PATH;
 use crate::domain::expedited::Kind;
-use crate::domain::requirements::render_gate;
-use crate::store::releases::ReleaseRecord;
+use crate::domain::production::soaked_for;
+use crate::domain::requirements::{Environment, evaluate, render_gate};
+use crate::store::releases::{ReleaseRecord, ReleaseState};
 
 pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
@@ -31,10 +33,27 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
         Some(rec) => Some(rec),
         None => ctx.store.open_releases(&key).await?.into_iter().next(),
     };
+    // A release that shipped answers with its own state, never the next release's gate.
+    if let Some(rec) = &release
+        && rec.state == ReleaseState::Released
+    {
+        refresh_all(ctx, github, repo, &train).await?;
+        let next = super::monitoring::next_step(ctx, github, repo, rec).await?;
+        return Ok(Outcome::Done(Some(format!(
+            "{} was released as [{}]({}). {next}",
+            match rec.kind.as_str() {
+                "regular" => "This release day's release".to_string(),
+                kind => format!("This {kind}"),
+            },
+            rec.tag.as_deref().unwrap_or("?"),
+            rec.release_url.as_deref().unwrap_or("")
+        ))));
+    }
     let expedited = match &release {
         Some(rec) => expedited_head(at, rec).await?,
         None => None,
     };
+    let is_fix = expedited.is_some();
     let (branch, sha) = match expedited {
         Some(head) => head,
         None => {
@@ -44,7 +63,30 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
     };
     let checks = commit_checks(github, repo, &sha).await?;
     let facts = facts_for(ctx, &train, repo, release.as_ref(), &sha, checks, now).await?;
-    let verdicts = gates(&train.config, &facts);
+    let mut verdicts = vec![(
+        Environment::Staging,
+        evaluate(Environment::Staging, &train.config.requirements, &facts),
+    )];
+    // Production's requirements are about the version that soaked on staging (on a fix's
+    // issue the fix itself goes to production, requested when it is cut).
+    let state = production_state(ctx, github, repo, &train).await?;
+    let production_line = match state.plan.next().filter(|_| !is_fix) {
+        Some(candidate) => {
+            if let Some(gate) = production_gate(ctx, github, repo, &train, candidate).await? {
+                verdicts.push((Environment::Production, gate));
+            }
+            format!(
+                "\n\nProduction: {} (on staging for {}).",
+                candidate.version,
+                soaked_for(candidate.on_staging_since, now)
+            )
+        }
+        None if !is_fix => format!(
+            "\n\nProduction: nothing waiting (it runs {}).",
+            state.running.as_deref().unwrap_or("an unknown version")
+        ),
+        None => String::new(),
+    };
     refresh_all(ctx, github, repo, &train).await?;
 
     let next = train
@@ -63,7 +105,7 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
         .and_then(|r| r.issue_number)
         .map_or_else(String::new, |n| format!(" Tracked in #{n}."));
     Ok(Outcome::Done(Some(format!(
-        "Release gate for `{}` at {} — next release {next}, release manager {manager}.{tracked}\n\n{}",
+        "Release gate for `{}` at {} — next release {next}, release manager {manager}.{tracked}{production_line}\n\n{}",
         branch,
         &sha[..sha.len().min(7)],
         render_gate(&verdicts)

@@ -1,13 +1,18 @@
 //! `/signoff [staging|production]`, `/qa ok|blocker <text>|clear` and `/skip <why>`: what people
 //! say about a release, recorded with who and when (the requirements read it back), then shown
-//! on the tracking issue at once.
+//! on the tracking issue at once. A staging sign-off belongs to the release this issue cuts; a
+//! production sign-off and QA calls belong to the version going to production — never carried
+//! over to another version.
 
 use relman_commands::Environment as CommandEnvironment;
 
 use super::commands::{CommandError, Invocation, Outcome};
+use super::production::production_state;
 use super::release_facts::load_train;
 use super::tracking::{close_tracking, refresh_all};
-use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState};
+use crate::domain::expedited::Kind;
+use crate::domain::production::soaked_for;
+use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState, version_key};
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
@@ -34,6 +39,16 @@ fn no_release() -> Outcome {
 }
 
 fn name(rec: &ReleaseRecord) -> String {
+    if rec.kind != Kind::Regular.as_str() {
+        let issue = rec
+            .issue_number
+            .map_or_else(String::new, |n| format!(" (#{n})"));
+        return format!(
+            "{} {}{issue}",
+            rec.kind,
+            rec.tag.as_deref().unwrap_or("(not cut)")
+        );
+    }
     match rec.issue_number {
         Some(n) => format!(
             "the release of {} (#{n})",
@@ -46,19 +61,19 @@ fn name(rec: &ReleaseRecord) -> String {
     }
 }
 
-/// Records `entries` on the target release and re-renders its tracking issue.
+/// Appends `entries` (entry, environment, text) under `log_key` and re-renders the tracking
+/// issues.
 async fn record(
     at: &Invocation<'_>,
-    rec: &ReleaseRecord,
-    entries: &[(&str, &str, Option<String>)],
+    entries: &[(String, &str, &str, Option<String>)],
 ) -> Result<(), CommandError> {
     let key = at.repo.to_string();
-    for (entry, environment, text) in entries {
+    for (log_key, entry, environment, text) in entries {
         at.ctx
             .store
             .append_release_log(
                 &key,
-                &rec.key,
+                log_key,
                 &LogEntry {
                     entry: entry.to_string(),
                     environment: environment.to_string(),
@@ -76,28 +91,119 @@ async fn record(
     Ok(())
 }
 
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%a %-d %b").to_string()
+}
+
+/// The version a production sign-off or QA call is about, described for the reply, or why
+/// there is none: on a released release's own issue that release; elsewhere the version going
+/// to production next (the one due, else the one soaking on staging).
+async fn production_target(
+    at: &Invocation<'_>,
+) -> Result<Result<(String, String), String>, CommandError> {
+    let key = at.repo.to_string();
+    let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
+        return Ok(Err(
+            "this repository has no usable `.github/relman.yml`.".into()
+        ));
+    };
+    let state = production_state(at.ctx, at.github, at.repo, &train).await?;
+    let own = at.ctx.store.release_by_issue(&key, at.issue_number).await?;
+    if let Some(rec) = &own
+        && let Some(tag) = rec.tag.clone()
+    {
+        if state.runs(&tag) {
+            return Ok(Err(format!(
+                "{tag} is in production already: for a problem there, open a hotfix with `/hotfix <what is wrong>`."
+            )));
+        }
+        let expedited = rec.kind != Kind::Regular.as_str();
+        if expedited {
+            return Ok(Ok((tag.clone(), format!("{tag}, this {}", rec.kind))));
+        }
+        if rec.state == ReleaseState::Released {
+            return Ok(Ok((tag.clone(), format!("{tag} ({})", name(rec)))));
+        }
+    }
+    let now = at.ctx.clock.now();
+    let plan = &state.plan;
+    match (&plan.due, &plan.soaking) {
+        (Some(due), _) => Ok(Ok((
+            due.version.clone(),
+            format!(
+                "{}, the version due for production (on staging for {})",
+                due.version,
+                soaked_for(due.on_staging_since, now)
+            ),
+        ))),
+        (None, Some(soaking)) => Ok(Ok((
+            soaking.version.clone(),
+            format!(
+                "{}, the version soaking on staging for production{}",
+                soaking.version,
+                plan.soaking_due_on
+                    .map(|d| format!(" on {}", day(d)))
+                    .unwrap_or_default()
+            ),
+        ))),
+        (None, None) => Ok(Err(format!(
+            "nothing is waiting for production: it runs {}, and staging has nothing newer. The next release cut goes to staging first.",
+            state.running.as_deref().unwrap_or("an unknown version")
+        ))),
+    }
+}
+
+/// `/signoff [staging|production]`: staging for the release this issue cuts, production for the
+/// version going to production (see [`production_target`]); both when none is named.
 pub async fn signoff(
     at: &Invocation<'_>,
     environment: Option<CommandEnvironment>,
 ) -> Result<Outcome, CommandError> {
-    let Some(rec) = target_release(at).await? else {
-        return Ok(no_release());
-    };
-    let environments: Vec<CommandEnvironment> = match environment {
-        Some(e) => vec![e],
-        None => CommandEnvironment::ALL.to_vec(),
-    };
-    let entries: Vec<(&str, &str, Option<String>)> = environments
-        .iter()
-        .map(|e| ("signoff", e.as_str(), None))
-        .collect();
-    record(at, &rec, &entries).await?;
-    let list: Vec<&str> = environments.iter().map(|e| e.as_str()).collect();
-    Ok(Outcome::Done(Some(format!(
-        "Signed off {} for {}.",
-        list.join(" and "),
-        name(&rec)
-    ))))
+    let wants = |e: CommandEnvironment| environment.is_none_or(|x| x == e);
+    let mut entries = Vec::new();
+    let mut done = Vec::new();
+    let mut not_done = Vec::new();
+    if wants(CommandEnvironment::Staging) {
+        match target_release(at).await? {
+            Some(rec) if rec.state == ReleaseState::Open => {
+                entries.push((rec.key.clone(), "signoff", "staging", None));
+                done.push(format!("staging for {}", name(&rec)));
+            }
+            Some(rec) => not_done.push(format!(
+                "staging: {} is {} already; a staging sign-off is for a release still to be cut",
+                name(&rec),
+                rec.state.as_str().replace('_', " ")
+            )),
+            None => not_done.push("staging: no release is open to be cut".to_string()),
+        }
+    }
+    if wants(CommandEnvironment::Production) {
+        match production_target(at).await? {
+            Ok((version, described)) => {
+                entries.push((version_key(&version), "signoff", "production", None));
+                done.push(format!("production for {described}"));
+            }
+            Err(why) => not_done.push(format!("production: {why}")),
+        }
+    }
+    if entries.is_empty() {
+        return Ok(Outcome::Refused(format!(
+            "relman recorded no sign-off:\n\n{}",
+            not_done
+                .iter()
+                .map(|w| format!("- {w}\n"))
+                .collect::<String>()
+        )));
+    }
+    record(at, &entries).await?;
+    let mut reply = format!("Signed off {}.", done.join(", and "));
+    for why in &not_done {
+        reply.push_str(&format!(
+            "\n\nNot signed off for {}.",
+            why.trim_end_matches('.')
+        ));
+    }
+    Ok(Outcome::Done(Some(reply)))
 }
 
 pub enum QaCall {
@@ -106,34 +212,38 @@ pub enum QaCall {
     Clear,
 }
 
+/// `/qa ok|blocker|clear`: about the version going to production (see [`production_target`]).
 pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, CommandError> {
-    let Some(rec) = target_release(at).await? else {
-        return Ok(no_release());
+    let (version, described) = match production_target(at).await? {
+        Ok(target) => target,
+        Err(why) => {
+            return Ok(Outcome::Refused(format!(
+                "relman recorded no QA call: {why}"
+            )));
+        }
     };
     let (entry, text, message) = match call {
         QaCall::Ok => (
             "qa_ok",
             None,
             format!(
-                "QA: no blockers for {}; production may proceed as far as QA is concerned.",
-                name(&rec)
+                "QA: no blockers for {described}; production may proceed as far as QA is concerned."
             ),
         ),
         QaCall::Blocker(text) => (
             "qa_blocker",
             Some(text.clone()),
             format!(
-                "QA blocker recorded for {}: \"{text}\". Production stays blocked until `/qa clear` or `/qa ok`.",
-                name(&rec)
+                "QA blocker recorded for {described}: \"{text}\". It does not go to production until `/qa clear` or `/qa ok`."
             ),
         ),
         QaCall::Clear => (
             "qa_clear",
             None,
-            format!("QA blockers cleared for {}.", name(&rec)),
+            format!("QA blockers cleared for {described}."),
         ),
     };
-    record(at, &rec, &[(entry, "", text)]).await?;
+    record(at, &[(version_key(&version), entry, "", text)]).await?;
     Ok(Outcome::Done(Some(message)))
 }
 
@@ -141,6 +251,13 @@ pub async fn skip(at: &Invocation<'_>, reason: &str) -> Result<Outcome, CommandE
     let Some(rec) = target_release(at).await? else {
         return Ok(no_release());
     };
+    if rec.state == ReleaseState::Released {
+        let next = super::monitoring::next_step(at.ctx, at.github, at.repo, &rec).await?;
+        return Ok(Outcome::Refused(format!(
+            "{} is released already, so there is nothing to skip. {next}",
+            name(&rec)
+        )));
+    }
     if rec.state != ReleaseState::Open {
         return Ok(Outcome::Refused(format!(
             "{} is {} already, so there is nothing to skip.",

@@ -15,15 +15,18 @@ use sha2::{Digest, Sha256};
 use super::commands::CommandError;
 use super::dispatch::Context;
 use super::environments::environment_version;
+use super::production::{production_gate, production_state};
 use super::release_facts::{
-    Head, Pending, Train, commit_checks, default_head, facts_for, gates, last_release, load_train,
+    Head, Pending, Train, commit_checks, default_head, facts_for, last_release, load_train,
     pending_changes,
 };
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
+use crate::domain::requirements::evaluate;
 use crate::domain::requirements::{Environment, Verdict};
 use crate::domain::tracking::{
-    FunctionalTests, RELEASE_LABEL, Stage, TrackingView, days_to_open, render_tracking, title,
+    FunctionalTests, ProductionCandidate, RELEASE_LABEL, Stage, TrackingView, days_to_open,
+    render_tracking, title,
 };
 use crate::domain::version::latest_release;
 use crate::github::comments::{upsert_comment, with_marker};
@@ -284,9 +287,6 @@ pub async fn refresh_all(
         .store
         .active_releases(&key, ctx.clock.now_ms() - FOLLOW_RELEASED_MS)
         .await?;
-    if active.is_empty() {
-        return Ok(());
-    }
     let mut shared: Option<Snapshot> = None;
     for rec in &active {
         let needs_snapshot = rec.state == ReleaseState::Open
@@ -296,8 +296,16 @@ pub async fn refresh_all(
         }
         refresh_release(ctx, github, repo, train, rec, shared.as_ref()).await?;
     }
-    // Production behind staging with its requirements met: Ops gets the request (once).
-    let decision = super::deploy_request::consider(ctx, github, repo, train, None).await?;
+    // The version that soaked on staging, due with its requirements met: Ops gets the request
+    // (once), whether or not a release was cut this cycle.
+    let decision = super::deploy_request::consider(
+        ctx,
+        github,
+        repo,
+        train,
+        super::deploy_request::Ask::Train,
+    )
+    .await?;
     tracing::debug!(repo = %repo, ?decision, "deployment request");
     Ok(())
 }
@@ -357,7 +365,7 @@ pub async fn refresh_release(
     };
 
     let empty: Vec<Change> = Vec::new();
-    let (changes, last_tag, next_version, functional, staging, production, verdicts) =
+    let (changes, last_tag, next_version, functional, staging, production, mut verdicts) =
         match (&stage, shared) {
             (Stage::Open | Stage::NoChanges, Some(s)) => {
                 let facts = facts_for(
@@ -377,13 +385,13 @@ pub async fn refresh_release(
                     s.functional.clone(),
                     s.staging.clone(),
                     s.production.clone(),
-                    gates(config, &facts),
+                    vec![(
+                        Environment::Staging,
+                        evaluate(Environment::Staging, &config.requirements, &facts),
+                    )],
                 )
             }
             (Stage::Released { .. }, _) => {
-                let sha = rec.sha.clone().unwrap_or_default();
-                let checks = commit_checks(github, repo, &sha).await?;
-                let facts = facts_for(ctx, train, repo, Some(rec), &sha, checks, now).await?;
                 let (staging, production) = running(ctx, github, repo, train).await?;
                 (
                     &empty,
@@ -392,7 +400,7 @@ pub async fn refresh_release(
                     FunctionalTests::NotConfigured,
                     staging,
                     production,
-                    gates(config, &facts),
+                    Vec::new(),
                 )
             }
             _ => (
@@ -405,14 +413,40 @@ pub async fn refresh_release(
                 Vec::<(Environment, Vec<Verdict>)>::new(),
             ),
         };
-    let request = match &rec.tag {
-        Some(tag) => ctx
-            .store
-            .deployment_request(&repo.to_string(), tag)
-            .await?
-            .and_then(|r| r.issue_url),
-        None => None,
-    };
+    // The production side: for an open release day, the version going to production next; for
+    // a released one, itself until it runs in production.
+    let mut candidate_view = None;
+    let mut request = None;
+    if !matches!(stage, Stage::Skipped { .. }) {
+        let state = production_state(ctx, github, repo, train).await?;
+        let candidate = match &stage {
+            Stage::Released { tag, .. } => state.plan.next().filter(|c| &c.version == tag),
+            _ => state.plan.next(),
+        };
+        if let Some(candidate) = candidate {
+            if let Some(gate) = production_gate(ctx, github, repo, train, candidate).await? {
+                verdicts.push((Environment::Production, gate));
+            }
+            request = ctx
+                .store
+                .deployment_request(&repo.to_string(), &candidate.version)
+                .await?
+                .and_then(|r| r.issue_url);
+            let due = state.plan.due.as_ref() == Some(candidate);
+            candidate_view = Some(ProductionCandidate {
+                version: candidate.version.clone(),
+                on_staging_since: candidate
+                    .on_staging_since
+                    .with_timezone(&train.calendar.timezone())
+                    .date_naive(),
+                due_on: if due {
+                    state.plan.release_day.as_ref().and_then(|d| d.date)
+                } else {
+                    state.plan.soaking_due_on
+                },
+            });
+        }
+    }
     let notes = super::hotfix::tracking_notes(ctx, repo, train, rec).await?;
     let view = TrackingView {
         deploy_request: request.as_deref(),
@@ -427,6 +461,7 @@ pub async fn refresh_release(
         gates: &verdicts,
         staging: staging.as_deref(),
         production: production.as_deref(),
+        production_candidate: candidate_view.as_ref(),
         dashboards: &config.dashboards,
         replaced_by: &notes.replacements,
         short_circuit: notes.quarter.as_ref(),

@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError};
+use crate::domain::production::Deployed;
 
 /// The version relman last saw in an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +29,29 @@ pub struct DeploymentRequestRecord {
 }
 
 impl Store {
+    /// Records what `v.environment` runs now; a version it did not run just before also goes
+    /// into the environment's history (a redeploy of the same version does not).
     pub async fn set_environment_version(
         &self,
         repo: &str,
         v: &EnvironmentVersion,
     ) -> Result<(), StoreError> {
+        let before = self.environment_version(repo, &v.environment).await?;
+        if let Some(version) = &v.version
+            && before.as_ref().and_then(|b| b.version.as_ref()) != Some(version)
+        {
+            sqlx::query(
+                "INSERT INTO deployment_history (repo, environment, version, sha, at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(repo)
+            .bind(&v.environment)
+            .bind(version)
+            .bind(&v.sha)
+            .bind(v.at)
+            .execute(self.pool())
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO environment_versions (repo, environment, sha, version, source,
                  deployment_id, at)
@@ -79,6 +98,32 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Every version `environment` ran, oldest first.
+    pub async fn deployment_history(
+        &self,
+        repo: &str,
+        environment: &str,
+    ) -> Result<Vec<Deployed>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, sha, at FROM deployment_history
+             WHERE repo = $1 AND environment = $2 ORDER BY at, id",
+        )
+        .bind(repo)
+        .bind(environment)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Deployed {
+                    version: r.try_get("version")?,
+                    sha: r.try_get("sha")?,
+                    at: super::from_millis(r.try_get("at")?),
+                    soak_from: None,
+                })
+            })
+            .collect()
     }
 
     /// Claims the deployment request of (`repo`, `version`). False when it is already filed (or

@@ -224,25 +224,6 @@ impl Store {
         rows.iter().map(row).collect()
     }
 
-    /// Whether a hotfix (open or released, not abandoned) replaces the production release of
-    /// the week starting `monday`.
-    pub async fn production_replaced_in_week(
-        &self,
-        repo: &str,
-        monday: NaiveDate,
-    ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM releases WHERE repo = $1 AND kind = 'hotfix'
-               AND replaces_env = 'production' AND replaces_week = $2
-               AND state IN ('open', 'released')",
-        )
-        .bind(repo)
-        .bind(monday.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n > 0)
-    }
-
     /// Sets the pull requests an expedited release picks (replacing any named before).
     pub async fn set_picks(
         &self,

@@ -76,6 +76,12 @@ pub fn regular_key(scheduled: NaiveDate) -> String {
     format!("regular:{scheduled}")
 }
 
+/// The log key of what people said about one version on its way to production (production
+/// sign-offs, QA calls): they belong to the version, whichever issue they were said on.
+pub fn version_key(tag: &str) -> String {
+    format!("version:{tag}")
+}
+
 /// A release to start tracking.
 #[derive(Debug, Clone)]
 pub struct NewRelease<'a> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use github_sim::{Permission, events};
 use support::TestDb;
-use support::scenario::{INSTALLATION, REPO, Tester};
+use support::scenario::{INSTALLATION, REPO, Tester, deployed_at};
 
 const TRAIN: &str = "\
 timezone: America/Los_Angeles
@@ -26,9 +26,15 @@ fn head(t: &Tester) -> String {
 }
 
 async fn tester() -> (Tester, u64) {
+    tester_with(|_| {}).await
+}
+
+/// The tester, with `seed` run on the fake GitHub before relman is installed.
+async fn tester_with(seed: impl FnOnce(&mut github_sim::World)) -> (Tester, u64) {
     let mut t = Tester::at(TestDb::sqlite(), Some(TRAIN), MONDAY).await;
     t.sim.with(|w| {
         w.add_tag(REPO, "v1.4.0", "main");
+        seed(w);
         let _ = w
             .add_repo("acme/ops")
             .installation(INSTALLATION)
@@ -154,7 +160,9 @@ async fn protection(t: &mut Tester, environment: &str, rev: &str, run_id: u64) -
 
 #[tokio::test]
 async fn the_protection_rule_guards_staging_and_production() {
-    let (mut t, issue) = tester().await;
+    // v1.4.0 reached staging on the previous release day, 24 Nov.
+    let (mut t, issue) =
+        tester_with(|w| deployed_at(w, "staging", "v1.4.0", "2026-11-24T20:00:00Z")).await;
     let sha = head(&t);
     set_check(&t, &sha, "success");
     let (state, comment) = protection(&mut t, "staging", &sha, 501).await;
@@ -168,11 +176,21 @@ async fn the_protection_rule_guards_staging_and_production() {
     let (state, _) = protection(&mut t, "staging", &sha, 502).await;
     assert_eq!(state, "approved");
 
-    // A QA blocker stops production, not staging.
+    // Production takes v1.4.0 only once it soaked: on its release day, Tue 8 Dec.
+    let (state, comment) = protection(&mut t, "production", &sha, 510).await;
+    assert_eq!(state, "rejected");
+    assert_eq!(
+        comment,
+        "relman: v1.4.0 has not soaked on staging for production: it is due on the release day Tue 8 Dec. The release manager can ask for it sooner with `/deploy production now`."
+    );
+
+    // A QA blocker (about v1.4.0, the version going to production) stops production, not
+    // staging.
     t.comment_as("quinn", issue, "/qa blocker search returns nothing")
         .await;
     let (state, _) = protection(&mut t, "staging", &sha, 503).await;
     assert_eq!(state, "approved");
+    t.set_time("2026-12-08T17:00:00Z");
     let (state, comment) = protection(&mut t, "production", &sha, 504).await;
     assert_eq!(state, "rejected");
     insta::assert_snapshot!(
@@ -228,14 +246,26 @@ async fn versions_follow_deployments_and_ops_gets_one_request() {
             .contains("Released **[v1.5.0](")
     );
 
-    // Staging gets it; QA has a blocker: no request yet, and /deploy production says why.
+    // Staging gets it and it soaks; QA finds a blocker in it meanwhile.
+    t.deploy("staging", "v1.5.0").await;
     t.comment_as("quinn", issue, "/qa blocker export times out")
         .await;
-    t.deploy("staging", "v1.5.0").await;
+    assert!(
+        t.bot_comments(issue)
+            .last()
+            .unwrap()
+            .contains("QA blocker recorded for v1.5.0"),
+        "{:?}",
+        t.bot_comments(issue).last()
+    );
     t.tick().await;
     let body = t.issues_titled("Release 2026-12-08")[0].2.clone();
     assert!(body.contains("| staging | `v1.5.0` |"), "{body}");
     assert!(body.contains("| production | `v1.4.0` |"), "{body}");
+    assert!(
+        body.contains("**Production:** v1.5.0 (on staging since Mon 7 Dec, due Tue 22 Dec)"),
+        "{body}"
+    );
     let ops_issues = |t: &Tester| {
         t.sim.with(|w| {
             w.repos["acme/ops"]
@@ -254,6 +284,19 @@ async fn versions_follow_deployments_and_ops_gets_one_request() {
         })
     };
     assert!(ops_issues(&t).is_empty());
+    // Asked for by hand before it soaked: relman says how long it has, and how to insist.
+    t.comment_as("alice", issue, "/deploy production").await;
+    let reply = t.bot_comments(issue).pop().unwrap();
+    assert!(
+        reply.contains("v1.5.0 has been on staging for 0 hours, less than a whole cycle: it is due on the release day Tue 22 Dec. To request it for production now anyway, comment `/deploy production now`"),
+        "{reply}"
+    );
+
+    // Its release day: the blocker holds it back, and /deploy production says why.
+    t.set_time("2026-12-22T17:00:00Z");
+    t.tick().await;
+    assert!(ops_issues(&t).is_empty());
+    t.comment_as("alice", issue, "/signoff production").await;
     t.comment_as("alice", issue, "/deploy production").await;
     let reply = t.bot_comments(issue).pop().unwrap();
     assert!(
@@ -272,7 +315,10 @@ async fn versions_follow_deployments_and_ops_gets_one_request() {
     let filed = ops_issues(&t);
     assert_eq!(filed.len(), 1, "{filed:#?}");
     let (number, title, body, labels, assignees) = filed[0].clone();
-    assert_eq!(title, "Deploy acme/web v1.5.0 to production");
+    assert_eq!(
+        title,
+        "Deploy acme/web v1.5.0 to production (release day 2026-12-22)"
+    );
     assert_eq!(labels, ["deployment-request"]);
     assert_eq!(assignees, ["olga"]);
     let shown = body.replace(&sha[..12], "HEADSHA");
@@ -314,15 +360,15 @@ async fn versions_follow_deployments_and_ops_gets_one_request() {
             .filter(|c| c.contains("has been in production for the watch window"))
             .count()
     };
-    t.set_time("2026-12-07T21:00:00Z");
+    t.set_time("2026-12-22T20:00:00Z");
     t.wait_idle().await;
     assert_eq!(reminders(&t), 0, "not before the window ends");
-    t.set_time("2026-12-07T22:30:00Z");
+    t.set_time("2026-12-22T21:30:00Z");
     t.wait_idle().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     t.wait_idle().await;
     assert_eq!(reminders(&t), 1);
-    t.set_time("2026-12-08T22:30:00Z");
+    t.set_time("2026-12-23T22:30:00Z");
     t.tick().await;
     assert_eq!(reminders(&t), 1, "once");
 

@@ -105,7 +105,7 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             "{body}"
         );
         assert!(
-            body.contains("replaces the planned production release of Tue 8 Dec 2026"),
+            body.contains("Asked for in the release week of Tue 8 Dec 2026: this hotfix replaces that day's planned **production** release"),
             "{body}"
         );
         assert!(body.contains("- [ ] Name the fixes"), "{body}");
@@ -117,23 +117,19 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         let regular = t.issues_titled("Release 2026-12-08")[0].2.clone();
         assert!(
             regular.contains(&format!(
-                "Hotfix v1.2.1 (#{hotfix}) replaces the planned production release of this week: no second deployment request is filed."
+                "Hotfix v1.2.1 (#{hotfix}) replaces this release day's planned production release: no deployment request is filed for it."
             )),
             "{regular}"
         );
-        let monday = "2026-12-07".parse().unwrap();
-        assert!(
-            t.store
-                .production_replaced_in_week(REPO, monday)
-                .await
-                .unwrap()
-        );
-        let next_week = "2026-12-14".parse().unwrap();
-        assert!(
-            !t.store
-                .production_replaced_in_week(REPO, next_week)
-                .await
-                .unwrap()
+        let row = t
+            .store
+            .register_row(REPO, "hotfix:1.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.replaces_key.as_deref(), row.replaces_env.as_deref()),
+            (Some("regular:2026-12-08"), Some("production"))
         );
 
         // Naming an unmerged PR is refused; naming the fix records it.
@@ -298,12 +294,31 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         t.deploy("staging", "v1.3.0").await;
         t.tick().await;
         assert_eq!(requests(&t).len(), 1, "{:?}", requests(&t));
-        // …but the release manager can still ask for one.
+        // …but the release manager can still ask for one: it has not soaked, so only with
+        // `now`.
         t.comment_as("alice", regular, "/deploy production").await;
         assert!(
-            last_reply(&t, regular).contains("Deployment request for v1.3.0 filed"),
+            last_reply(&t, regular)
+                .contains("v1.3.0 has been on staging for 0 hours, less than a whole cycle"),
             "{}",
             last_reply(&t, regular)
+        );
+        assert_eq!(requests(&t).len(), 1);
+        t.comment_as("alice", regular, "/deploy production now")
+            .await;
+        assert!(
+            last_reply(&t, regular)
+                .contains("Deployment request for v1.3.0 (on staging for 0 hours) filed"),
+            "{}",
+            last_reply(&t, regular)
+        );
+        assert!(
+            requests(&t).contains(
+                &"Deploy acme/web v1.3.0 to production (expedited on request of @alice)"
+                    .to_string()
+            ),
+            "{:?}",
+            requests(&t)
         );
         assert_eq!(requests(&t).len(), 2);
 
@@ -314,7 +329,9 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
         );
         assert!(hotfix_calls <= 8, "/hotfix cost {hotfix_calls} calls");
         assert!(build_calls.len() <= 16, "{build_calls:#?}");
-        assert!(cut_calls.len() <= 14, "{cut_calls:#?}");
+        // The cut, then the hotfix's deployment request at once: repository, tags, the
+        // comparison with production, closed PRs, the marker search, the issue, the comment.
+        assert!(cut_calls.len() <= 21, "{cut_calls:#?}");
         t.shutdown().await;
     }
 }
@@ -398,7 +415,7 @@ async fn a_warmfix_patches_staging_and_replaces_the_cycles_staging_release() {
     let (warmfix, _, body, _, labels) = t.issues_titled("Warmfix v1.3.1: login broken")[0].clone();
     assert_eq!(labels, ["release", "warmfix"]);
     assert!(
-        body.contains("This warmfix replaces the planned staging release of Tue 8 Dec 2026"),
+        body.contains("Asked for in the release week of Tue 8 Dec 2026: this warmfix replaces that day's planned **staging** release"),
         "{body}"
     );
     assert!(!body.contains("Deploy it to staging too"), "{body}");
@@ -416,7 +433,8 @@ async fn a_warmfix_patches_staging_and_replaces_the_cycles_staging_release() {
     let reply = last_reply(&t, warmfix);
     assert!(reply.contains("Released **[v1.3.1]("), "{reply}");
     assert!(
-        reply.contains("production gets it with the next regular release"),
+        reply
+            .contains("it goes to production on the release day after it soaked there (Tue 8 Dec)"),
         "{reply}"
     );
     assert_eq!(
@@ -433,7 +451,7 @@ async fn a_warmfix_patches_staging_and_replaces_the_cycles_staging_release() {
     assert!(!open, "{body}");
     assert!(
         body.contains(&format!(
-            "Warmfix v1.3.1 (#{warmfix}) replaces this cycle's planned staging release."
+            "Warmfix v1.3.1 (#{warmfix}) replaces this release day's planned staging release: no new cut goes to staging."
         )),
         "{body}"
     );

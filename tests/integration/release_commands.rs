@@ -4,7 +4,7 @@
 use crate::support;
 
 use support::TestDb;
-use support::scenario::{REPO, Tester};
+use support::scenario::{REPO, Tester, deployed_at};
 
 /// alice and bob take turns by month from Dec 2026 (alice in December); quinn does QA.
 const TRAIN: &str = "\
@@ -20,6 +20,8 @@ async fn tester(db: TestDb) -> (Tester, u64) {
     let mut t = Tester::at(db, Some(TRAIN), MONDAY).await;
     t.sim.with(|w| {
         w.add_tag(REPO, "v1.4.0", "main");
+        // v1.4.0 reached staging on 24 Nov: it soaks for production on 8 Dec.
+        deployed_at(w, "staging", "v1.4.0", "2026-11-24T20:00:00Z");
     });
     t.install().await;
     let issues = t.issues_titled("Release 2026-12-08");
@@ -61,15 +63,19 @@ async fn qa_and_signoff_show_on_the_dashboard(db: TestDb) {
         "{body}"
     );
     assert!(body.contains("| staging | signoff | ⏳ |"), "{body}");
-    // A retried comment does not record twice: the log has one entry per command.
-    let log = t
-        .store
-        .release_log(REPO, "regular:2026-12-08")
-        .await
-        .unwrap();
+    // What QA and the release manager said belongs to v1.4.0, the version going to
+    // production; a retried comment does not record twice.
+    let log = t.store.release_log(REPO, "version:v1.4.0").await.unwrap();
     assert_eq!(
         log.iter().map(|e| e.entry.as_str()).collect::<Vec<_>>(),
         ["qa_blocker", "qa_ok", "signoff"]
+    );
+    assert!(
+        t.store
+            .release_log(REPO, "regular:2026-12-08")
+            .await
+            .unwrap()
+            .is_empty()
     );
     t.shutdown().await;
 }

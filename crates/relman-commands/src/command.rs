@@ -55,8 +55,8 @@ pub enum Command {
     QaBlocker { text: String },
     /// `/qa clear`
     QaClear,
-    /// `/deploy production`
-    DeployProduction,
+    /// `/deploy production [now]`: `now` also requests a version that has not soaked a cycle.
+    DeployProduction { now: bool },
     /// `/hotfix <why>`
     Hotfix { reason: String },
     /// `/warmfix <why>`
@@ -97,13 +97,14 @@ impl fmt::Display for Command {
                 write!(f, " {reason}")
             }
             Command::RotationSwap { a, b, period } => write!(f, " @{a} @{b} {period}"),
+            Command::DeployProduction { now: true } => write!(f, " now"),
             Command::Release
             | Command::ReleaseStatus
             | Command::ReleaseHealthy
             | Command::Signoff { environment: None }
             | Command::QaOk
             | Command::QaClear
-            | Command::DeployProduction
+            | Command::DeployProduction { now: false }
             | Command::Rotation
             | Command::Stats
             | Command::Help => Ok(()),

@@ -363,8 +363,19 @@ fn deploy(line: &Line<'_>, words: &mut Words<'_>) -> Result<Command, ParseError>
         return Err(ParseErrorKind::DeployStaging.at(line.span(word.start, word.end)));
     }
     environment(line, word, "deploy", &[Environment::Production])?;
-    no_more_words(line, words, "deploy production")?;
-    Ok(Command::DeployProduction)
+    let now = match words.next() {
+        None => false,
+        Some(word) if word.lowercase() == "now" => true,
+        Some(word) => {
+            return Err(ParseErrorKind::UnexpectedArgument {
+                command: "deploy production".to_owned(),
+                given: word.text.to_owned(),
+            }
+            .at(line.span(word.start, word.end)));
+        }
+    };
+    no_more_words(line, words, "deploy production now")?;
+    Ok(Command::DeployProduction { now })
 }
 
 /// The free-text reason of `/hotfix`, `/warmfix` and `/skip`.

@@ -43,6 +43,11 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("sunday", Weekday::Sunday),
 ];
 
+const QA_MODES: &[(&str, QaMode)] = &[
+    ("no_blockers", QaMode::NoBlockers),
+    ("explicit", QaMode::Explicit),
+];
+
 const ON_HOLIDAY: &[(&str, OnHoliday)] = &[
     ("next_business_day", OnHoliday::NextBusinessDay),
     ("skip", OnHoliday::Skip),
@@ -928,7 +933,7 @@ impl Decoder {
         let fields = self.fields(
             node,
             "requirements",
-            &["staging", "production", "required_checks"],
+            &["staging", "production", "required_checks", "qa_mode"],
         )?;
         let staging = fields
             .get("staging")
@@ -945,10 +950,16 @@ impl Decoder {
             .map_or(Some(Vec::new()), |node| {
                 self.string_list(node, "requirements.required_checks")
             });
+        let qa_mode = fields
+            .get("qa_mode")
+            .map_or(Some(QaMode::default()), |node| {
+                self.keyword(node, "requirements.qa_mode", "value", QA_MODES)
+            });
         Some(Requirements {
             staging: staging?,
             production: production?,
             required_checks: required_checks?,
+            qa_mode: qa_mode?,
         })
     }
 
@@ -1000,7 +1011,13 @@ impl Decoder {
         path: &str,
         default: Environment,
     ) -> Option<Environment> {
-        let fields = self.fields(node, path, &["name", "version_url"])?;
+        let production = path == "environments.production";
+        let keys: &[&str] = if production {
+            &["name", "version_url", "soak"]
+        } else {
+            &["name", "version_url"]
+        };
+        let fields = self.fields(node, path, keys)?;
         let name = fields.get("name").map_or(Some(default.name), |node| {
             self.non_empty_string(node, &fields.path("name"))
         });
@@ -1008,10 +1025,30 @@ impl Decoder {
             Some(node) => self.http_url(node, &fields.path("version_url")).map(Some),
             None => Some(None),
         };
+        let soak = match fields.get("soak") {
+            Some(node) => self.soak(node, &fields.path("soak")).map(Some),
+            None => Some(None),
+        };
         Some(Environment {
             name: name?,
             version_url: version_url?,
+            soak: soak?,
         })
+    }
+
+    /// `next_release_day`, or a number of days.
+    fn soak(&mut self, node: &Node, path: &str) -> Option<Soak> {
+        if let Value::Scalar(scalar) = &node.value
+            && let Resolved::Int(_) = scalar.resolve()
+        {
+            return self.unsigned(node, path, 0, MAX_SOAK_DAYS).map(Soak::Days);
+        }
+        self.keyword(
+            node,
+            path,
+            "soak",
+            &[("next_release_day", Soak::NextReleaseDay)],
+        )
     }
 
     fn deployment_request(&mut self, node: &Node) -> Option<DeploymentRequest> {

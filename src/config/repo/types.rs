@@ -598,6 +598,9 @@ pub struct Requirements {
     /// Check names that must pass; empty means every check run and status on the commit.
     #[serde(default)]
     pub required_checks: Vec<String>,
+    /// What the `qa` requirement asks of QA for the version going to production.
+    #[serde(default)]
+    pub qa_mode: QaMode,
 }
 
 impl Default for Requirements {
@@ -606,9 +609,78 @@ impl Default for Requirements {
             staging: default_staging_requirements(),
             production: default_production_requirements(),
             required_checks: Vec::new(),
+            qa_mode: QaMode::default(),
         }
     }
 }
+
+/// How QA says a version may go to production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QaMode {
+    /// No blocker reported against the version while it soaked on staging.
+    #[default]
+    NoBlockers,
+    /// QA said `/qa ok` for the version (and no blocker stands).
+    Explicit,
+}
+
+impl QaMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            QaMode::NoBlockers => "no_blockers",
+            QaMode::Explicit => "explicit",
+        }
+    }
+}
+
+/// How long a version stays on staging before it may go to production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Soak {
+    /// The process's two-week soak: what reached staging before a release day goes to
+    /// production on that release day.
+    #[default]
+    NextReleaseDay,
+    /// A version may go to production once it has run on staging this many days.
+    Days(u32),
+}
+
+impl fmt::Display for Soak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Soak::NextReleaseDay => f.write_str("next_release_day"),
+            Soak::Days(days) => write!(f, "{days}"),
+        }
+    }
+}
+
+impl Serialize for Soak {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Soak::NextReleaseDay => serializer.serialize_str("next_release_day"),
+            Soak::Days(days) => serializer.serialize_u32(*days),
+        }
+    }
+}
+
+impl JsonSchema for Soak {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Soak".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "How long a version stays on staging before it may go to production: `next_release_day` (the process's soak: what reached staging before a release day goes to production on that day) or a number of days.",
+            "oneOf": [
+                { "const": "next_release_day" },
+                { "type": "integer", "minimum": 0, "maximum": MAX_SOAK_DAYS }
+            ]
+        })
+    }
+}
+
+/// The longest soak a team can ask for, in days.
+pub const MAX_SOAK_DAYS: u32 = 365;
 
 pub(crate) fn default_staging_requirements() -> Vec<Requirement> {
     vec![
@@ -686,6 +758,10 @@ pub struct Environment {
     /// A Dockerflow `__version__` URL answering `{"version": ...}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_url: Option<String>,
+    /// Production only: how long a version soaks on staging first (default
+    /// `next_release_day`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soak: Option<Soak>,
 }
 
 /// `name` defaults per environment (`staging` / `production`), which a schema default on the
@@ -704,6 +780,7 @@ impl Environment {
         Environment {
             name: "staging".to_owned(),
             version_url: None,
+            soak: None,
         }
     }
 
@@ -711,6 +788,7 @@ impl Environment {
         Environment {
             name: "production".to_owned(),
             version_url: None,
+            soak: None,
         }
     }
 }

@@ -48,6 +48,16 @@ pub struct Tester {
     clock: Option<ManualClock>,
 }
 
+/// Seeds a successful deployment of `rev` to `environment` made at `rfc3339` (before relman
+/// is installed: relman finds it through the Deployments API, with its time).
+pub fn deployed_at(w: &mut github_sim::World, environment: &str, rev: &str, rfc3339: &str) {
+    let now = w.now;
+    w.now = time(rfc3339);
+    let id = w.add_deployment(REPO, rev, environment, "deploy-bot");
+    w.add_deployment_status(REPO, id, "success", "deploy-bot");
+    w.now = now;
+}
+
 /// A tracking issue as a user sees it: (number, open?, body, assignees, labels).
 pub type TrackingIssue = (u64, bool, String, Vec<String>, Vec<String>);
 
@@ -61,14 +71,26 @@ impl Tester {
     /// `acme/web` with alice (admin), bob (write), quinn (write), rita (read), `config` as
     /// `.github/relman.yml` when given, and issue #1 open.
     pub async fn new(db: TestDb, config: Option<&str>) -> Tester {
-        Self::with_clock(db, config, Arc::new(SystemClock), None).await
+        Self::with_clock(db, config, Arc::new(SystemClock), None, |app| app).await
     }
 
     /// Like [`Tester::new`], with relman's clock (and the fake GitHub's) stopped at `now`
     /// (RFC 3339); move it with [`Tester::set_time`].
     pub async fn at(db: TestDb, config: Option<&str>, now: &str) -> Tester {
+        Self::at_with(db, config, now, |app| app).await
+    }
+
+    /// Like [`Tester::at`], with relman's GitHub App set up by `github` (a cache size, a
+    /// rate-limit reserve).
+    pub async fn at_with(
+        db: TestDb,
+        config: Option<&str>,
+        now: &str,
+        github: fn(GitHubApp) -> GitHubApp,
+    ) -> Tester {
         let clock = ManualClock::new(time(now));
-        let tester = Self::with_clock(db, config, Arc::new(clock.clone()), Some(clock)).await;
+        let tester =
+            Self::with_clock(db, config, Arc::new(clock.clone()), Some(clock), github).await;
         tester.sim.with(|w| w.now = time(now));
         tester
     }
@@ -78,6 +100,7 @@ impl Tester {
         config: Option<&str>,
         clock: Arc<dyn Clock>,
         manual: Option<ManualClock>,
+        configure: fn(GitHubApp) -> GitHubApp,
     ) -> Tester {
         let sim = GitHubSim::start().await;
         sim.with(|world| {
@@ -111,6 +134,7 @@ impl Tester {
             None,
         )
         .unwrap();
+        let github = configure(github);
         let stored = Arc::new(Notify::new());
         let (writer, _) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
         let router = router(

@@ -67,7 +67,18 @@ fn every_good_form_parses_to_its_command() {
             },
         ),
         ("/qa clear", Command::QaClear),
-        ("/deploy production", Command::DeployProduction),
+        (
+            "/deploy production",
+            Command::DeployProduction { now: false },
+        ),
+        (
+            "/deploy production now",
+            Command::DeployProduction { now: true },
+        ),
+        (
+            "/deploy production NOW",
+            Command::DeployProduction { now: true },
+        ),
         (
             "/hotfix sync fails for accounts created before 2020",
             Command::Hotfix {
@@ -192,7 +203,7 @@ fn every_bad_argument_has_its_exact_message() {
         ),
         (
             "/deploy",
-            "`/deploy` needs the environment: `/deploy production`",
+            "`/deploy` needs the environment: `/deploy production [now]`",
         ),
         (
             "/deploy staging",
@@ -205,8 +216,12 @@ fn every_bad_argument_has_its_exact_message() {
         ),
         ("/deploy ops", "`/deploy` takes `production`, not `ops`"),
         (
-            "/deploy production now",
-            "`/deploy production` takes no arguments, but got `now`",
+            "/deploy production soon",
+            "`/deploy production` takes no arguments, but got `soon`",
+        ),
+        (
+            "/deploy production now please",
+            "`/deploy production now` takes no arguments, but got `please`",
         ),
         (
             "/release include",

@@ -1,0 +1,181 @@
+//! The production half of the train, gathered: what staging ran and when, what production runs,
+//! which release days a hotfix replaced — then [`production_plan`] says which version is due.
+//! Also the requirement facts of a version on its way to production: its own commit's checks
+//! and what people said about *that version* (production sign-offs and QA calls are logged
+//! under [`version_key`], whichever issue they were said on).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::commands::CommandError;
+use super::dispatch::Context;
+use super::environments::environment_version;
+use super::release_facts::{Train, commit_checks, fold_log, tag_commit};
+use crate::config::repo::Soak;
+use crate::domain::expedited::Kind;
+use crate::domain::production::{Candidate, ProductionFacts, ProductionPlan, production_plan};
+use crate::domain::requirements::{Environment, Facts, Verdict, evaluate};
+use crate::github::{GitHubError, GitHubPort, RepoName};
+use crate::store::releases::{ReleaseState, version_key};
+
+/// The production half of a repository's train right now.
+pub struct ProductionState {
+    pub plan: ProductionPlan,
+    /// What production runs (a tag), when known.
+    pub running: Option<String>,
+    /// What staging runs (a tag), when known.
+    pub staging: Option<String>,
+}
+
+impl ProductionState {
+    /// Whether production runs `tag`.
+    pub fn runs(&self, tag: &str) -> bool {
+        self.running.as_deref() == Some(tag)
+    }
+}
+
+/// The configured soak of production.
+pub fn soak(train: &Train) -> Soak {
+    train
+        .config
+        .environments
+        .production
+        .soak
+        .unwrap_or_default()
+}
+
+/// Reads what the plan needs (the store, and GitHub's Deployments API once on a fresh install)
+/// and computes it.
+pub async fn production_state(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<ProductionState, CommandError> {
+    let key = repo.to_string();
+    let environments = &train.config.environments;
+    let staging = environment_version(ctx, github, repo, train, &environments.staging.name)
+        .await?
+        .and_then(|v| v.version);
+    let running = environment_version(ctx, github, repo, train, &environments.production.name)
+        .await?
+        .and_then(|v| v.version);
+    let mut history = ctx
+        .store
+        .deployment_history(&key, &environments.staging.name)
+        .await?;
+    // A regular release cut ahead of its release day soaks from that day.
+    let cut_for: HashMap<String, NaiveDate> = ctx
+        .store
+        .releases(&key)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == Kind::Regular.as_str())
+        .filter_map(|r| Some((r.tag?, r.release_date?)))
+        .collect();
+    for entry in &mut history {
+        entry.soak_from = cut_for
+            .get(&entry.version)
+            .map(|day| train.calendar.start_of_day(*day));
+    }
+    let replaced_days = replaced_days(ctx, &key).await?;
+    let plan = production_plan(
+        &ProductionFacts {
+            calendar: &train.calendar,
+            soak: soak(train),
+            tag_prefix: &train.config.versioning.tag_prefix,
+            staging: &history,
+            production: running.as_deref(),
+            replaced_days: &replaced_days,
+        },
+        ctx.clock.now(),
+    );
+    Ok(ProductionState {
+        plan,
+        running,
+        staging,
+    })
+}
+
+/// The scheduled dates of the release days whose production release a hotfix replaces (one
+/// asked for or released; an abandoned one replaces nothing).
+async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, CommandError> {
+    Ok(ctx
+        .store
+        .register(repo)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.kind == Kind::Hotfix && matches!(r.state, ReleaseState::Open | ReleaseState::Released)
+        })
+        .filter(|r| r.replaces_env.as_deref() == Some("production"))
+        .filter_map(|r| r.replaces_key)
+        .filter_map(|k| k.strip_prefix("regular:").and_then(|d| d.parse().ok()))
+        .collect())
+}
+
+/// The production requirement facts of `candidate`: the checks of its commit, the production
+/// sign-offs and QA calls made about it, today's holiday and release manager.
+pub async fn candidate_facts(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    candidate: &Candidate,
+) -> Result<Option<Facts>, CommandError> {
+    // The commit an environment reported (a `/__version__` may name a build's commit GitHub
+    // does not know), else the tag's.
+    let mut checks = None;
+    if let Some(sha) = &candidate.sha {
+        match commit_checks(github, repo, sha).await {
+            Ok(found) => checks = Some((sha.clone(), found)),
+            Err(CommandError::GitHub(
+                GitHubError::NotFound { .. } | GitHubError::Rejected { status: 422, .. },
+            )) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (sha, checks) = match checks {
+        Some(found) => found,
+        None => match tag_commit(github, repo, &candidate.version).await? {
+            Some(sha) => {
+                let found = commit_checks(github, repo, &sha).await?;
+                (sha, found)
+            }
+            None => return Ok(None),
+        },
+    };
+    let log = ctx
+        .store
+        .release_log(&repo.to_string(), &version_key(&candidate.version))
+        .await?;
+    let (signoffs, qa_blockers, qa_ok) = fold_log(&log);
+    let today = train.today(ctx.clock.now());
+    Ok(Some(Facts {
+        sha,
+        checks: checks.0,
+        statuses: checks.1,
+        signoffs: signoffs
+            .into_iter()
+            .filter(|s| s.environment == Environment::Production)
+            .collect(),
+        qa_blockers,
+        qa_ok,
+        holiday: train.calendar.holiday_on(today),
+        release_manager: train.manager_on(today),
+    }))
+}
+
+/// The production gate of `candidate`; None when its commit cannot be found.
+pub async fn production_gate(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    candidate: &Candidate,
+) -> Result<Option<Vec<Verdict>>, CommandError> {
+    Ok(candidate_facts(ctx, github, repo, train, candidate)
+        .await?
+        .map(|facts| evaluate(Environment::Production, &train.config.requirements, &facts)))
+}
