@@ -631,6 +631,8 @@ async fn cut(
         .await?;
     tracing::info!(repo = %repo, tag = %tag, sha = %head, by = %at.actor.login, "expedited release cut");
     close_replaced(ctx, github, repo, train, row).await?;
+    // Its tag may be the version merged changes were promised: they now ship in the next one.
+    super::merged_pr::refresh_promises(ctx, github, repo, train).await?;
     let next = match row.kind {
         Kind::Hotfix => {
             // The process's time-sensitive release: production gets it at once, staging too

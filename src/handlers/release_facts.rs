@@ -211,10 +211,16 @@ pub async fn facts_for(
     checks: (Vec<CheckFact>, Vec<StatusFact>),
     now: DateTime<Utc>,
 ) -> Result<Facts, CommandError> {
-    let log = match release {
+    let mut log = match release {
         Some(r) => ctx.store.release_log(&repo.to_string(), &r.key).await?,
         None => Vec::new(),
     };
+    // A staging sign-off given on another commit does not carry over to this one.
+    log.retain(|e| {
+        !(e.entry == "signoff"
+            && e.environment == "staging"
+            && e.text.as_deref().is_some_and(|signed| signed != sha))
+    });
     let (signoffs, qa_blockers, qa_ok) = fold_log(&log);
     let today = train.today(now);
     let release_manager = release

@@ -7,8 +7,9 @@
 use relman_commands::Environment as CommandEnvironment;
 
 use super::commands::{CommandError, Invocation, Outcome};
+use super::merged_pr::expected_version;
 use super::production::production_state;
-use super::release_facts::load_train;
+use super::release_facts::{default_head, load_train};
 use super::tracking::{close_tracking, refresh_all};
 use crate::domain::expedited::Kind;
 use crate::domain::production::soaked_for;
@@ -165,6 +166,31 @@ pub async fn signoff(
     let mut not_done = Vec::new();
     if wants(CommandEnvironment::Staging) {
         match target_release(at).await? {
+            Some(rec) if rec.state == ReleaseState::Open && rec.kind == Kind::Regular.as_str() => {
+                // A staging sign-off is for the commit it was given on: a merge after it asks
+                // for a new one.
+                let head = default_head(at.github, at.repo).await?;
+                let version = match load_train(at.ctx, at.github, at.repo).await? {
+                    Some(train) => Some(
+                        expected_version(at.ctx, at.github, at.repo, &train, &head.branch, None)
+                            .await?,
+                    ),
+                    None => None,
+                };
+                entries.push((
+                    rec.key.clone(),
+                    "signoff",
+                    "staging",
+                    Some(head.sha.clone()),
+                ));
+                done.push(format!(
+                    "staging for {}to be cut here from `{}` at {} ({})",
+                    version.map(|v| format!("{v}, ")).unwrap_or_default(),
+                    head.branch,
+                    &head.sha[..head.sha.len().min(7)],
+                    name(&rec)
+                ));
+            }
             Some(rec) if rec.state == ReleaseState::Open => {
                 entries.push((rec.key.clone(), "signoff", "staging", None));
                 done.push(format!("staging for {}", name(&rec)));

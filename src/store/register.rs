@@ -375,6 +375,21 @@ impl Store {
         Ok(())
     }
 
+    /// The pull requests merged into the default branch of `repo` after `since_ms`, oldest first.
+    pub async fn merges_since(&self, repo: &str, since_ms: i64) -> Result<Vec<u64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT pr_number FROM merged_changes WHERE repo = $1 AND merged_at > $2
+             ORDER BY merged_at, pr_number",
+        )
+        .bind(repo)
+        .bind(since_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<i64, _>("pr_number")? as u64))
+            .collect()
+    }
+
     /// When each recorded merge into the default branch of `repo` happened.
     pub async fn merge_times(&self, repo: &str) -> Result<Vec<i64>, StoreError> {
         let rows =

@@ -254,10 +254,11 @@ async fn release_cycle(github: fn(GitHubApp) -> GitHubApp) -> Figures {
         cycle.deploy(&repo, "staging", "v1.5.0").await;
     }
     cycle.ten_minutes().await;
-    // Release day, 09:00 in Los Angeles: v1.5.0 has soaked on staging since yesterday; each
-    // release manager signs off production and the tick files the request to Ops. (The night's
-    // ticks are not played: each would cost what one of the quiet hour's does.)
-    cycle.now = chrono::DateTime::parse_from_rfc3339("2026-12-08T16:50:00Z")
+    // The next release day, 22 Dec, 09:00 in Los Angeles: v1.5.0, cut for 8 Dec, has soaked on
+    // staging since; each release manager signs off production and the tick files the request
+    // to Ops. (The soak's ticks are not played: each would cost what one of the quiet hour's
+    // does.)
+    cycle.now = chrono::DateTime::parse_from_rfc3339("2026-12-22T16:50:00Z")
         .unwrap()
         .to_utc();
     cycle.ten_minutes().await;

@@ -97,7 +97,7 @@ async fn on_release_day_the_cut_goes_to_staging_and_what_soaked_goes_to_producti
         t.comment_as("alice", issue, "/signoff").await;
         let reply = last_reply(&t, issue);
         assert!(
-            reply.contains("Signed off staging for the release of 2026-12-08"),
+            reply.contains("Signed off staging for v2.2.0, to be cut here from `main` at "),
             "{reply}"
         );
         assert!(
@@ -240,6 +240,21 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
             &[("pay.txt", "charge_once()\n")],
         )
         .await;
+    // A change the hotfix will not contain is promised the next patch version, v1.5.1.
+    let typo = t
+        .merge_pr("dave", "Fix a typo in the footer", &["bug"])
+        .await;
+    let promise = |t: &Tester| {
+        t.bot_comments(typo)
+            .into_iter()
+            .find(|c| c.contains("This change ships in"))
+            .unwrap_or_default()
+    };
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.1**"),
+        "{}",
+        promise(&t)
+    );
     t.comment_as("bob", 1, "/hotfix double charges").await;
     let hotfix = issue_titled(&t, "Hotfix v1.5.1");
     // Before it is cut: deploying or confirming it names the step that is missing.
@@ -260,6 +275,12 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
     assert!(
         reply.contains("Deployment request for production filed for Ops: "),
         "{reply}"
+    );
+    // The hotfix took v1.5.1: the typo's checklist now says where it really ships.
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.2**"),
+        "{}",
+        promise(&t)
     );
     // Filed at once, for the hotfix itself, whatever staging runs.
     assert_eq!(
@@ -324,6 +345,30 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
         last_reply(&t, hotfix).contains("Recorded: v1.5.1 is healthy in production"),
         "{}",
         last_reply(&t, hotfix)
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_staging_sign_off_holds_for_the_commit_it_was_given_on() {
+    let (mut t, issue) = on_release_day(TestDb::sqlite()).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/signoff staging").await;
+    // Something merges after the sign-off: the release manager has not seen it.
+    t.merge_pr("bob", "Late change", &["feature"]).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/release").await;
+    let reply = last_reply(&t, issue);
+    assert!(
+        reply.contains("@alice has not signed off for staging"),
+        "{reply}"
+    );
+    t.comment_as("alice", issue, "/signoff staging").await;
+    t.comment_as("alice", issue, "/release").await;
+    assert!(
+        last_reply(&t, issue).contains("Released **[v2.2.0]("),
+        "{}",
+        last_reply(&t, issue)
     );
     t.shutdown().await;
 }
