@@ -1,6 +1,6 @@
 //! Feeds arbitrary text to the `.github/relman.yml` decoder (YAML parser, schema, validation).
 //!
-//! Run with `cargo +nightly fuzz run config` from the repository root (`.ci/fuzz` runs it for a
+//! Run with `cargo +nightly fuzz run config` from the repository root (`.ci/run` runs it for a
 //! bounded time). Seeds are in `fuzz/corpus/config/`.
 
 #![no_main]
