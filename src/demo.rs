@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::{Clock, ManualClock};
 use crate::config::repo::{YearMonth, parse_repo_config};
-use crate::config::settings::{ServeArgs, Settings};
+use crate::config::settings::{AppArgs, ServeArgs, Settings};
 use crate::domain::calendar::Calendar;
 use crate::store::Store;
 
@@ -91,6 +91,11 @@ fn day(date: NaiveDate) -> String {
 pub enum DemoError {
     #[error("relman did not start: {0}")]
     Start(String),
+    #[error(
+        "port {port} on 127.0.0.1 is in use (another relman?): stop what uses it, or choose \
+         another port with {flag} PORT"
+    )]
+    PortInUse { port: u16, flag: &'static str },
     #[error("webhook refused: {0}")]
     Webhook(String),
     #[error("store: {0}")]
@@ -118,12 +123,16 @@ pub struct Demo {
     pub config: String,
     store: Store,
     shutdown: CancellationToken,
+    /// relman's `serve`, until it has stopped after [`Demo::stop`].
+    serving: Mutex<Option<tokio::task::JoinHandle<()>>>,
     deliveries: Mutex<u64>,
     seen: std::sync::Mutex<usize>,
 }
 
 impl Demo {
     pub async fn start(options: DemoOptions) -> Result<Arc<Demo>, DemoError> {
+        ensure_port_free(options.port, "--port")?;
+        ensure_port_free(options.control_port, "--control-port")?;
         let timeline = Timeline::after(Utc::now().date_naive())?;
         let config = demo_config(YearMonth::of(timeline.first));
         let clock = ManualClock::new(at(timeline.first.pred_opt().unwrap_or(timeline.first), 10));
@@ -173,12 +182,15 @@ impl Demo {
             w.now = clock.now();
         });
         let args = ServeArgs {
-            app_id: Some(github_sim::APP_ID.to_string()),
-            private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+            app: AppArgs {
+                app_id: Some(github_sim::APP_ID.to_string()),
+                private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+                private_key_path: None,
+                github_api_url: Some(sim.api_url()),
+            },
             webhook_secret: Some(DEMO_SECRET.to_string()),
             host: Some("127.0.0.1".into()),
             port: Some(options.port.to_string()),
-            github_api_url: Some(sim.api_url()),
             database_url: Some(options.database_url.clone()),
             workers: Some("2".into()),
             ..ServeArgs::default()
@@ -188,7 +200,7 @@ impl Demo {
         let shutdown = CancellationToken::new();
         let serving = shutdown.clone();
         let relman_clock: Arc<dyn Clock> = Arc::new(clock.clone());
-        tokio::spawn(async move {
+        let serving = tokio::spawn(async move {
             if let Err(e) = crate::service::serve_with_clock(settings, relman_clock, serving).await
             {
                 tracing::error!(error = %e, "relman stopped");
@@ -209,6 +221,7 @@ impl Demo {
             config,
             store,
             shutdown: shutdown.clone(),
+            serving: Mutex::new(Some(serving)),
             deliveries: Mutex::new(0),
             seen: std::sync::Mutex::new(0),
         });
@@ -227,6 +240,14 @@ impl Demo {
 
     pub fn stop(&self) {
         self.shutdown.cancel();
+    }
+
+    /// Stops relman and waits until it has (its database closed).
+    pub async fn shut_down(&self) {
+        self.stop();
+        if let Some(serving) = self.serving.lock().await.take() {
+            let _ = serving.await;
+        }
     }
 
     /// Signs and posts an event to relman, then waits until relman has handled it (and what it
@@ -596,11 +617,12 @@ impl Demo {
 
         writeln!(
             out,
-            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}), its clock stopped at {}.\n   Comment as someone: open {} or run\n     cargo run -- demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
+            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}), its clock stopped at {}.\n   Comment as someone: open {} or run\n     {} demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
             self.relman_url,
             self.sim.api_url(),
             self.clock.now().format("%a %-d %b %Y %H:%M UTC"),
             self.control_url,
+            invoked_as(),
             self.control_url
         )?;
         Ok(())
@@ -613,6 +635,53 @@ impl Demo {
             events::deployment_status_created(w, DEMO_REPO, id, status)
         });
         self.deliver(event).await
+    }
+}
+
+/// Refuses a port something already listens on, before anything starts: one plain line instead
+/// of a failed `serve` in the log.
+fn ensure_port_free(port: u16, flag: &'static str) -> Result<(), DemoError> {
+    if port == 0 {
+        return Ok(());
+    }
+    match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(DemoError::PortInUse { port, flag })
+        }
+        Err(e) => Err(DemoError::Io(e)),
+    }
+}
+
+/// How the person ran relman, to print commands they can paste: `cargo run --` under
+/// `cargo run` (which sets `CARGO` for the program it runs), the program as invoked otherwise.
+pub fn invoked_as() -> String {
+    invocation(
+        std::env::var_os("CARGO").is_some(),
+        std::env::args().next().as_deref(),
+    )
+}
+
+fn invocation(under_cargo: bool, argv0: Option<&str>) -> String {
+    match argv0 {
+        _ if under_cargo => "cargo run --".to_string(),
+        Some(program) if !program.is_empty() => program.to_string(),
+        _ => "relman".to_string(),
+    }
+}
+
+/// The emoji GitHub shows for a reaction's `content`.
+fn reaction_emoji(content: &str) -> &'static str {
+    match content {
+        "+1" => "👍",
+        "-1" => "👎",
+        "laugh" => "😄",
+        "confused" => "😕",
+        "heart" => "❤️",
+        "hooray" => "🎉",
+        "rocket" => "🚀",
+        "eyes" => "👀",
+        _ => "•",
     }
 }
 
@@ -649,7 +718,11 @@ fn describe(r: &RecordedRequest) -> Option<String> {
     };
     let path = r.path.trim_start_matches("/repos/");
     let what = if r.path.ends_with("/reactions") {
-        format!("   👍 reacts {} on {path}\n", text("content"))
+        let content = text("content");
+        format!(
+            "   {} reacts {content} on {path}\n",
+            reaction_emoji(&content)
+        )
     } else if r.method == "POST" && r.path.ends_with("/comments") {
         format!("   💬 comments on {path}:\n{}", indent(&text("body")))
     } else if r.method == "PATCH" && r.path.contains("/issues/comments/") {
@@ -745,5 +818,40 @@ async fn comment_form(State(demo): State<Arc<Demo>>, Form(form): Form<CommentFor
             }
         }
         Err(e) => format!("error: {e}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_printed_as_the_person_ran_relman() {
+        assert_eq!(
+            invocation(true, Some("target/debug/relman")),
+            "cargo run --"
+        );
+        assert_eq!(invocation(false, Some("./relman")), "./relman");
+        assert_eq!(invocation(false, Some("relman")), "relman");
+        assert_eq!(invocation(false, None), "relman");
+    }
+
+    #[test]
+    fn each_reaction_shows_as_itself() {
+        assert_eq!(reaction_emoji("eyes"), "👀");
+        assert_eq!(reaction_emoji("confused"), "😕");
+        assert_eq!(reaction_emoji("+1"), "👍");
+        assert_eq!(reaction_emoji("-1"), "👎");
+    }
+
+    #[test]
+    fn a_port_in_use_is_named_with_its_flag() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let error = ensure_port_free(port, "--control-port").unwrap_err();
+        assert!(matches!(error, DemoError::PortInUse { .. }));
+        let message = error.to_string();
+        assert!(message.contains(&format!("port {port} ")), "{message}");
+        assert!(message.contains("--control-port PORT"), "{message}");
     }
 }

@@ -29,10 +29,11 @@ pub enum ServeError {
     },
     #[error("GitHub App: {0}")]
     GitHub(#[from] crate::github::GitHubError),
-    #[error("cannot listen on {addr}: {source}")]
+    // `error` is not a `source`: the message says it already, and `{:#}` would say it twice.
+    #[error("cannot listen on {addr} (HOST / --host, PORT / --port): {error}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("server error: {0}")]
     Server(std::io::Error),
@@ -167,7 +168,7 @@ pub async fn serve_with_clock(
     let addr = SocketAddr::new(settings.host, settings.port);
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Bind { addr, source })?;
+        .map_err(|error| ServeError::Bind { addr, error })?;
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(address = %local, webhook_path = %settings.webhook_path, "listening");
 
@@ -193,7 +194,8 @@ pub async fn serve_with_clock(
     served.map_err(ServeError::Server)
 }
 
-async fn wait_for_signal() {
+/// Until Ctrl-C (SIGINT) or SIGTERM (what `kill`, `timeout`, systemd and Kubernetes send).
+pub async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

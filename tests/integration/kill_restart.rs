@@ -3,6 +3,7 @@
 //! runs out, and the job completes once.
 
 use crate::support;
+use crate::support::free_port;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -12,14 +13,6 @@ use relman::store::Store;
 use relman::store::work::WorkStatus;
 
 const SECRET: &str = "kill-test-secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn spawn_relman(sim: &GitHubSim, db_url: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_relman"))

@@ -12,6 +12,7 @@ mod calendar_days;
 mod calendar_ics;
 mod calendar_props;
 mod calendar_render;
+mod cli_answers;
 mod commands;
 mod config_errors;
 mod config_example;
