@@ -74,13 +74,13 @@ impl Invocation<'_> {
     /// What this command says about a release, for its log: by the comment's author, now.
     pub fn log_entry(
         &self,
-        entry: &str,
-        environment: &str,
+        entry: crate::store::releases::LogKind,
+        environment: Option<crate::domain::requirements::Environment>,
         text: Option<String>,
     ) -> crate::store::releases::LogEntry {
         crate::store::releases::LogEntry {
-            entry: entry.to_string(),
-            environment: environment.to_string(),
+            entry,
+            environment,
             text,
             actor: self.actor.login.clone(),
             comment_id: self.comment_id,

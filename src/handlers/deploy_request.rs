@@ -29,7 +29,7 @@ use crate::github::comments::{marker, upsert_comment};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubPort, NewIssue, RepoName};
 use crate::store::register::RegisterRow;
-use crate::store::releases::{regular_key, version_key};
+use crate::store::releases::{LogKind, regular_key, version_key};
 
 /// Who asks for a deployment.
 #[derive(Debug, Clone, Copy)]
@@ -127,10 +127,12 @@ pub async fn consider(
                     let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
                         .iter()
                         .filter_map(|e| {
-                            let what = match (e.entry.as_str(), e.environment.as_str()) {
-                                ("signoff", "production") => "the production sign-off",
-                                ("qa_ok", _) => "QA's `/qa ok`",
-                                ("qa_clear", _) => "QA clearing its blockers",
+                            let what = match (e.entry, e.environment) {
+                                (LogKind::Signoff, Some(Environment::Production)) => {
+                                    "the production sign-off"
+                                }
+                                (LogKind::QaOk, _) => "QA's `/qa ok`",
+                                (LogKind::QaClear, _) => "QA clearing its blockers",
                                 _ => return None,
                             };
                             Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
@@ -515,7 +517,7 @@ pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome
             .append_release_log(
                 &key,
                 &version_key(&candidate.version),
-                &at.log_entry("signoff", "production", None),
+                &at.log_entry(LogKind::Signoff, Some(Environment::Production), None),
             )
             .await?;
     }

@@ -14,7 +14,7 @@ use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, IssuePatch, IssueState, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::JobSpec;
-use crate::store::releases::{ReleaseRecord, ReleaseState};
+use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState};
 use crate::store::work::ClaimedItem;
 
 /// Reminds the release manager to confirm production is healthy.
@@ -136,7 +136,7 @@ pub async fn remind(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessErro
     let Some(issue) = rec.issue_number else {
         return Ok(());
     };
-    if log.iter().any(|e| e.entry == "healthy") {
+    if log.iter().any(|e| e.entry == LogKind::Healthy) {
         return Ok(());
     }
     let repo_name: RepoName = repo
@@ -252,7 +252,15 @@ pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     }
     at.ctx
         .store
-        .append_release_log(&key, &rec.key, &at.log_entry("healthy", "production", None))
+        .append_release_log(
+            &key,
+            &rec.key,
+            &at.log_entry(
+                LogKind::Healthy,
+                Some(crate::domain::requirements::Environment::Production),
+                None,
+            ),
+        )
         .await?;
     at.ctx
         .store

@@ -13,7 +13,8 @@ use super::release_facts::{default_head, load_train};
 use super::tracking::{close_tracking, refresh_all};
 use crate::domain::expedited::Kind;
 use crate::domain::production::soaked_for;
-use crate::store::releases::{ReleaseRecord, ReleaseState, version_key};
+use crate::domain::requirements::Environment;
+use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState, version_key};
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
@@ -66,7 +67,7 @@ fn name(rec: &ReleaseRecord) -> String {
 /// issues.
 async fn record(
     at: &Invocation<'_>,
-    entries: &[(String, &str, &str, Option<String>)],
+    entries: &[(String, LogKind, Option<Environment>, Option<String>)],
 ) -> Result<(), CommandError> {
     let key = at.repo.to_string();
     for (log_key, entry, environment, text) in entries {
@@ -75,7 +76,7 @@ async fn record(
             .append_release_log(
                 &key,
                 log_key,
-                &at.log_entry(entry, environment, text.clone()),
+                &at.log_entry(*entry, *environment, text.clone()),
             )
             .await?;
     }
@@ -172,8 +173,8 @@ pub async fn signoff(
                 };
                 entries.push((
                     rec.key.clone(),
-                    "signoff",
-                    "staging",
+                    LogKind::Signoff,
+                    Some(Environment::Staging),
                     Some(head.sha.clone()),
                 ));
                 done.push(format!(
@@ -185,7 +186,12 @@ pub async fn signoff(
                 ));
             }
             Some(rec) if rec.state == ReleaseState::Open => {
-                entries.push((rec.key.clone(), "signoff", "staging", None));
+                entries.push((
+                    rec.key.clone(),
+                    LogKind::Signoff,
+                    Some(Environment::Staging),
+                    None,
+                ));
                 done.push(format!("staging for {}", name(&rec)));
             }
             Some(rec) => not_done.push(format!(
@@ -199,7 +205,12 @@ pub async fn signoff(
     if wants(CommandEnvironment::Production) {
         match production_target(at).await? {
             Ok((version, described)) => {
-                entries.push((version_key(&version), "signoff", "production", None));
+                entries.push((
+                    version_key(&version),
+                    LogKind::Signoff,
+                    Some(Environment::Production),
+                    None,
+                ));
                 done.push(format!("production for {described}"));
             }
             Err(why) => not_done.push(format!("production: {why}")),
@@ -243,26 +254,26 @@ pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, CommandErr
     };
     let (entry, text, message) = match call {
         QaCall::Ok => (
-            "qa_ok",
+            LogKind::QaOk,
             None,
             format!(
                 "QA: no blockers for {described}; production may proceed as far as QA is concerned."
             ),
         ),
         QaCall::Blocker(text) => (
-            "qa_blocker",
+            LogKind::QaBlocker,
             Some(text.clone()),
             format!(
                 "QA blocker recorded for {described}: \"{text}\". It does not go to production until `/qa clear` or `/qa ok`."
             ),
         ),
         QaCall::Clear => (
-            "qa_clear",
+            LogKind::QaClear,
             None,
             format!("QA blockers cleared for {described}."),
         ),
     };
-    record(at, &[(version_key(&version), entry, "", text)]).await?;
+    record(at, &[(version_key(&version), entry, None, text)]).await?;
     Ok(Outcome::Done(Some(message)))
 }
 

@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use super::{Store, StoreError};
 use crate::config::repo::{Period, YearMonth};
 use crate::domain::expedited::Kind;
+use crate::domain::requirements::Environment;
 use crate::domain::rotation::Swap;
 
 /// What became of a release.
@@ -105,13 +106,59 @@ pub struct CutRelease<'a> {
     pub by: &'a str,
 }
 
+/// What a release-log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Signoff,
+    QaOk,
+    QaBlocker,
+    QaClear,
+    /// `/release healthy`.
+    Healthy,
+    /// relman opened a release PR (its number is the entry's `comment_id`).
+    ReleasePr,
+    /// relman's release PR was closed unmerged.
+    ReleasePrAbandoned,
+}
+
+impl LogKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Signoff => "signoff",
+            LogKind::QaOk => "qa_ok",
+            LogKind::QaBlocker => "qa_blocker",
+            LogKind::QaClear => "qa_clear",
+            LogKind::Healthy => "healthy",
+            LogKind::ReleasePr => "release_pr",
+            LogKind::ReleasePrAbandoned => "release_pr_abandoned",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        [
+            LogKind::Signoff,
+            LogKind::QaOk,
+            LogKind::QaBlocker,
+            LogKind::QaClear,
+            LogKind::Healthy,
+            LogKind::ReleasePr,
+            LogKind::ReleasePrAbandoned,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt {
+            table: "release_log",
+            detail: format!("unknown entry {s:?}"),
+        })
+    }
+}
+
 /// One sign-off or QA call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
-    /// `signoff`, `qa_ok`, `qa_blocker`, `qa_clear`.
-    pub entry: String,
-    /// `staging`, `production`, or empty.
-    pub environment: String,
+    pub entry: LogKind,
+    /// The environment it is about, when it is about one.
+    pub environment: Option<Environment>,
     pub text: Option<String>,
     pub actor: String,
     pub comment_id: u64,
@@ -383,8 +430,9 @@ impl Store {
         )
         .bind(repo)
         .bind(key)
-        .bind(&entry.entry)
-        .bind(&entry.environment)
+        .bind(entry.entry.as_str())
+        // Stored as '' when about no environment: the unique key includes the column.
+        .bind(entry.environment.map_or("", Environment::name))
         .bind(&entry.text)
         .bind(&entry.actor)
         .bind(entry.comment_id as i64)
@@ -406,9 +454,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
+                let environment: String = r.try_get("environment")?;
                 Ok(LogEntry {
-                    entry: r.try_get("entry")?,
-                    environment: r.try_get("environment")?,
+                    entry: LogKind::parse(&r.try_get::<String, _>("entry")?)?,
+                    environment: match environment.as_str() {
+                        "staging" => Some(Environment::Staging),
+                        "production" => Some(Environment::Production),
+                        _ => None,
+                    },
                     text: r.try_get("text")?,
                     actor: r.try_get("actor")?,
                     comment_id: r.try_get::<i64, _>("comment_id")? as u64,
