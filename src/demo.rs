@@ -1,11 +1,12 @@
 //! `relman demo`: the newcomer's first command. relman runs for real (the same `serve`, on
-//! SQLite) against the fake GitHub in-process, on a seeded repository, and plays one whole
-//! release cycle through signed webhooks — install, merged PRs with checklists, the tracking
-//! issue, `/release` refused then accepted, staging, QA, the deployment request, production, a
-//! hotfix —
-//! printing every change relman makes on GitHub as it happens. Then it keeps serving, with a
-//! small control page where a person can comment as any of the demo's people and read relman's
-//! answer (`relman demo comment '/release status'` does the same from a terminal).
+//! SQLite) against the fake GitHub in-process, on a seeded repository, and plays two release
+//! days through signed webhooks on a clock of its own — install, merged PRs with checklists,
+//! the tracking issue and its two candidates, `/release` refused then accepted, the cut going
+//! to staging while what soaked since the previous release day goes to production, the soak,
+//! the second release day's production request, a hotfix requested at once — printing every
+//! change relman makes on GitHub as it happens. Then it keeps serving, with a small control
+//! page where a person can comment as any of the demo's people and read relman's answer
+//! (`relman demo comment '/release status'` does the same from a terminal).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -21,7 +22,12 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::settings::{ServeArgs, Settings};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::clock::{Clock, ManualClock};
+use crate::config::repo::{YearMonth, parse_repo_config};
+use crate::config::settings::{AppArgs, ServeArgs, Settings};
+use crate::domain::calendar::Calendar;
 use crate::store::Store;
 
 pub const DEMO_SECRET: &str = "demo";
@@ -29,20 +35,67 @@ pub const DEMO_REPO: &str = "acme/web";
 const OPS_REPO: &str = "acme/ops";
 const INSTALLATION: u64 = 77;
 
-/// The demo repository's `.github/relman.yml`.
-pub const DEMO_CONFIG: &str = "\
+/// The demo repository's `.github/relman.yml`; the rotation starts with alice in the month of
+/// the first release day the demo plays.
+pub fn demo_config(starts: YearMonth) -> String {
+    format!(
+        "\
 timezone: UTC
-schedule: { every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }
-rotation: { every: month, starts: 2026-01, members: [alice] }
-qa: { members: [quinn] }
-dashboards: [{ name: Grafana, url: \"https://grafana.example.net/d/web\" }]
-deployment_request: { repo: acme/ops, labels: [deployment-request], assignees: [olga] }
-";
+schedule: {{ every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }}
+rotation: {{ every: month, starts: {starts}, members: [alice, bob, carol] }}
+qa: {{ members: [quinn] }}
+dashboards: [{{ name: Grafana, url: \"https://grafana.example.net/d/web\" }}]
+deployment_request: {{ repo: acme/ops, labels: [deployment-request], assignees: [olga] }}
+"
+    )
+}
+
+/// The release days the demo plays: the previous one (v1.4.0 was cut for it), then two.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeline {
+    pub previous: NaiveDate,
+    pub first: NaiveDate,
+    pub second: NaiveDate,
+}
+
+impl Timeline {
+    /// The next release day after `today` on the demo's cadence, and its neighbours.
+    pub fn after(today: NaiveDate) -> Result<Timeline, DemoError> {
+        let config = parse_repo_config(".github/relman.yml", &demo_config(YearMonth::of(today)))
+            .map_err(|e| DemoError::Start(format!("the demo's config: {e}")))?;
+        let calendar = Calendar::from_config(&config, &[]);
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        let first = calendar
+            .next_release(calendar.start_of_day(tomorrow))
+            .and_then(|d| d.date)
+            .ok_or_else(|| DemoError::Start("the demo calendar has no release day".into()))?;
+        Ok(Timeline {
+            previous: first - chrono::Duration::days(14),
+            first,
+            second: first + chrono::Duration::days(14),
+        })
+    }
+}
+
+/// `hour`:00 UTC on `date`.
+fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    date.and_hms_opt(hour, 0, 0)
+        .map_or_else(Utc::now, |t| t.and_utc())
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%a %-d %b").to_string()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("relman did not start: {0}")]
     Start(String),
+    #[error(
+        "port {port} on 127.0.0.1 is in use (another relman?): stop what uses it, or choose \
+         another port with {flag} PORT"
+    )]
+    PortInUse { port: u16, flag: &'static str },
     #[error("webhook refused: {0}")]
     Webhook(String),
     #[error("store: {0}")]
@@ -64,14 +117,25 @@ pub struct Demo {
     pub sim: GitHubSim,
     pub relman_url: String,
     pub control_url: String,
+    /// The demo's own time: relman and the fake GitHub move along it together.
+    clock: ManualClock,
+    pub timeline: Timeline,
+    pub config: String,
     store: Store,
     shutdown: CancellationToken,
+    /// relman's `serve`, until it has stopped after [`Demo::stop`].
+    serving: Mutex<Option<tokio::task::JoinHandle<()>>>,
     deliveries: Mutex<u64>,
     seen: std::sync::Mutex<usize>,
 }
 
 impl Demo {
     pub async fn start(options: DemoOptions) -> Result<Arc<Demo>, DemoError> {
+        ensure_port_free(options.port, "--port")?;
+        ensure_port_free(options.control_port, "--control-port")?;
+        let timeline = Timeline::after(Utc::now().date_naive())?;
+        let config = demo_config(YearMonth::of(timeline.first));
+        let clock = ManualClock::new(at(timeline.first.pred_opt().unwrap_or(timeline.first), 10));
         let sim = GitHubSim::start().await;
         sim.with(|w| {
             w.add_installation_with_id(INSTALLATION, "acme");
@@ -83,26 +147,50 @@ impl Demo {
                 .collaborator("carol", Permission::Write)
                 .collaborator("quinn", Permission::Write)
                 .collaborator("rita", Permission::Read)
-                .file(".github/relman.yml", DEMO_CONFIG);
+                .file(".github/relman.yml", &config);
             let _ = w
                 .add_repo(OPS_REPO)
                 .installation(INSTALLATION)
                 .collaborator("olga", Permission::Write);
-            w.now = chrono::Utc::now();
-            // The last release, v1.4.0, runs on staging and in production.
-            w.add_tag(DEMO_REPO, "v1.4.0", "main");
-            for environment in ["staging", "production"] {
-                let id = w.add_deployment(DEMO_REPO, "v1.4.0", environment, "deploy-bot");
+            // v1.3.0 runs in production since the release day before the previous one;
+            // v1.4.0, cut on the previous release day, has soaked on staging since.
+            let deploy = |w: &mut github_sim::World, tag: &str, environment: &str| {
+                let id = w.add_deployment(DEMO_REPO, tag, environment, "deploy-bot");
                 w.add_deployment_status(DEMO_REPO, id, "success", "deploy-bot");
-            }
+            };
+            w.now = at(timeline.previous - chrono::Duration::days(14), 13);
+            w.commit(
+                DEMO_REPO,
+                "main",
+                "Search by customer",
+                &[("search.txt", "v1\n")],
+            );
+            w.add_tag(DEMO_REPO, "v1.3.0", "main");
+            deploy(w, "v1.3.0", "staging");
+            deploy(w, "v1.3.0", "production");
+            w.now = at(timeline.previous, 13);
+            w.commit(
+                DEMO_REPO,
+                "main",
+                "Faster checkout",
+                &[("checkout.txt", "v2\n")],
+            );
+            w.add_tag(DEMO_REPO, "v1.4.0", "main");
+            let v140 = w.repos[DEMO_REPO].branches["main"].clone();
+            w.set_check_run(DEMO_REPO, &v140, "ci/test", "completed", Some("success"));
+            deploy(w, "v1.4.0", "staging");
+            w.now = clock.now();
         });
         let args = ServeArgs {
-            app_id: Some(github_sim::APP_ID.to_string()),
-            private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+            app: AppArgs {
+                app_id: Some(github_sim::APP_ID.to_string()),
+                private_key: Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string()),
+                private_key_path: None,
+                github_api_url: Some(sim.api_url()),
+            },
             webhook_secret: Some(DEMO_SECRET.to_string()),
             host: Some("127.0.0.1".into()),
             port: Some(options.port.to_string()),
-            github_api_url: Some(sim.api_url()),
             database_url: Some(options.database_url.clone()),
             workers: Some("2".into()),
             ..ServeArgs::default()
@@ -111,8 +199,10 @@ impl Demo {
             .map_err(|e| DemoError::Start(e.to_string()))?;
         let shutdown = CancellationToken::new();
         let serving = shutdown.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::service::serve(settings, serving).await {
+        let relman_clock: Arc<dyn Clock> = Arc::new(clock.clone());
+        let serving = tokio::spawn(async move {
+            if let Err(e) = crate::service::serve_with_clock(settings, relman_clock, serving).await
+            {
                 tracing::error!(error = %e, "relman stopped");
             }
         });
@@ -126,8 +216,12 @@ impl Demo {
             sim,
             relman_url,
             control_url: format!("http://{control}"),
+            clock,
+            timeline,
+            config,
             store,
             shutdown: shutdown.clone(),
+            serving: Mutex::new(Some(serving)),
             deliveries: Mutex::new(0),
             seen: std::sync::Mutex::new(0),
         });
@@ -146,6 +240,14 @@ impl Demo {
 
     pub fn stop(&self) {
         self.shutdown.cancel();
+    }
+
+    /// Stops relman and waits until it has (its database closed).
+    pub async fn shut_down(&self) {
+        self.stop();
+        if let Some(serving) = self.serving.lock().await.take() {
+            let _ = serving.await;
+        }
     }
 
     /// Signs and posts an event to relman, then waits until relman has handled it (and what it
@@ -180,7 +282,7 @@ impl Demo {
                 "SELECT COUNT(*) FROM work_items WHERE status = 'running'
                     OR (status = 'pending' AND run_at <= $1)",
             )
-            .bind(chrono::Utc::now().timestamp_millis())
+            .bind(self.clock.now_ms())
             .fetch_one(self.store.pool())
             .await
             .map_err(crate::store::StoreError::from)?;
@@ -218,8 +320,81 @@ impl Demo {
                             .is_some_and(|b| b.starts_with("<!-- relman:tracking:"))
                 })
                 .map(|i| i.number)
-                .next()
+                .next_back()
         })
+    }
+
+    /// Moves relman's clock and the fake GitHub's to `to`.
+    fn set_time(&self, to: DateTime<Utc>) {
+        self.clock.set(to);
+        self.sim.with(|w| w.now = to);
+    }
+
+    /// The scheduler's release-train tick fires now (the demo's clock does not run by itself).
+    async fn tick(&self) -> Result<(), DemoError> {
+        let now = self.clock.now();
+        let job = crate::handlers::tracking::periodic().job(now).into_item();
+        self.store
+            .enqueue_batch(&[job], now.timestamp_millis())
+            .await?;
+        self.wait_idle().await
+    }
+
+    /// The tracking issue of the release day `date`.
+    fn release_issue(&self, date: NaiveDate) -> Option<u64> {
+        let title = format!("Release {date}");
+        self.sim.with(|w| {
+            w.repos[DEMO_REPO]
+                .issues
+                .values()
+                .find(|i| i.pull_request.is_none() && i.title == title)
+                .map(|i| i.number)
+        })
+    }
+
+    /// Who an issue is assigned to: relman assigns the release manager.
+    fn assignee(&self, issue: u64) -> String {
+        self.sim.with(|w| {
+            w.repos[DEMO_REPO]
+                .issues
+                .get(&issue)
+                .and_then(|i| i.assignees.first().cloned())
+                .unwrap_or_else(|| "alice".to_string())
+        })
+    }
+
+    /// The tracking issue's two candidates, as its first lines show them.
+    fn candidates(&self, issue: u64) -> String {
+        self.sim.with(|w| {
+            w.repos[DEMO_REPO]
+                .issues
+                .get(&issue)
+                .and_then(|i| i.body.as_deref())
+                .and_then(|b| {
+                    b.lines()
+                        .find(|l| l.starts_with("**Staging:**"))
+                        .map(str::to_string)
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// `author` merges a labelled pull request; the event GitHub sends.
+    fn merge(&self, author: &str, title: &str, label: &str) -> (&'static str, Value) {
+        self.sim.with(|w| {
+            let branch = format!("topic-{}", w.next_id());
+            let number = w.open_pr(DEMO_REPO, author, title, &branch, "main");
+            w.add_labels(DEMO_REPO, number, &[label]);
+            w.merge_pr(DEMO_REPO, number, "alice");
+            events::pull_request_closed(w, DEMO_REPO, number, "alice")
+        })
+    }
+
+    fn set_main_check(&self, conclusion: &str) {
+        self.sim.with(|w| {
+            let head = w.repos[DEMO_REPO].branches["main"].clone();
+            w.set_check_run(DEMO_REPO, &head, "ci/test", "completed", Some(conclusion));
+        });
     }
 
     /// What relman did on GitHub since the last call, as text.
@@ -231,7 +406,7 @@ impl Demo {
         new.iter().filter_map(describe).collect::<Vec<_>>().join("")
     }
 
-    /// Plays the whole cycle, writing each step and its effects to `out`.
+    /// Plays two release days, writing each step and its effects to `out`.
     pub async fn play(&self, out: &mut (dyn Write + Send)) -> Result<(), DemoError> {
         macro_rules! step {
             ($title:expr) => {
@@ -246,16 +421,39 @@ impl Demo {
                 write!(out, "{text}")
             }
         };
+        let Timeline {
+            previous,
+            first,
+            second,
+        } = self.timeline;
+        writeln!(
+            out,
+            "acme/web's .github/relman.yml:\n{}",
+            self.config
+                .lines()
+                .map(|l| format!("   │ {l}\n"))
+                .collect::<String>()
+        )?;
+        writeln!(
+            out,
+            "Production runs v1.3.0; v1.4.0 was cut on the previous release day, {}, and has soaked on staging since.",
+            day(previous)
+        )?;
 
-        step!("alice installs relman on acme/web: it opens the next release's tracking issue");
+        step!(format!(
+            "{}: alice installs relman on acme/web: it opens the tracking issue of {}",
+            day(first.pred_opt().unwrap_or(first)),
+            day(first)
+        ));
         let event = self
             .sim
             .with(|w| events::installation_created(w, INSTALLATION, "alice"));
         self.deliver(event).await?;
         effects(out, self)?;
-        let Some(tracking) = self.tracking_issue() else {
+        let Some(tracking) = self.release_issue(first) else {
             return Err(DemoError::Start("no tracking issue was opened".into()));
         };
+        let manager = self.assignee(tracking);
 
         for (author, title, label) in [
             ("bob", "Export orders to CSV", "feature"),
@@ -264,57 +462,95 @@ impl Demo {
             step!(format!(
                 "{author} merges \"{title}\" ({label}): relman posts the checklist"
             ));
-            let event = self.sim.with(|w| {
-                let branch = format!("topic-{}", w.next_id());
-                let number = w.open_pr(DEMO_REPO, author, title, &branch, "main");
-                w.add_labels(DEMO_REPO, number, &[label]);
-                w.merge_pr(DEMO_REPO, number, "alice");
-                events::pull_request_closed(w, DEMO_REPO, number, "alice")
-            });
-            self.deliver(event).await?;
+            self.deliver(self.merge(author, title, label)).await?;
             effects(out, self)?;
         }
 
-        let head = self
-            .sim
-            .with(|w| w.repos[DEMO_REPO].branches["main"].clone());
-        step!("CI fails on main; alice asks for the release anyway");
-        self.sim.with(|w| {
-            w.set_check_run(DEMO_REPO, &head, "ci/test", "completed", Some("failure"));
-        });
-        self.comment("alice", tracking, "/release").await?;
-        effects(out, self)?;
-
-        step!("CI is fixed; alice signs off and releases");
-        self.sim.with(|w| {
-            w.set_check_run(DEMO_REPO, &head, "ci/test", "completed", Some("success"));
-        });
-        self.comment("alice", tracking, "/signoff").await?;
-        self.comment("alice", tracking, "/release").await?;
-        effects(out, self)?;
-
-        let tag = self.sim.with(|w| {
-            let r = &w.repos[DEMO_REPO];
-            r.releases
-                .values()
-                .map(|rel| rel.tag_name.clone())
-                .next_back()
-        });
-        let Some(tag) = tag else {
-            return Err(DemoError::Start("no release was cut".into()));
-        };
-        step!(format!("CI deploys {tag} to staging; QA finds no blockers"));
-        self.deploy("staging", &tag).await?;
-        self.comment("quinn", tracking, "/qa ok").await?;
+        self.set_time(at(first, 9));
+        self.tick().await?;
+        let _ = self.effects();
+        step!(format!(
+            "{}, release day. The two candidates: {}",
+            day(first),
+            self.candidates(tracking)
+        ));
+        step!(format!(
+            "CI fails on main; @{manager} (release manager) asks for the release anyway"
+        ));
+        self.set_main_check("failure");
+        self.comment(&manager, tracking, "/release").await?;
         effects(out, self)?;
 
         step!(format!(
-            "Ops deploys {tag} to production: relman posts the monitoring checklist"
+            "CI is fixed; @{manager} signs off both candidates and releases: v1.5.0 is cut for staging, and v1.4.0, which soaked, is requested for production"
         ));
-        self.deploy("production", &tag).await?;
+        self.set_main_check("success");
+        self.comment(&manager, tracking, "/signoff").await?;
+        self.comment(&manager, tracking, "/release").await?;
         effects(out, self)?;
 
-        step!("A crash in checkout: carol merges the fix, bob asks for a hotfix, alice cuts it");
+        step!("Ops deploys v1.4.0 to production; CI deploys v1.5.0 to staging");
+        self.deploy("production", "v1.4.0").await?;
+        self.deploy("staging", "v1.5.0").await?;
+        effects(out, self)?;
+
+        step!(format!(
+            "QA finds no blocker in v1.5.0 the same day, and @{manager} asks for production: it has not soaked"
+        ));
+        self.comment("quinn", tracking, "/qa ok").await?;
+        self.comment(&manager, tracking, "/deploy production")
+            .await?;
+        effects(out, self)?;
+
+        self.set_time(at(first + chrono::Duration::days(7), 10));
+        step!(format!(
+            "{}, the week between release days: v1.5.0 soaks on staging; dave merges \"Dark mode\"",
+            day(first + chrono::Duration::days(7))
+        ));
+        self.deliver(self.merge("dave", "Dark mode", "feature"))
+            .await?;
+        effects(out, self)?;
+
+        self.set_time(at(second.pred_opt().unwrap_or(second), 10));
+        step!(format!(
+            "{}: the tracking issue of {} opens",
+            day(second.pred_opt().unwrap_or(second)),
+            day(second)
+        ));
+        self.tick().await?;
+        effects(out, self)?;
+        let Some(next) = self.release_issue(second) else {
+            return Err(DemoError::Start(
+                "no second tracking issue was opened".into(),
+            ));
+        };
+        let manager = self.assignee(next);
+
+        self.set_time(at(second, 9));
+        self.tick().await?;
+        let _ = self.effects();
+        step!(format!(
+            "{}, release day. The two candidates: {}",
+            day(second),
+            self.candidates(next)
+        ));
+        step!(format!(
+            "@{manager} (release manager) signs off and releases: v1.6.0 to staging, v1.5.0 requested for production"
+        ));
+        self.set_main_check("success");
+        self.comment(&manager, next, "/signoff").await?;
+        self.comment(&manager, next, "/release").await?;
+        effects(out, self)?;
+
+        step!("Ops deploys v1.5.0 to production; CI deploys v1.6.0 to staging");
+        self.deploy("production", "v1.5.0").await?;
+        self.deploy("staging", "v1.6.0").await?;
+        effects(out, self)?;
+
+        self.set_time(at(second + chrono::Duration::days(1), 11));
+        step!(format!(
+            "A crash in checkout: carol merges the fix, bob asks for a hotfix on v1.5.0, @{manager} cuts it and relman requests it for production at once"
+        ));
         let fix = self.sim.with(|w| {
             let branch = format!("topic-{}", w.next_id());
             let main = w.repos[DEMO_REPO].branches["main"].clone();
@@ -341,7 +577,7 @@ impl Demo {
             )
         });
         self.deliver(fix.1).await?;
-        self.comment("bob", tracking, "/hotfix checkout crashes on empty carts")
+        self.comment("bob", next, "/hotfix checkout crashes on empty carts")
             .await?;
         let hotfix = self.sim.with(|w| {
             w.repos[DEMO_REPO]
@@ -350,33 +586,43 @@ impl Demo {
                 .find(|i| i.pull_request.is_none() && i.title.starts_with("Hotfix v"))
                 .map(|i| i.number)
         });
-        if let Some(hotfix) = hotfix {
-            self.comment("alice", hotfix, &format!("/release include #{}", fix.0))
-                .await?;
-            self.comment("alice", hotfix, "/release").await?;
-            // CI runs on the hotfix branch and passes.
-            self.sim.with(|w| {
-                let branches = &w.repos[DEMO_REPO].branches;
-                let heads: Vec<String> = branches
-                    .iter()
-                    .filter(|(name, _)| name.starts_with("hotfix/"))
-                    .map(|(_, sha)| sha.clone())
-                    .collect();
-                for sha in heads {
-                    w.set_check_run(DEMO_REPO, &sha, "ci/test", "completed", Some("success"));
-                }
-            });
-            self.comment("alice", hotfix, "/signoff").await?;
-            self.comment("alice", hotfix, "/release").await?;
-        }
+        let Some(hotfix) = hotfix else {
+            return Err(DemoError::Start("no hotfix issue was opened".into()));
+        };
+        self.comment(&manager, hotfix, &format!("/release include #{}", fix.0))
+            .await?;
+        self.comment(&manager, hotfix, "/release").await?;
+        // CI runs on the hotfix branch and passes.
+        self.sim.with(|w| {
+            let heads: Vec<String> = w.repos[DEMO_REPO]
+                .branches
+                .iter()
+                .filter(|(name, _)| name.starts_with("hotfix/"))
+                .map(|(_, sha)| sha.clone())
+                .collect();
+            for sha in heads {
+                w.set_check_run(DEMO_REPO, &sha, "ci/test", "completed", Some("success"));
+            }
+        });
+        self.comment(&manager, hotfix, "/signoff").await?;
+        self.comment(&manager, hotfix, "/release").await?;
+        effects(out, self)?;
+
+        step!(format!(
+            "Ops deploys v1.5.1 to production; after watching it, @{manager} confirms it is healthy"
+        ));
+        self.deploy("production", "v1.5.1").await?;
+        self.comment(&manager, hotfix, "/release healthy").await?;
         effects(out, self)?;
 
         writeln!(
             out,
-            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}).\n   Comment as someone: open {} or run\n     cargo run -- demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
+            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}), its clock stopped at {}.\n   Comment as someone: open {} or run\n     {} demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
             self.relman_url,
             self.sim.api_url(),
+            self.clock.now().format("%a %-d %b %Y %H:%M UTC"),
             self.control_url,
+            invoked_as(),
             self.control_url
         )?;
         Ok(())
@@ -389,6 +635,53 @@ impl Demo {
             events::deployment_status_created(w, DEMO_REPO, id, status)
         });
         self.deliver(event).await
+    }
+}
+
+/// Refuses a port something already listens on, before anything starts: one plain line instead
+/// of a failed `serve` in the log.
+fn ensure_port_free(port: u16, flag: &'static str) -> Result<(), DemoError> {
+    if port == 0 {
+        return Ok(());
+    }
+    match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(DemoError::PortInUse { port, flag })
+        }
+        Err(e) => Err(DemoError::Io(e)),
+    }
+}
+
+/// How the person ran relman, to print commands they can paste: `cargo run --` under
+/// `cargo run` (which sets `CARGO` for the program it runs), the program as invoked otherwise.
+pub fn invoked_as() -> String {
+    invocation(
+        std::env::var_os("CARGO").is_some(),
+        std::env::args().next().as_deref(),
+    )
+}
+
+fn invocation(under_cargo: bool, argv0: Option<&str>) -> String {
+    match argv0 {
+        _ if under_cargo => "cargo run --".to_string(),
+        Some(program) if !program.is_empty() => program.to_string(),
+        _ => "relman".to_string(),
+    }
+}
+
+/// The emoji GitHub shows for a reaction's `content`.
+fn reaction_emoji(content: &str) -> &'static str {
+    match content {
+        "+1" => "👍",
+        "-1" => "👎",
+        "laugh" => "😄",
+        "confused" => "😕",
+        "heart" => "❤️",
+        "hooray" => "🎉",
+        "rocket" => "🚀",
+        "eyes" => "👀",
+        _ => "•",
     }
 }
 
@@ -425,7 +718,11 @@ fn describe(r: &RecordedRequest) -> Option<String> {
     };
     let path = r.path.trim_start_matches("/repos/");
     let what = if r.path.ends_with("/reactions") {
-        format!("   👍 reacts {} on {path}\n", text("content"))
+        let content = text("content");
+        format!(
+            "   {} reacts {content} on {path}\n",
+            reaction_emoji(&content)
+        )
     } else if r.method == "POST" && r.path.ends_with("/comments") {
         format!("   💬 comments on {path}:\n{}", indent(&text("body")))
     } else if r.method == "PATCH" && r.path.contains("/issues/comments/") {
@@ -521,5 +818,40 @@ async fn comment_form(State(demo): State<Arc<Demo>>, Form(form): Form<CommentFor
             }
         }
         Err(e) => format!("error: {e}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_printed_as_the_person_ran_relman() {
+        assert_eq!(
+            invocation(true, Some("target/debug/relman")),
+            "cargo run --"
+        );
+        assert_eq!(invocation(false, Some("./relman")), "./relman");
+        assert_eq!(invocation(false, Some("relman")), "relman");
+        assert_eq!(invocation(false, None), "relman");
+    }
+
+    #[test]
+    fn each_reaction_shows_as_itself() {
+        assert_eq!(reaction_emoji("eyes"), "👀");
+        assert_eq!(reaction_emoji("confused"), "😕");
+        assert_eq!(reaction_emoji("+1"), "👍");
+        assert_eq!(reaction_emoji("-1"), "👎");
+    }
+
+    #[test]
+    fn a_port_in_use_is_named_with_its_flag() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let error = ensure_port_free(port, "--control-port").unwrap_err();
+        assert!(matches!(error, DemoError::PortInUse { .. }));
+        let message = error.to_string();
+        assert!(message.contains(&format!("port {port} ")), "{message}");
+        assert!(message.contains("--control-port PORT"), "{message}");
     }
 }

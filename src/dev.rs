@@ -24,14 +24,15 @@ pub async fn start(args: &mut ServeArgs) -> GitHubSim {
             .collaborator("quinn", Permission::Write)
             .collaborator("rita", Permission::Read);
     });
-    args.app_id
+    args.app
+        .app_id
         .get_or_insert_with(|| github_sim::APP_ID.to_string());
-    if args.private_key.is_none() && args.private_key_path.is_none() {
-        args.private_key = Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string());
+    if args.app.private_key.is_none() && args.app.private_key_path.is_none() {
+        args.app.private_key = Some(github_sim::PRIVATE_KEY_PKCS1_PEM.to_string());
     }
     args.webhook_secret
         .get_or_insert_with(|| DEV_SECRET.to_string());
-    args.github_api_url = Some(sim.api_url());
+    args.app.github_api_url = Some(sim.api_url());
     args.database_url
         .get_or_insert_with(|| DEV_DATABASE_URL.to_string());
     args.host.get_or_insert_with(|| "127.0.0.1".to_string());

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use relman::config::settings::{ServeArgs, Settings, parse_log_format};
+use relman::config::settings::{AppArgs, ServeArgs, Settings, parse_log_format};
 use relman::store::Store;
 use relman::store::work::WorkStatus;
 
@@ -82,7 +82,7 @@ enum Command {
         #[arg(long)]
         repo: String,
         /// First day counted (YYYY-MM-DD); the first recorded month by default.
-        #[arg(long)]
+        #[arg(long, value_parser = relman::cli::parse_date)]
         since: Option<chrono::NaiveDate>,
         #[arg(long, value_enum, default_value = "text")]
         format: relman::cli::StatsFormat,
@@ -127,15 +127,20 @@ struct CalendarArgs {
     /// Read the configuration of owner/name through the GitHub App (APP_ID and the key).
     #[arg(long)]
     repo: Option<String>,
+    /// The repository (owner/name) a `--config` file belongs to: it names the `.ics` calendar.
+    /// By default the GitHub repository of the file's git checkout (its `origin`).
+    #[arg(long, conflicts_with = "repo")]
+    repo_name: Option<String>,
     /// First day to list (YYYY-MM-DD); today in the repository's time zone by default.
-    #[arg(long)]
+    #[arg(long, value_parser = relman::cli::parse_date)]
     from: Option<chrono::NaiveDate>,
     #[arg(long, default_value_t = 10)]
     count: usize,
     #[arg(long, value_enum, default_value = "text")]
     format: relman::cli::CalendarFormat,
-    #[command(flatten)]
-    github: ServeArgs,
+    /// With `--repo`: the GitHub App that reads the repository's configuration.
+    #[command(flatten, next_help_heading = "GitHub App (for --repo)")]
+    app: AppArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,10 +179,15 @@ struct RedeliverArgs {
     /// How far back to look: 30m, 2h, 1d (at most 3d, as long as GitHub keeps deliveries).
     #[arg(long, default_value = "2h", value_parser = relman::redeliver::parse_window)]
     since: std::time::Duration,
-    /// `--dry-run` lists what would be asked for and asks nothing. The App (APP_ID and its key),
-    /// GITHUB_API_URL and DATABASE_URL are read as `relman serve` reads them.
+    /// List what would be asked for and ask nothing.
+    #[arg(long, env = "RELMAN_DRY_RUN")]
+    dry_run: bool,
+    /// relman's database (the one `relman serve` uses): what it holds is not asked for again.
+    #[arg(long, env = "DATABASE_URL", default_value = relman::config::settings::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// The GitHub App whose delivery log is read.
     #[command(flatten)]
-    github: ServeArgs,
+    app: AppArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -265,10 +275,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // The key file is checked before it is read: a key every user may read is refused.
             if args
+                .app
                 .private_key
                 .as_deref()
                 .is_none_or(|k| k.trim().is_empty())
-                && let Some(path) = &args.private_key_path
+                && let Some(path) = &args.app.private_key_path
                 && let Err(line) = relman::service::check_private_key_file(path)
             {
                 eprintln!("error: {line}");
@@ -320,7 +331,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let repo: relman::github::RepoName = repo.parse()?;
             relman::telemetry::init("warn", parse_log_format(None)?);
-            let store = Store::connect(&database_url).await?;
+            let store = relman::cli::open_store(&database_url).await?;
             let existing = store
                 .repository(&repo.to_string())
                 .await?
@@ -353,7 +364,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database_url,
         } => {
             relman::telemetry::init("warn", parse_log_format(None)?);
-            let store = Store::connect(&database_url).await?;
+            let store = relman::cli::open_store(&database_url).await?;
+            let repo = relman::cli::resolve_repository(&store, &repo).await?;
             println!(
                 "{:<20}  {:<16}  {:>6}  {:<9}  {:<30}  DETAIL",
                 "WHEN (UTC)", "WHO", "ISSUE", "OUTCOME", "COMMAND"
@@ -379,8 +391,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             relman::telemetry::init("warn", parse_log_format(None)?);
             let repo: relman::github::RepoName = repo.parse()?;
-            let key = repo.to_string();
-            let store = Store::connect(&database_url).await?;
+            let store = relman::cli::open_store(&database_url).await?;
+            let key = relman::cli::resolve_repository(&store, &repo.to_string()).await?;
             let tz = relman::handlers::register::stored_timezone(&store, &key).await?;
             let stats =
                 relman::handlers::register::stats_for(&store, &key, tz, since, chrono::Utc::now())
@@ -393,7 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database_url,
         } => {
             relman::telemetry::init("warn", parse_log_format(None)?);
-            let store = Store::connect(&database_url).await?;
+            let store = relman::cli::open_store(&database_url).await?;
             inbox(store, command).await
         }
     }
@@ -522,28 +534,20 @@ async fn setup(args: SetupArgs) -> anyhow::Result<ExitCode> {
 
 async fn redeliver(args: RedeliverArgs) -> anyhow::Result<ExitCode> {
     use relman::redeliver::Options;
-    let mut raw = args.github.clone();
-    // Redelivery does not check signatures; `serve`'s settings require a secret all the same.
-    raw.webhook_secret
-        .get_or_insert_with(|| "unused-by-this-command".into());
-    let settings = match Settings::from_raw(&raw, |p| std::fs::read_to_string(p)) {
-        Ok(s) => s,
+    let (credentials, api_url) = match args.app.validate(|p| std::fs::read_to_string(p)) {
+        Ok(app) => app,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
-    relman::telemetry::init("warn", settings.log_format);
-    let store = Store::connect(&settings.database_url).await?;
-    let app = relman::github::app::GitHubApp::new(
-        &settings.app,
-        &settings.github_api_url,
-        Default::default(),
-        None,
-    )?;
+    relman::telemetry::init("warn", parse_log_format(None)?);
+    let store = relman::cli::open_store(&args.database_url).await?;
+    let app =
+        relman::github::app::GitHubApp::new(&credentials, &api_url, Default::default(), None)?;
     let now = chrono::Utc::now();
     let mut options = Options::new(now, args.since);
-    options.dry_run = settings.dry_run;
+    options.dry_run = args.dry_run;
     let report = relman::redeliver::run(&app.app_rest()?, &store, now, &options).await?;
     let plan = &report.plan;
     println!(
@@ -656,42 +660,49 @@ async fn calendar(args: CalendarArgs) -> anyhow::Result<ExitCode> {
             }
         };
         // `holidays.ics` is a path in the repository: next to `.github/`, or next to the file.
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let root = if dir.file_name().is_some_and(|n| n == ".github") {
+            dir.parent().unwrap_or(dir)
+        } else {
+            dir
+        };
         let holidays = match &config.holidays.ics {
             Some(ics) => {
-                let dir = path.parent().unwrap_or(std::path::Path::new("."));
-                let root = if dir.file_name().is_some_and(|n| n == ".github") {
-                    dir.parent().unwrap_or(dir)
-                } else {
-                    dir
-                };
                 let text = std::fs::read_to_string(root.join(ics))
                     .map_err(|e| anyhow::anyhow!("holidays.ics {ics}: {e}"))?;
                 relman::domain::ics::parse_holiday_ics(&text)?
             }
             None => Vec::new(),
         };
-        (
-            config,
-            holidays,
-            RepoSlug {
-                owner: "local".into(),
-                name: "repo".into(),
-            },
-        )
+        let slug = match &args.repo_name {
+            Some(name) => {
+                let repo: relman::github::RepoName = name.parse()?;
+                Some(RepoSlug {
+                    owner: repo.owner,
+                    name: repo.name,
+                })
+            }
+            None => origin_remote(root).and_then(|url| relman::cli::repository_of_remote(&url)),
+        };
+        (config, holidays, slug)
     } else {
         let repo: relman::github::RepoName = args.repo.clone().unwrap_or_default().parse()?;
         relman::telemetry::init("warn", parse_log_format(None)?);
-        let mut raw = args.github.clone();
-        raw.webhook_secret
-            .get_or_insert_with(|| "unused-by-this-command".into());
-        let settings = Settings::from_raw(&raw, |p| std::fs::read_to_string(p))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let app = relman::github::app::GitHubApp::new(
-            &settings.app,
-            &settings.github_api_url,
-            Default::default(),
-            None,
-        )?;
+        let (credentials, api_url) = match args.app.validate(|p| std::fs::read_to_string(p)) {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!(
+                    "error: calendar --repo reads {repo}'s {} from GitHub as relman's GitHub App, \
+                     so it needs the App's id and private key (APP_ID and PRIVATE_KEY or \
+                     PRIVATE_KEY_PATH, as `relman serve` reads them, e.g. from .env): {e}. \
+                     Without them, give a local file with --config.",
+                    relman::config::repo::CONFIG_PATH
+                );
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let app =
+            relman::github::app::GitHubApp::new(&credentials, &api_url, Default::default(), None)?;
         let installation = app.installation_id_for(&repo).await?;
         let client = app.installation(installation)?;
         let config = match relman::config::load::fetch_config(&client, &repo, None).await? {
@@ -711,28 +722,49 @@ async fn calendar(args: CalendarArgs) -> anyhow::Result<ExitCode> {
             },
             None => Vec::new(),
         };
-        (
-            config,
-            holidays,
-            RepoSlug {
-                owner: repo.owner.clone(),
-                name: repo.name.clone(),
-            },
-        )
+        let slug = RepoSlug {
+            owner: repo.owner.clone(),
+            name: repo.name.clone(),
+        };
+        (config, holidays, Some(slug))
     };
-    print!(
-        "{}",
-        relman::cli::render_calendar(
-            &config,
-            &holidays,
-            &slug,
-            args.from,
-            args.count,
-            args.format,
-            now
-        )
-    );
-    Ok(ExitCode::SUCCESS)
+    match relman::cli::render_calendar(
+        &config,
+        &holidays,
+        slug.as_ref(),
+        args.from,
+        args.count,
+        args.format,
+        now,
+    ) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// The `origin` remote of the git checkout `dir` is in, if git is installed and it is one.
+fn origin_remote(dir: &std::path::Path) -> Option<String> {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        })
+        .args(["config", "--get", "remote.origin.url"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 async fn demo(
@@ -742,28 +774,66 @@ async fn demo(
 ) -> anyhow::Result<ExitCode> {
     // Quiet logs: the demo prints what happens on GitHub itself.
     relman::telemetry::init("warn", relman::config::settings::LogFormat::Pretty);
-    let dir = tempfile_dir()?;
-    let database_url = database_url
-        .unwrap_or_else(|| format!("sqlite://{}", dir.join("relman-demo.db").display()));
-    println!("relman demo: relman on http://127.0.0.1:{port}, database {database_url}");
-    let demo = relman::demo::Demo::start(relman::demo::DemoOptions {
+    // Removed when the demo ends, however it ends (a failed start, Ctrl-C, SIGTERM).
+    let (_scratch, database_url) = match database_url {
+        Some(url) => (None, url),
+        None => {
+            let dir = ScratchDir::create()?;
+            let url = format!("sqlite://{}", dir.0.join("relman-demo.db").display());
+            (Some(dir), url)
+        }
+    };
+    let demo = match relman::demo::Demo::start(relman::demo::DemoOptions {
         port,
         control_port,
-        database_url,
+        database_url: database_url.clone(),
     })
-    .await?;
+    .await
+    {
+        Ok(demo) => demo,
+        Err(e @ relman::demo::DemoError::PortInUse { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "relman demo: relman on {}, database {database_url}",
+        demo.relman_url
+    );
+    let stopped = relman::service::wait_for_signal();
+    tokio::pin!(stopped);
     let mut out = std::io::stdout();
-    demo.play(&mut out).await?;
-    tokio::signal::ctrl_c().await?;
-    demo.stop();
+    // `None`: stopped while the scenario played.
+    let played = tokio::select! {
+        played = demo.play(&mut out) => Some(played),
+        () = &mut stopped => None,
+    };
+    if let Some(Ok(())) = played {
+        // The control page serves until Ctrl-C / SIGTERM.
+        stopped.await;
+    }
+    demo.shut_down().await;
+    played.transpose()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A fresh directory for the demo's database, under the system's temporary directory.
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("relman-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// The demo's own temporary directory, removed with everything in it when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn create() -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("relman-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 async fn demo_comment(url: &str, login: &str, text: &str) -> anyhow::Result<ExitCode> {

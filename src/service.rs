@@ -29,10 +29,11 @@ pub enum ServeError {
     },
     #[error("GitHub App: {0}")]
     GitHub(#[from] crate::github::GitHubError),
-    #[error("cannot listen on {addr}: {source}")]
+    // `error` is not a `source`: the message says it already, and `{:#}` would say it twice.
+    #[error("cannot listen on {addr} (HOST / --host, PORT / --port): {error}")]
     Bind {
         addr: SocketAddr,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("server error: {0}")]
     Server(std::io::Error),
@@ -79,6 +80,15 @@ fn world_readable(mode: u32) -> bool {
 
 /// Runs until SIGTERM/SIGINT (or `shutdown` is cancelled), then drains and returns.
 pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<(), ServeError> {
+    serve_with_clock(settings, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`serve`] on a clock of the caller's (`relman demo` plays release days in a few seconds).
+pub async fn serve_with_clock(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
     // Said first, so that a failure to connect below still shows what relman was pointed at.
     tracing::info!(
         store = %redact_url(&settings.database_url),
@@ -88,7 +98,6 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
         dry_run = settings.dry_run,
         "starting relman"
     );
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::connect(&settings.database_url)
         .await
         .map_err(|source| ServeError::Store {
@@ -170,7 +179,7 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
     let addr = SocketAddr::new(settings.host, settings.port);
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Bind { addr, source })?;
+        .map_err(|error| ServeError::Bind { addr, error })?;
     let local = listener.local_addr().unwrap_or(addr);
     tracing::info!(address = %local, webhook_path = %settings.webhook_path, "listening");
 
@@ -196,7 +205,8 @@ pub async fn serve(settings: Settings, shutdown: CancellationToken) -> Result<()
     served.map_err(ServeError::Server)
 }
 
-async fn wait_for_signal() {
+/// Until Ctrl-C (SIGINT) or SIGTERM (what `kill`, `timeout`, systemd and Kubernetes send).
+pub async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

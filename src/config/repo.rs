@@ -148,8 +148,22 @@ pub fn check_config_summary(config: &RepoConfig) -> String {
         0 => String::new(),
         n => format!(", {n} {}", plural(n, "override", "overrides")),
     };
+    let soak = match config.environments.production.soak.unwrap_or_default() {
+        Soak::NextReleaseDay => {
+            "production gets, on each release day, what reached staging before it (soak: next_release_day)".to_owned()
+        }
+        Soak::Days(0) => "production may get a version as soon as it is on staging (soak: 0 days)".to_owned(),
+        Soak::Days(days) => format!(
+            "production may get a version after {days} {} on staging (soak: {days})",
+            plural(days as usize, "day", "days")
+        ),
+    };
+    let qa = match config.requirements.qa_mode {
+        QaMode::NoBlockers => "QA: no blockers reported",
+        QaMode::Explicit => "QA: `/qa ok` needed",
+    };
     format!(
-        "ok: releases {cadence} on {} from {} ({}), {holidays}; rotation {turns}: {}{overrides}; tags {}X.Y.Z",
+        "ok: releases {cadence} on {} from {} ({}), {holidays}; rotation {turns}: {}{overrides}; tags {}X.Y.Z; {soak}, {qa}",
         schedule.weekday,
         schedule.anchor,
         config.timezone,

@@ -34,15 +34,9 @@ impl fmt::Debug for Secret {
 /// The raw flags/environment of `relman serve`, before validation.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
-    /// GitHub App id.
-    #[arg(long, env = "APP_ID")]
-    pub app_id: Option<String>,
-    /// App private key, PEM text (PKCS#1 or PKCS#8).
-    #[arg(long, env = "PRIVATE_KEY", hide_env_values = true)]
-    pub private_key: Option<String>,
-    /// App private key, path to a PEM file.
-    #[arg(long, env = "PRIVATE_KEY_PATH")]
-    pub private_key_path: Option<PathBuf>,
+    /// The GitHub App: its id, key and REST base.
+    #[command(flatten)]
+    pub app: AppArgs,
     /// HMAC secret(s) for webhook signatures; comma-separated to accept several during rotation.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
@@ -55,9 +49,6 @@ pub struct ServeArgs {
     /// Listen port.
     #[arg(long, env = "PORT")]
     pub port: Option<String>,
-    /// GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, env = "GITHUB_API_URL")]
-    pub github_api_url: Option<String>,
     /// `sqlite://FILE` or `postgres://…`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
@@ -154,39 +145,7 @@ impl Settings {
         raw: &ServeArgs,
         read_file: impl Fn(&std::path::Path) -> std::io::Result<String>,
     ) -> Result<Settings, SettingError> {
-        let app_id = match present(raw.app_id.as_deref()) {
-            None => return Err(bad("APP_ID (--app-id)", "is required: the GitHub App's id")),
-            Some(v) => v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                bad(
-                    "APP_ID (--app-id)",
-                    format!("must be a positive integer, got {v:?}"),
-                )
-            })?,
-        };
-
-        let private_key_pem = match (present(raw.private_key.as_deref()), &raw.private_key_path) {
-            (Some(pem), _) => pem.replace("\\n", "\n"),
-            (None, Some(path)) => read_file(path).map_err(|e| {
-                bad(
-                    "PRIVATE_KEY_PATH (--private-key-path)",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?,
-            (None, None) => {
-                return Err(bad(
-                    "PRIVATE_KEY or PRIVATE_KEY_PATH",
-                    "one is required: the App's private key (PEM text or a file)",
-                ));
-            }
-        };
-        if !private_key_pem.contains("-----BEGIN") || !private_key_pem.contains("PRIVATE KEY-----")
-        {
-            return Err(bad(
-                "PRIVATE_KEY / PRIVATE_KEY_PATH",
-                "is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
-            ));
-        }
-
+        let (app, github_api_url) = raw.app.validate(read_file)?;
         let webhook_secrets = parse_secrets(raw.webhook_secret.as_deref())?;
 
         let webhook_path = present(raw.webhook_path.as_deref())
@@ -220,23 +179,6 @@ impl Settings {
                 )
             })?,
         };
-
-        let github_api_url = present(raw.github_api_url.as_deref())
-            .unwrap_or(DEFAULT_GITHUB_API_URL)
-            .trim_end_matches('/')
-            .to_string();
-        match github_api_url.parse::<http::Uri>() {
-            Ok(uri)
-                if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {}
-            _ => {
-                return Err(bad(
-                    "GITHUB_API_URL (--github-api-url)",
-                    format!(
-                        "must be an http(s) URL such as https://api.github.com or https://HOST/api/v3, got {github_api_url:?}"
-                    ),
-                ));
-            }
-        }
 
         let database_url = present(raw.database_url.as_deref())
             .unwrap_or(DEFAULT_DATABASE_URL)
@@ -294,10 +236,7 @@ impl Settings {
         };
 
         Ok(Settings {
-            app: AppCredentials {
-                app_id,
-                private_key_pem,
-            },
+            app,
             webhook_secrets,
             webhook_path,
             host,
@@ -311,6 +250,107 @@ impl Settings {
             dry_run: raw.dry_run,
         })
     }
+}
+
+/// The GitHub App's settings: part of [`ServeArgs`], and all the commands that call GitHub as
+/// the App but serve nothing (`calendar --repo`, `redeliver`) take, so their `--help` lists only
+/// these.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AppArgs {
+    /// GitHub App id.
+    #[arg(long, env = "APP_ID")]
+    pub app_id: Option<String>,
+    /// App private key, PEM text (PKCS#1 or PKCS#8).
+    #[arg(long, env = "PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: Option<String>,
+    /// App private key, path to a PEM file.
+    #[arg(long, env = "PRIVATE_KEY_PATH")]
+    pub private_key_path: Option<PathBuf>,
+    /// GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, env = "GITHUB_API_URL")]
+    pub github_api_url: Option<String>,
+}
+
+impl AppArgs {
+    /// The App's credentials and the REST base, validated as `relman serve` validates them.
+    pub fn validate(
+        &self,
+        read_file: impl Fn(&std::path::Path) -> std::io::Result<String>,
+    ) -> Result<(AppCredentials, String), SettingError> {
+        let app = app_credentials(
+            self.app_id.as_deref(),
+            self.private_key.as_deref(),
+            self.private_key_path.as_deref(),
+            &read_file,
+        )?;
+        Ok((app, github_api_url(self.github_api_url.as_deref())?))
+    }
+}
+
+/// `APP_ID` and `PRIVATE_KEY` / `PRIVATE_KEY_PATH`.
+fn app_credentials(
+    app_id: Option<&str>,
+    private_key: Option<&str>,
+    private_key_path: Option<&std::path::Path>,
+    read_file: &impl Fn(&std::path::Path) -> std::io::Result<String>,
+) -> Result<AppCredentials, SettingError> {
+    let app_id = match present(app_id) {
+        None => return Err(bad("APP_ID (--app-id)", "is required: the GitHub App's id")),
+        Some(v) => v.parse::<u64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+            bad(
+                "APP_ID (--app-id)",
+                format!("must be a positive integer, got {v:?}"),
+            )
+        })?,
+    };
+
+    let private_key_pem = match (present(private_key), private_key_path) {
+        (Some(pem), _) => pem.replace("\\n", "\n"),
+        (None, Some(path)) => read_file(path).map_err(|e| {
+            bad(
+                "PRIVATE_KEY_PATH (--private-key-path)",
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?,
+        (None, None) => {
+            return Err(bad(
+                "PRIVATE_KEY or PRIVATE_KEY_PATH",
+                "one is required: the App's private key (PEM text or a file)",
+            ));
+        }
+    };
+    if !private_key_pem.contains("-----BEGIN") || !private_key_pem.contains("PRIVATE KEY-----") {
+        return Err(bad(
+            "PRIVATE_KEY / PRIVATE_KEY_PATH",
+            "is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)",
+        ));
+    }
+
+    Ok(AppCredentials {
+        app_id,
+        private_key_pem,
+    })
+}
+
+/// `GITHUB_API_URL`: an http(s) URL, without a trailing slash.
+fn github_api_url(raw: Option<&str>) -> Result<String, SettingError> {
+    let github_api_url = present(raw)
+        .unwrap_or(DEFAULT_GITHUB_API_URL)
+        .trim_end_matches('/')
+        .to_string();
+    match github_api_url.parse::<http::Uri>() {
+        Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {}
+        _ => {
+            return Err(bad(
+                "GITHUB_API_URL (--github-api-url)",
+                format!(
+                    "must be an http(s) URL such as https://api.github.com or https://HOST/api/v3, got {github_api_url:?}"
+                ),
+            ));
+        }
+    }
+
+    Ok(github_api_url)
 }
 
 /// `WEBHOOK_SECRET`, comma-separated: during a rotation GitHub may sign with the old or the new one.
@@ -352,8 +392,11 @@ mod tests {
 
     fn minimal() -> ServeArgs {
         ServeArgs {
-            app_id: Some("42".into()),
-            private_key: Some(PEM.into()),
+            app: AppArgs {
+                app_id: Some("42".into()),
+                private_key: Some(PEM.into()),
+                ..AppArgs::default()
+            },
             webhook_secret: Some("s3cret".into()),
             ..ServeArgs::default()
         }
@@ -389,20 +432,45 @@ mod tests {
     }
 
     #[test]
+    fn the_app_settings_alone_are_validated_as_serve_validates_them() {
+        let no_file = |_: &std::path::Path| Err(std::io::Error::other("no file"));
+        let error = AppArgs::default().validate(no_file).unwrap_err();
+        assert_eq!(error.setting, "APP_ID (--app-id)");
+        let args = AppArgs {
+            app_id: Some("42".into()),
+            ..AppArgs::default()
+        };
+        assert_eq!(
+            args.validate(no_file).unwrap_err().setting,
+            "PRIVATE_KEY or PRIVATE_KEY_PATH"
+        );
+        let args = AppArgs {
+            private_key: Some(PEM.into()),
+            github_api_url: Some("https://ghe.example.com/api/v3/".into()),
+            ..args
+        };
+        let (app, api_url) = args.validate(no_file).unwrap();
+        assert_eq!(
+            (app.app_id, api_url.as_str()),
+            (42, "https://ghe.example.com/api/v3")
+        );
+    }
+
+    #[test]
     fn each_bad_setting_is_named_in_one_line() {
         type Case = (fn(&mut ServeArgs), &'static str);
         let cases: Vec<Case> = vec![
-            (|r| r.app_id = None, "APP_ID (--app-id): is required"),
+            (|r| r.app.app_id = None, "APP_ID (--app-id): is required"),
             (
-                |r| r.app_id = Some("x1".into()),
+                |r| r.app.app_id = Some("x1".into()),
                 "APP_ID (--app-id): must be a positive integer, got \"x1\"",
             ),
             (
-                |r| r.private_key = None,
+                |r| r.app.private_key = None,
                 "PRIVATE_KEY or PRIVATE_KEY_PATH: one is required",
             ),
             (
-                |r| r.private_key = Some("hello".into()),
+                |r| r.app.private_key = Some("hello".into()),
                 "PRIVATE_KEY / PRIVATE_KEY_PATH: is not a PEM",
             ),
             (
@@ -422,7 +490,7 @@ mod tests {
                 "PORT (--port): must be a port number",
             ),
             (
-                |r| r.github_api_url = Some("ftp://x".into()),
+                |r| r.app.github_api_url = Some("ftp://x".into()),
                 "GITHUB_API_URL (--github-api-url): must be an http(s) URL",
             ),
             (
@@ -454,8 +522,8 @@ mod tests {
     #[test]
     fn key_path_is_read_and_its_errors_name_the_setting() {
         let mut raw = minimal();
-        raw.private_key = None;
-        raw.private_key_path = Some("/keys/app.pem".into());
+        raw.app.private_key = None;
+        raw.app.private_key_path = Some("/keys/app.pem".into());
         let s = Settings::from_raw(&raw, |_| Ok(PEM.to_string())).unwrap();
         assert_eq!(s.app.private_key_pem, PEM);
         let err = Settings::from_raw(&raw, no_files).unwrap_err().to_string();
@@ -467,7 +535,7 @@ mod tests {
     #[test]
     fn escaped_newlines_in_an_env_key_are_restored() {
         let mut raw = minimal();
-        raw.private_key = Some(PEM.replace('\n', "\\n"));
+        raw.app.private_key = Some(PEM.replace('\n', "\\n"));
         assert_eq!(
             Settings::from_raw(&raw, no_files)
                 .unwrap()

@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 pub struct ShipsIn {
     /// The release day, None when the calendar has none ahead.
     pub date: Option<NaiveDate>,
+    /// The release day it reaches production on, after soaking on staging.
+    pub production: Option<NaiveDate>,
     /// The version the release is expected to get, with what is merged so far.
     pub version: Option<String>,
     pub manager: Option<String>,
@@ -39,6 +41,12 @@ pub fn render_checklist(ships: &ShipsIn, items: &[String]) -> String {
         out.push_str(&format!(" (tracked in #{n})"));
     }
     out.push_str(".\n");
+    if let (Some(_), Some(p)) = (ships.date, ships.production) {
+        out.push_str(&format!(
+            "\nThat day it goes to staging; after soaking there it goes to production on **{}**.\n",
+            p.format("%a %-d %b %Y")
+        ));
+    }
     if ships.version.is_some() {
         out.push_str(
             "\nThe version is what the changes merged so far ask for; a PR labelled for a larger bump can still raise it.\n",
@@ -51,6 +59,15 @@ pub fn render_checklist(ships: &ShipsIn, items: &[String]) -> String {
         }
     }
     out
+}
+
+/// The checklist `body` promising `version` instead of the version it names, or None when it
+/// names that one already (or none).
+pub fn repromise(body: &str, version: &str) -> Option<String> {
+    const START: &str = "This change ships in **";
+    let at = body.find(START)? + START.len();
+    let end = at + body[at..].find("**")?;
+    (body[at..end] != *version).then(|| format!("{}{version}{}", &body[..at], &body[end..]))
 }
 
 /// One item of a checklist as the author left it.
@@ -134,6 +151,7 @@ mod tests {
         let body = render_checklist(
             &ShipsIn {
                 date: NaiveDate::from_ymd_opt(2026, 12, 8),
+                production: NaiveDate::from_ymd_opt(2026, 12, 22),
                 version: Some("v1.5.0".into()),
                 manager: Some("alice".into()),
                 tracking_issue: Some(12),
@@ -141,7 +159,7 @@ mod tests {
             &items(),
         );
         assert!(body.starts_with(
-            "Thanks, merged. This change ships in **v1.5.0** on **Tue 8 Dec 2026**, release manager @alice (tracked in #12).\n"
+            "Thanks, merged. This change ships in **v1.5.0** on **Tue 8 Dec 2026**, release manager @alice (tracked in #12).\n\nThat day it goes to staging; after soaking there it goes to production on **Tue 22 Dec 2026**.\n"
         ));
         assert!(body.ends_with(
             "- [ ] Requires a config change (describe it below)\n- [ ] Needs QA attention\n"
@@ -149,10 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn a_new_promise_changes_the_version_and_keeps_the_ticks() {
+        let body = "<!-- relman:checklist:7 -->\nThanks, merged. This change ships in **v1.5.1** on **Tue 22 Dec 2026**.\n\n- [x] Requires a config change\n  Set X.\n";
+        assert_eq!(
+            repromise(body, "v1.5.2").as_deref(),
+            Some(
+                "<!-- relman:checklist:7 -->\nThanks, merged. This change ships in **v1.5.2** on **Tue 22 Dec 2026**.\n\n- [x] Requires a config change\n  Set X.\n"
+            )
+        );
+        assert_eq!(repromise(body, "v1.5.1"), None);
+        assert_eq!(repromise("no promise here", "v1.5.1"), None);
+    }
+
+    #[test]
     fn ticked_items_and_their_notes_are_read_back() {
         let body = render_checklist(
             &ShipsIn {
                 date: None,
+                production: None,
                 version: None,
                 manager: None,
                 tracking_issue: None,

@@ -114,10 +114,11 @@ pub struct Replaces {
     pub week: NaiveDate,
 }
 
-/// The seed's fix table: a fix asked for in the release week (the week, Monday to Sunday in the
-/// repository's time zone, that holds a release day) replaces that day's planned release — its
+/// The seed's fix table: a fix asked for in the release week (from the Monday, in the
+/// repository's time zone, up to the release day itself) replaces that day's planned release — its
 /// staging release for a warmfix, its production release for a hotfix. A fix asked for in the
-/// week between release days replaces nothing: the train goes on as planned. (The seed numbers
+/// week between release days (which starts the day after a release day) replaces nothing: the
+/// train goes on as planned. (The seed numbers
 /// the fix table's weeks from the week before the release day, its first table's from the
 /// release day; relman speaks of the release week and the week between instead.)
 pub fn replaces(calendar: &Calendar, kind: Kind, requested_on: NaiveDate) -> Option<Replaces> {
@@ -133,7 +134,7 @@ pub fn replaces(calendar: &Calendar, kind: Kind, requested_on: NaiveDate) -> Opt
         .filter_map(|c| calendar.release_day(c))
         .find_map(|day| {
             let date = day.date?;
-            (week_of(date) == week).then_some(Replaces {
+            (week_of(date) == week && date >= requested_on).then_some(Replaces {
                 scheduled: day.scheduled,
                 date,
                 environment,
@@ -358,7 +359,7 @@ pub fn render_expedited(view: &ExpeditedView<'_>) -> String {
                 checkbox(p.qa_ok)
             ));
             out.push_str(&format!(
-                "{} Production: an expedited deployment request to Ops once the production requirements hold; watch the dashboards during and after\n",
+                "{} Production: relman files an expedited deployment request to Ops as soon as it is cut; watch the dashboards during and after\n",
                 checkbox(p.in_production)
             ));
         }
@@ -507,11 +508,13 @@ mod tests {
         let cal = calendar("");
         // Release days: Tue 8 Dec, Tue 22 Dec 2026. Mon 7 – Sun 13 Dec is the release week of
         // 8 Dec; 14–20 Dec is the week between release days.
-        let r = replaces(&cal, Kind::Warmfix, d("2026-12-10")).unwrap();
+        let r = replaces(&cal, Kind::Warmfix, d("2026-12-08")).unwrap();
         assert_eq!(
             (r.scheduled, r.environment, r.week),
             (d("2026-12-08"), Environment::Staging, d("2026-12-07"))
         );
+        // After the release day its planned releases are gone: nothing left to replace.
+        assert_eq!(replaces(&cal, Kind::Warmfix, d("2026-12-10")), None);
         // The Monday before a release day is in the release day's week.
         let r = replaces(&cal, Kind::Hotfix, d("2026-12-07")).unwrap();
         assert_eq!(
@@ -526,7 +529,7 @@ mod tests {
     #[test]
     fn a_release_day_moved_by_a_holiday_is_replaced_in_the_week_it_moved_to() {
         let cal = calendar("holidays: { dates: [2026-12-08], on_holiday: next_business_day }\n");
-        let r = replaces(&cal, Kind::Hotfix, d("2026-12-11")).unwrap();
+        let r = replaces(&cal, Kind::Hotfix, d("2026-12-08")).unwrap();
         assert_eq!((r.scheduled, r.date), (d("2026-12-08"), d("2026-12-09")));
         let cal = calendar("holidays: { dates: [2026-12-08], on_holiday: skip }\n");
         assert_eq!(replaces(&cal, Kind::Hotfix, d("2026-12-11")), None);

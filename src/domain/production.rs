@@ -51,10 +51,15 @@ pub struct ProductionPlan {
     pub due: Option<Candidate>,
     /// A hotfix replaced this release day's production release: nothing else goes that day.
     pub replaced: bool,
+    /// The version that would be due, held back because it lacks a fix production runs, and why.
+    pub held: Option<(String, String)>,
     /// Staging's version when it has not soaked yet: it goes to production on `soaking_due_on`.
     pub soaking: Option<Candidate>,
     /// The day the soaking version becomes due.
     pub soaking_due_on: Option<NaiveDate>,
+    /// What staging runs now, when it is newer than production (soaked or not, held or not):
+    /// what `/deploy production now` asks for.
+    pub staging_now: Option<Candidate>,
 }
 
 impl ProductionPlan {
@@ -86,6 +91,8 @@ pub struct ProductionFacts<'a> {
     pub production: Option<&'a str>,
     /// The scheduled dates of release days whose production release a hotfix replaced.
     pub replaced_days: &'a [NaiveDate],
+    /// Versions that lack a fix production runs (they would undo it), with why.
+    pub lacking: &'a [(String, String)],
 }
 
 /// Where the production half of the train stands at `now`.
@@ -110,13 +117,31 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
     let at_cutoff = cutoff.and_then(|cutoff| {
         runs.iter()
             .rev()
-            .find(|run| run.soaking_since <= cutoff)
+            .find(|run| match facts.soak {
+                // The release day's own cut (even one made ahead of it) is not due that
+                // day: it soaks from the day's start.
+                Soak::NextReleaseDay => run.soaking_since < cutoff,
+                Soak::Days(_) => run.soaking_since <= cutoff,
+            })
             .cloned()
     });
     let replaced = release_day
         .as_ref()
         .is_some_and(|day| facts.replaced_days.contains(&day.scheduled));
-    let due = at_cutoff.filter(newer).filter(|_| !replaced);
+    let lacks = |c: &Candidate| {
+        facts
+            .lacking
+            .iter()
+            .find(|(version, _)| *version == c.version)
+            .map(|(version, why)| (version.clone(), why.clone()))
+    };
+    let held = at_cutoff
+        .as_ref()
+        .filter(|c| newer(c) && !replaced)
+        .and_then(lacks);
+    let due = at_cutoff
+        .filter(newer)
+        .filter(|_| !replaced && held.is_none());
     // With a soak of days the "release day" of a due version is the day its soak ended.
     let release_day = match (facts.soak, &due) {
         (Soak::Days(days), Some(c)) => {
@@ -127,7 +152,9 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
         }
         _ => release_day,
     };
-    let soaking = current.filter(|c| due.as_ref().is_none_or(|d| d.version != c.version));
+    let staging_now = current.clone();
+    let soaking = current
+        .filter(|c| due.as_ref().is_none_or(|d| d.version != c.version) && lacks(c).is_none());
     let soaking_due_on = soaking
         .as_ref()
         .and_then(|c| due_on(calendar, facts.soak, c.soaking_since));
@@ -135,8 +162,10 @@ pub fn production_plan(facts: &ProductionFacts<'_>, now: DateTime<Utc>) -> Produ
         release_day,
         due,
         replaced,
+        held,
         soaking,
         soaking_due_on,
+        staging_now,
     }
 }
 
@@ -269,6 +298,8 @@ mod tests {
         Staging(&'static str),
         /// A regular release cut (and staged) ahead of its release day.
         CutAhead(&'static str, &'static str),
+        /// Production runs a fix this version does not have.
+        Lacks(&'static str),
         Production(&'static str),
         Replaces(&'static str),
     }
@@ -298,6 +329,7 @@ mod tests {
         let mut staging: Vec<Deployed> = Vec::new();
         let mut production: Option<&str> = None;
         let mut replaced: Vec<NaiveDate> = Vec::new();
+        let mut lacking: Vec<(String, String)> = Vec::new();
         for (i, (now, event, expect)) in steps.iter().enumerate() {
             match event {
                 Some(Event::Staging(v)) => staging.push(Deployed {
@@ -314,6 +346,9 @@ mod tests {
                 }),
                 Some(Event::Production(v)) => production = Some(v),
                 Some(Event::Replaces(day)) => replaced.push(day.parse().expect("date")),
+                Some(Event::Lacks(version)) => {
+                    lacking.push((version.to_string(), "it lacks the hotfix".to_string()))
+                }
                 None => {}
             }
             let plan = production_plan(
@@ -324,6 +359,7 @@ mod tests {
                     staging: &staging,
                     production,
                     replaced_days: &replaced,
+                    lacking: &lacking,
                 },
                 *now,
             );
@@ -697,6 +733,51 @@ mod tests {
                     at("2027-01-05", 9),
                     None,
                     (Some("v1.5.0"), Some("2027-01-05"), None, None, None),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_version_that_lacks_a_fix_production_runs_is_held_back() {
+        let cal = calendar("");
+        play(
+            &cal,
+            Soak::NextReleaseDay,
+            &[
+                (
+                    at("2026-12-08", 13),
+                    Some(S("v1.5.0")),
+                    (None, None, None, Some("v1.5.0"), Some("2026-12-22")),
+                ),
+                (
+                    at("2026-12-08", 14),
+                    Some(P("v1.4.0")),
+                    (None, None, None, Some("v1.5.0"), Some("2026-12-22")),
+                ),
+                // Hotfix v1.4.1 straight to production (not staging); its fix merged after
+                // v1.5.0 was cut, so v1.5.0 would undo it.
+                (
+                    at("2026-12-15", 10),
+                    Some(P("v1.4.1")),
+                    (None, None, None, Some("v1.5.0"), Some("2026-12-22")),
+                ),
+                (
+                    at("2026-12-15", 10),
+                    Some(Event::Lacks("v1.5.0")),
+                    (None, None, None, None, None),
+                ),
+                (at("2026-12-22", 9), None, (None, None, None, None, None)),
+                // 22 Dec's cut has the fix: it goes on 5 Jan.
+                (
+                    at("2026-12-22", 13),
+                    Some(S("v1.6.0")),
+                    (None, None, None, Some("v1.6.0"), Some("2027-01-05")),
+                ),
+                (
+                    at("2027-01-05", 9),
+                    None,
+                    (Some("v1.6.0"), Some("2027-01-05"), None, None, None),
                 ),
             ],
         );

@@ -222,10 +222,14 @@ fn signoff(env: Environment, facts: &Facts) -> Verdict {
             requirement: Requirement::Signoff,
             state: State::Pending,
             reason: format!("{who} has not signed off for {}", env.name()),
-            fix: Some(format!(
-                "{who} comments `/signoff {}` when it is safe to release",
-                env.name()
-            )),
+            fix: Some(match env {
+                Environment::Staging => format!(
+                    "{who} comments `/signoff staging` when it is safe to release (a sign-off holds for the commit it was given on)"
+                ),
+                Environment::Production => {
+                    format!("{who} comments `/signoff production` when it is safe to release")
+                }
+            }),
         },
     }
 }
@@ -368,7 +372,9 @@ mod tests {
         assert!(!all_met(&v));
         assert_eq!(
             v[1].fix.as_deref(),
-            Some("@alice comments `/signoff staging` when it is safe to release")
+            Some(
+                "@alice comments `/signoff staging` when it is safe to release (a sign-off holds for the commit it was given on)"
+            )
         );
         f.signoffs.push(Signoff {
             environment: Environment::Staging,

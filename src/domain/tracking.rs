@@ -100,6 +100,8 @@ pub struct ProductionCandidate {
     pub on_staging_since: NaiveDate,
     /// The release day it is (or was) due on.
     pub due_on: Option<NaiveDate>,
+    /// Held back from production, and why.
+    pub held: Option<String>,
 }
 
 /// Everything the tracking issue shows.
@@ -222,6 +224,11 @@ fn candidates_line(view: &TrackingView<'_>) -> String {
         (_, None) => "the release to be cut".to_string(),
     };
     let production = match view.production_candidate {
+        Some(ProductionCandidate {
+            version,
+            held: Some(why),
+            ..
+        }) => format!("{version} held back: {why}"),
         Some(c) => {
             let due = match c.due_on {
                 Some(d) if d == view.today => ", due today".to_string(),
@@ -356,6 +363,7 @@ fn next_steps(view: &TrackingView<'_>, manager: &str) -> Vec<String> {
         Stage::Open => {
             if view.changes.is_empty() {
                 steps.push("Nothing to release yet: merge changes before the release day, or it closes with no release.".to_string());
+                production_steps(&mut steps, view, &fixes(Environment::Production));
                 return steps;
             }
             steps.extend(fixes(Environment::Staging));
@@ -380,6 +388,13 @@ fn production_steps(steps: &mut Vec<String>, view: &TrackingView<'_>, fixes: &[S
     let Some(c) = view.production_candidate else {
         return;
     };
+    if let Some(why) = &c.held {
+        steps.push(format!(
+            "{} stays out of production: {why}. `/deploy production now` requests what staging runs anyway.",
+            c.version
+        ));
+        return;
+    }
     if let Some(url) = view.deploy_request {
         steps.push(format!(
             "{}'s deployment request is with Ops: {url}. Once it runs in production, relman posts the monitoring checklist.",

@@ -9,8 +9,10 @@ use octocrab::jsonwebtoken::EncodingKey;
 use octocrab::models::{AppId, InstallationId};
 
 use super::client::GitHubClient;
+use super::conditional::ResponseCache;
 use super::error::{GitHubError, GitHubResult};
-use super::rest::{RestClient, RetryBudget, WriteRecorder};
+use super::rate_budget::RateBudget;
+use super::rest::{InstallationScope, RestClient, RetryBudget, WriteRecorder};
 use crate::config::settings::AppCredentials;
 
 /// Builds and caches installation clients. Each octocrab installation client caches its token
@@ -29,6 +31,8 @@ pub struct GitHubApp {
     budget: RetryBudget,
     dry_run: Option<Arc<dyn WriteRecorder>>,
     installations: Mutex<HashMap<u64, GitHubClient>>,
+    responses: Arc<ResponseCache>,
+    rate: Arc<RateBudget>,
 }
 
 impl GitHubApp {
@@ -56,7 +60,28 @@ impl GitHubApp {
             budget,
             dry_run,
             installations: Mutex::new(HashMap::new()),
+            responses: Arc::new(ResponseCache::default()),
+            rate: Arc::new(RateBudget::default()),
         })
+    }
+
+    /// Keeps at most `capacity_bytes` of answers for conditional GETs instead of
+    /// [`super::conditional::DEFAULT_CAPACITY_BYTES`]; 0 makes every GET unconditional.
+    pub fn with_response_cache(mut self, capacity_bytes: usize) -> Self {
+        self.responses = Arc::new(ResponseCache::new(capacity_bytes));
+        self
+    }
+
+    /// Defers deferrable work when less than `reserve_percent` of an installation's rate
+    /// limit is left, instead of [`super::rate_budget::DEFAULT_RESERVE_PERCENT`].
+    pub fn with_rate_reserve(mut self, reserve_percent: u8) -> Self {
+        self.rate = Arc::new(RateBudget::new(reserve_percent));
+        self
+    }
+
+    /// What is left of each installation's rate limit, as GitHub last reported it.
+    pub fn rate_budget(&self) -> &RateBudget {
+        &self.rate
     }
 
     /// The App's client (JWT), built on first use. Building fails only where the machine's TLS
@@ -93,8 +118,15 @@ impl GitHubApp {
             .app()?
             .installation(InstallationId(id))
             .map_err(|e| GitHubError::Setup(e.to_string()))?;
-        let client =
-            GitHubClient::new(RestClient::new(octocrab, self.budget, self.dry_run.clone()));
+        let client = GitHubClient::new(
+            RestClient::new(octocrab, self.budget, self.dry_run.clone()).for_installation(
+                InstallationScope {
+                    id,
+                    responses: self.responses.clone(),
+                    rate: self.rate.clone(),
+                },
+            ),
+        );
         clients.insert(id, client.clone());
         Ok(client)
     }

@@ -3,9 +3,11 @@
 pub mod app;
 pub mod client;
 pub mod comments;
+pub mod conditional;
 pub mod error;
 pub mod issues;
 pub mod port;
+pub mod rate_budget;
 pub mod rest;
 pub mod route;
 pub mod types;

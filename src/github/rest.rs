@@ -1,6 +1,7 @@
 //! The REST transport under the GitHub port: octocrab for auth and HTTP, plus what a
 //! well-behaved App needs on top: bounded retries, rate-limit waits, pagination that keeps the
-//! token on every page, metrics, and dry-run.
+//! token on every page, conditional GETs and the rate-limit standing of installation clients
+//! ([`super::conditional`], [`super::rate_budget`]), metrics, and dry-run.
 //!
 //! Every route is sent as a path-and-query (`/repos/o/r/issues?page=2`). octocrab joins it to
 //! `GITHUB_API_URL` (keeping a GitHub Enterprise `/api/v3` prefix) and attaches the
@@ -11,14 +12,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::conditional::{Cached, ResponseCache};
 use super::error::{GitHubError, GitHubResult};
+use super::rate_budget::RateBudget;
 use super::route;
 
 /// Where dry-run writes go instead of GitHub.
@@ -69,6 +72,16 @@ pub struct RestClient {
     octocrab: Arc<Octocrab>,
     budget: RetryBudget,
     dry_run: Option<Arc<dyn WriteRecorder>>,
+    installation: Option<InstallationScope>,
+}
+
+/// What the clients of one installation share with all the others: the stored answers
+/// conditional GETs revalidate, and the rate-limit standing answers report.
+#[derive(Clone)]
+pub struct InstallationScope {
+    pub id: u64,
+    pub responses: Arc<ResponseCache>,
+    pub rate: Arc<RateBudget>,
 }
 
 /// What to do after one attempt.
@@ -88,7 +101,15 @@ impl RestClient {
             octocrab: Arc::new(octocrab),
             budget,
             dry_run,
+            installation: None,
         }
+    }
+
+    /// The client of one installation: GETs are conditional on the answers stored for it, and
+    /// every answer's rate-limit figures are recorded.
+    pub fn for_installation(mut self, scope: InstallationScope) -> Self {
+        self.installation = Some(scope);
+        self
     }
 
     pub fn is_dry_run(&self) -> bool {
@@ -100,9 +121,13 @@ impl RestClient {
         method: &Method,
         route: &str,
         body: Option<&Value>,
+        condition: Option<(HeaderName, HeaderValue)>,
     ) -> Result<RawResponse, octocrab::Error> {
         let response = match *method {
-            Method::GET => self.octocrab._get(route).await?,
+            Method::GET => {
+                let headers = condition.map(|(name, value)| HeaderMap::from_iter([(name, value)]));
+                self.octocrab._get_with_headers(route, headers).await?
+            }
             Method::POST => self.octocrab._post(route, body).await?,
             Method::PATCH => self.octocrab._patch(route, body).await?,
             Method::PUT => self.octocrab._put(route, body).await?,
@@ -134,12 +159,17 @@ impl RestClient {
         }
 
         let template = route::template(route);
+        let mut cached = match (&method, &self.installation) {
+            (&Method::GET, Some(scope)) => scope.responses.get(scope.id, route),
+            _ => None,
+        };
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let started = Instant::now();
-            let outcome = self.send_once(&method, route, body).await;
+            let condition = cached.as_ref().map(Cached::condition);
+            let outcome = self.send_once(&method, route, body, condition).await;
             let elapsed = started.elapsed();
             let status_label = match &outcome {
                 Ok(r) => r.status.as_u16().to_string(),
@@ -152,7 +182,20 @@ impl RestClient {
             tracing::debug!(method = %method, route, status = %status_label, duration_ms = elapsed.as_millis() as u64, attempt, "GitHub call");
 
             let verdict = match outcome {
-                Ok(response) => judge(route, response, attempt, &self.budget),
+                Ok(response) => match self.settle(&method, route, &template, response, &cached) {
+                    Some(response) => judge(route, response, attempt, &self.budget),
+                    None => {
+                        // The stored body of a 304 did not unpack: ask again, unconditionally.
+                        cached = None;
+                        Verdict::RetryAfter(
+                            Duration::ZERO,
+                            GitHubError::Decode {
+                                route: route.to_string(),
+                                message: "the stored answer of a 304 is unreadable".into(),
+                            },
+                        )
+                    }
+                },
                 Err(e) => transport_verdict(route, e, attempt, &self.budget),
             };
             match verdict {
@@ -173,6 +216,41 @@ impl RestClient {
                 }
             }
         }
+    }
+
+    /// Books an installation's answer: its rate-limit figures; a `200` to a GET is stored for
+    /// the next conditional request, and a `304` becomes the stored answer (`None` if that is
+    /// unreadable).
+    fn settle(
+        &self,
+        method: &Method,
+        route: &str,
+        template: &str,
+        mut response: RawResponse,
+        cached: &Option<Cached>,
+    ) -> Option<RawResponse> {
+        let Some(scope) = &self.installation else {
+            return Some(response);
+        };
+        scope.rate.observe(scope.id, &response.headers);
+        if *method != Method::GET {
+            return Some(response);
+        }
+        match (response.status, cached) {
+            (StatusCode::NOT_MODIFIED, Some(cached)) => {
+                metrics::counter!("relman_github_not_modified_total", "route" => template.to_string())
+                    .increment(1);
+                response.body = cached.revive(&mut response.headers)?;
+                response.status = StatusCode::OK;
+            }
+            (StatusCode::OK, _) => {
+                scope
+                    .responses
+                    .store(scope.id, route, &response.headers, &response.body);
+            }
+            _ => {}
+        }
+        Some(response)
     }
 
     pub async fn get<T: DeserializeOwned>(&self, route: &str) -> GitHubResult<T> {

@@ -70,6 +70,25 @@ pub struct Invocation<'a> {
     pub roles: &'a Roles,
 }
 
+impl Invocation<'_> {
+    /// What this command says about a release, for its log: by the comment's author, now.
+    pub fn log_entry(
+        &self,
+        entry: crate::store::releases::LogKind,
+        environment: Option<crate::domain::requirements::Environment>,
+        text: Option<String>,
+    ) -> crate::store::releases::LogEntry {
+        crate::store::releases::LogEntry {
+            entry,
+            environment,
+            text,
+            actor: self.actor.login.clone(),
+            comment_id: self.comment_id,
+            at: self.ctx.clock.now_ms(),
+        }
+    }
+}
+
 /// Runs one command that passed the permission check.
 async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandError> {
     match command {

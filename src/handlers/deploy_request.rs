@@ -29,7 +29,7 @@ use crate::github::comments::{marker, upsert_comment};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubPort, NewIssue, RepoName};
 use crate::store::register::RegisterRow;
-use crate::store::releases::{LogEntry, regular_key, version_key};
+use crate::store::releases::{LogKind, regular_key, version_key};
 
 /// Who asks for a deployment.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +58,8 @@ pub enum Decision {
     },
     /// A hotfix replaced this release day's production release.
     Replaced { day: NaiveDate },
+    /// What soaked lacks a fix production runs.
+    Held { version: String, why: String },
     /// The version's commit is not among the repository's tags.
     Unknown { version: String },
     /// The production requirements do not hold for the version.
@@ -91,38 +93,13 @@ pub async fn consider(
     let state = production_state(ctx, github, repo, train).await?;
     let now = ctx.clock.now();
     let plan = &state.plan;
-    let (candidate, on_request) = match (ask, &plan.due, &plan.soaking) {
+    let (candidate, on_request) = match (ask, &plan.due, &plan.staging_now) {
         (_, Some(due), _) => (due.clone(), None),
-        (Ask::Explicit { by, now: true }, None, Some(soaking)) => {
-            (soaking.clone(), Some(by.to_string()))
+        // Asked for before it soaked: what staging runs, on the release manager's word.
+        (Ask::Explicit { by, now: true }, None, Some(current)) => {
+            (current.clone(), Some(by.to_string()))
         }
-        (Ask::Explicit { now: false, .. }, None, Some(soaking)) => {
-            return Ok(Decision::NotSoaked {
-                version: soaking.version.clone(),
-                soaked: soaked_for(soaking.on_staging_since, now),
-                due_on: plan.soaking_due_on,
-            });
-        }
-        (_, None, _) if plan.replaced => {
-            return Ok(Decision::Replaced {
-                day: plan
-                    .release_day
-                    .as_ref()
-                    .map_or_else(|| train.today(now), |d| d.scheduled),
-            });
-        }
-        (_, None, soaking) => {
-            return Ok(Decision::NothingDue {
-                running: state.running.clone(),
-                soaking: soaking.as_ref().map(|c| {
-                    (
-                        c.version.clone(),
-                        soaked_for(c.on_staging_since, now),
-                        plan.soaking_due_on,
-                    )
-                }),
-            });
-        }
+        _ => return Ok(not_due(plan, &state, train, ask, now)),
     };
     let version = candidate.version.clone();
     let key = repo.to_string();
@@ -150,10 +127,12 @@ pub async fn consider(
                     let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
                         .iter()
                         .filter_map(|e| {
-                            let what = match (e.entry.as_str(), e.environment.as_str()) {
-                                ("signoff", "production") => "the production sign-off",
-                                ("qa_ok", _) => "QA's `/qa ok`",
-                                ("qa_clear", _) => "QA clearing its blockers",
+                            let what = match (e.entry, e.environment) {
+                                (LogKind::Signoff, Some(Environment::Production)) => {
+                                    "the production sign-off"
+                                }
+                                (LogKind::QaOk, _) => "QA's `/qa ok`",
+                                (LogKind::QaClear, _) => "QA clearing its blockers",
                                 _ => return None,
                             };
                             Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
@@ -193,6 +172,47 @@ pub async fn consider(
         url,
         soaked: Some(soaked_for(candidate.on_staging_since, now)),
     })
+}
+
+/// Why nothing is requested when nothing is due (or, asked by hand, why not yet).
+fn not_due(
+    plan: &crate::domain::production::ProductionPlan,
+    state: &ProductionState,
+    train: &Train,
+    ask: Ask<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Decision {
+    if let Some((version, why)) = &plan.held {
+        return Decision::Held {
+            version: version.clone(),
+            why: why.clone(),
+        };
+    }
+    if let (Ask::Explicit { now: false, .. }, Some(soaking)) = (ask, &plan.soaking) {
+        return Decision::NotSoaked {
+            version: soaking.version.clone(),
+            soaked: soaked_for(soaking.on_staging_since, now),
+            due_on: plan.soaking_due_on,
+        };
+    }
+    if plan.replaced {
+        return Decision::Replaced {
+            day: plan
+                .release_day
+                .as_ref()
+                .map_or_else(|| train.today(now), |d| d.scheduled),
+        };
+    }
+    Decision::NothingDue {
+        running: state.running.clone(),
+        soaking: plan.soaking.as_ref().map(|c| {
+            (
+                c.version.clone(),
+                soaked_for(c.on_staging_since, now),
+                plan.soaking_due_on,
+            )
+        }),
+    }
 }
 
 /// Files the request of a released hotfix at once, whatever staging runs: the process's
@@ -470,7 +490,7 @@ pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome
     let key = at.repo.to_string();
     // On a released hotfix's own issue: that hotfix.
     if let Some(rec) = at.ctx.store.release_by_issue(&key, at.issue_number).await?
-        && rec.kind == crate::domain::expedited::Kind::Hotfix.as_str()
+        && rec.kind == crate::domain::expedited::Kind::Hotfix
         && let Some(row) = at.ctx.store.register_row(&key, &rec.key).await?
     {
         if row.state != crate::store::releases::ReleaseState::Released {
@@ -497,14 +517,7 @@ pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome
             .append_release_log(
                 &key,
                 &version_key(&candidate.version),
-                &LogEntry {
-                    entry: "signoff".into(),
-                    environment: "production".into(),
-                    text: None,
-                    actor: at.actor.login.clone(),
-                    comment_id: at.comment_id,
-                    at: at.ctx.clock.now_ms(),
-                },
+                &at.log_entry(LogKind::Signoff, Some(Environment::Production), None),
             )
             .await?;
     }
@@ -565,6 +578,9 @@ fn reply(decision: &Decision) -> Outcome {
         Decision::Replaced { day: d } => Outcome::Refused(format!(
             "a hotfix replaced the production release of the release day {}; what soaked on staging goes with the next release day. `/deploy production now` requests what staging runs anyway.",
             day(*d)
+        )),
+        Decision::Held { version, why } => Outcome::Refused(format!(
+            "no deployment request for {version}: {why}. `/deploy production now` requests what staging runs anyway."
         )),
         Decision::Unknown { version } => Outcome::Refused(format!(
             "relman cannot find the commit of {version} among the repository's latest tags: push the tag, then ask again."

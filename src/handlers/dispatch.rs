@@ -10,7 +10,7 @@ use super::events::{
     ReviewEvent,
 };
 use super::permissions::PermissionCache;
-use super::{commands, config_check, merged_pr, tracking};
+use super::{commands, config_check, deferral, merged_pr, tracking};
 use crate::clock::Clock;
 use crate::config::load::ConfigCache;
 use crate::github::app::GitHubApp;
@@ -39,6 +39,11 @@ impl Context {
         }
     }
 }
+
+/// Jobs that only keep things up to date for people to read — dashboard refreshes, release
+/// announcements — and wait for the rate-limit reset when an installation is short (version
+/// polls, one global job, leave such installations out instead: `environments::poll_versions`).
+pub const DEFERRABLE_JOBS: &[&str] = &[tracking::REFRESH_JOB, super::release::ANNOUNCE_JOB];
 
 /// The production [`Processor`].
 pub struct Dispatcher {
@@ -80,6 +85,10 @@ impl Processor for Dispatcher {
 impl Dispatcher {
     async fn job(&self, item: &ClaimedItem) -> Result<(), ProcessError> {
         let ctx = &self.ctx;
+        let rate = ctx.github.rate_budget();
+        if let Some(until) = deferral::deferral(rate, DEFERRABLE_JOBS, item, ctx.clock.now()) {
+            return deferral::defer(&ctx.store, item, until, ctx.clock.now_ms()).await;
+        }
         match item.name.as_str() {
             tracking::TICK_JOB => {
                 tracking::fan_out(ctx, tracking::periodic().slot(ctx.clock.now()))

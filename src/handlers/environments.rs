@@ -217,6 +217,16 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
         let Ok(repo) = target.repo.parse::<RepoName>() else {
             continue;
         };
+        // The next poll comes soon enough: an installation short of its rate limit is left
+        // out of this one.
+        let rate = ctx.github.rate_budget();
+        if rate
+            .defer_until(target.installation_id, ctx.clock.now())
+            .is_some()
+        {
+            super::deferral::count_deferred(POLL_JOB);
+            continue;
+        }
         let client = ctx.github.installation(target.installation_id)?;
         let Some(train) = load_train(ctx, &client, &repo).await? else {
             continue;

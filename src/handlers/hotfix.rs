@@ -247,7 +247,7 @@ fn opened(row: &RegisterRow, number: u64) -> String {
 async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, String>, CommandError> {
     let key = at.repo.to_string();
     match at.ctx.store.release_by_issue(&key, at.issue_number).await? {
-        Some(rec) if rec.kind != Kind::Regular.as_str() => {
+        Some(rec) if rec.kind != Kind::Regular => {
             match at.ctx.store.register_row(&key, &rec.key).await? {
                 Some(row) => Ok(Ok(row)),
                 None => Ok(Err("its record is gone".into())),
@@ -342,7 +342,7 @@ pub async fn release_instead(
     at: &Invocation<'_>,
     rec: &ReleaseRecord,
 ) -> Result<Option<Outcome>, CommandError> {
-    if rec.kind == Kind::Regular.as_str() {
+    if rec.kind == Kind::Regular {
         if rec.state != ReleaseState::Open {
             return Ok(None);
         }
@@ -631,6 +631,8 @@ async fn cut(
         .await?;
     tracing::info!(repo = %repo, tag = %tag, sha = %head, by = %at.actor.login, "expedited release cut");
     close_replaced(ctx, github, repo, train, row).await?;
+    // Its tag may be the version merged changes were promised: they now ship in the next one.
+    super::merged_pr::refresh_promises(ctx, github, repo, train).await?;
     let next = match row.kind {
         Kind::Hotfix => {
             // The process's time-sensitive release: production gets it at once, staging too
@@ -742,7 +744,7 @@ async fn close_replaced(
     // Its body now says why (a closed issue is no longer refreshed by the train).
     match ctx.store.release_record(&key, regular).await? {
         Some(closed) => {
-            super::tracking::refresh_release(ctx, github, repo, train, &closed, None).await
+            super::tracking::refresh_release(ctx, github, repo, train, &closed, None, None).await
         }
         None => Ok(()),
     }
@@ -1073,20 +1075,4 @@ pub async fn tracking_notes(
         replacements,
         quarter: Some(quarter(ctx, &key, train, ctx.clock.now()).await?),
     })
-}
-
-/// Whether a hotfix replaces the planned production release of the week `week_of` falls in (the
-/// deployment request of that week is then not filed a second time).
-pub async fn production_replaced(
-    ctx: &Context,
-    repo: &RepoName,
-    week_of: NaiveDate,
-) -> Result<bool, CommandError> {
-    Ok(ctx
-        .store
-        .production_replaced_in_week(
-            &repo.to_string(),
-            crate::domain::expedited::week_of(week_of),
-        )
-        .await?)
 }

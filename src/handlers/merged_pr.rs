@@ -16,6 +16,7 @@ use super::tracking::schedule_refresh;
 use crate::domain::changelog::Change;
 use crate::domain::checklist::{ShipsIn, render_checklist};
 use crate::domain::conventional::bump_for_changes;
+use crate::domain::expedited::Kind;
 use crate::domain::version::{next_version, tag_of};
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, PullRequest, RepoName};
@@ -175,7 +176,7 @@ async fn ships_in(
         .releases(&key)
         .await?
         .into_iter()
-        .filter(|r| r.kind == "regular")
+        .filter(|r| r.kind == Kind::Regular)
         .collect();
     // Today's release may already be cut (or closed): then the change waits for the next one.
     let day = train
@@ -198,8 +199,51 @@ async fn ships_in(
         .as_ref()
         .and_then(|d| train.manager_for_scheduled(d.scheduled));
 
-    // The expected version: the last release bumped by what the PRs merged since ask for. The
-    // merge time of the last release relman cut bounds "since"; without one, the PRs listed.
+    let date = day.as_ref().and_then(|d| d.date);
+    Ok(ShipsIn {
+        production: date.and_then(|d| {
+            crate::domain::production::due_on(
+                &train.calendar,
+                super::production::soak(train),
+                train.calendar.start_of_day(d),
+            )
+        }),
+        date,
+        version: Some(
+            expected_version(
+                ctx,
+                github,
+                repo,
+                train,
+                &event.pull_request.base.name,
+                Some(&event.pull_request),
+            )
+            .await?,
+        ),
+        manager,
+        tracking_issue,
+    })
+}
+
+/// The tag the next regular release is expected to get: the last release bumped by what the
+/// PRs merged since ask for (with `own`, a PR GitHub's list may not show yet). The merge time
+/// of the last release relman cut bounds "since"; without one, the PRs listed.
+pub(crate) async fn expected_version(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    base_branch: &str,
+    own: Option<&PullRequest>,
+) -> Result<String, CommandError> {
+    // Counted from the last regular release (a hotfix's tag is not where a train starts).
+    let releases: Vec<_> = ctx
+        .store
+        .releases(&repo.to_string())
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == Kind::Regular)
+        .collect();
     let versioning = &train.config.versioning;
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
     let since = last.as_ref().and_then(|t| {
@@ -208,30 +252,67 @@ async fn ships_in(
             .find(|r| r.tag.as_deref() == Some(t.tag.as_str()))
             .and_then(|r| r.released_at)
     });
-    let pulls = github
-        .list_closed_pulls(repo, &event.pull_request.base.name, 100)
-        .await?;
+    let pulls = github.list_closed_pulls(repo, base_branch, 100).await?;
     let mut merged: Vec<Change> = pulls
         .iter()
         .filter(|p| {
             p.merged_at
                 .is_some_and(|at| since.is_none_or(|since| to_millis(at) > since))
-                && p.number != event.pull_request.number
+                && own.is_none_or(|own| p.number != own.number)
         })
         .map(change_of)
         .collect();
-    // The event's own PR counts even if the list has not caught up with the merge yet.
-    merged.push(change_of(&event.pull_request));
+    merged.extend(own.map(change_of));
     let version = next_version(
         last.as_ref().map(|t| &t.version),
         bump_for_changes(&merged, versioning),
     );
-    Ok(ShipsIn {
-        date: day.as_ref().and_then(|d| d.date),
-        version: Some(tag_of(&version, versioning)),
-        manager,
-        tracking_issue,
-    })
+    Ok(tag_of(&version, versioning))
+}
+
+/// After an expedited release took a version, the checklists of the changes still waiting for
+/// the next regular release that promised another version than it is now expected to get say
+/// the new one (only that sentence changes: what the authors ticked stays). Returns how many.
+pub async fn refresh_promises(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<usize, CommandError> {
+    let key = repo.to_string();
+    let since = ctx
+        .store
+        .releases(&key)
+        .await?
+        .iter()
+        .filter(|r| r.kind == Kind::Regular && r.state == ReleaseState::Released)
+        .filter_map(|r| r.released_at)
+        .max()
+        .unwrap_or(0);
+    let waiting = ctx.store.merges_since(&key, since).await?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let branch = github.get_repo(repo).await?.default_branch;
+    let expected = expected_version(ctx, github, repo, train, &branch, None).await?;
+    let mut updated = 0;
+    for number in waiting {
+        let mark = crate::github::comments::marker(CHECKLIST_KIND, &number.to_string());
+        let Some(id) = ctx.store.bot_comment_id(&key, number, &mark).await? else {
+            continue;
+        };
+        let Some(comment) = github.get_comment(repo, id).await? else {
+            continue;
+        };
+        if let Some(body) = crate::domain::checklist::repromise(&comment.body, &expected) {
+            github.update_comment(repo, id, &body).await?;
+            updated += 1;
+        }
+    }
+    if updated > 0 {
+        tracing::info!(repo = %repo, updated, expected = %expected, "checklists now promise the expected version");
+    }
+    Ok(updated)
 }
 
 /// What the bump is read from: title, description and labels.

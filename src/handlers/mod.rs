@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod deferral;
 pub mod deploy_request;
 pub mod dispatch;
 pub mod environments;

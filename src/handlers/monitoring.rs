@@ -14,7 +14,7 @@ use crate::github::comments::upsert_comment;
 use crate::github::{GitHubPort, IssuePatch, IssueState, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::JobSpec;
-use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState};
+use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState};
 use crate::store::work::ClaimedItem;
 
 /// Reminds the release manager to confirm production is healthy.
@@ -136,7 +136,7 @@ pub async fn remind(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessErro
     let Some(issue) = rec.issue_number else {
         return Ok(());
     };
-    if log.iter().any(|e| e.entry == "healthy") {
+    if log.iter().any(|e| e.entry == LogKind::Healthy) {
         return Ok(());
     }
     let repo_name: RepoName = repo
@@ -190,7 +190,7 @@ pub async fn next_step(
             "{tag} is not in production yet (production runs {running}): its deployment request is with Ops ({url}). Once it is deployed, relman posts the monitoring checklist here; then `/release healthy`."
         ));
     }
-    if rec.kind == Kind::Hotfix.as_str() {
+    if rec.kind == Kind::Hotfix {
         return Ok(format!(
             "{tag} is not in production yet (production runs {running}) and has no deployment request: comment `/deploy production` here to file it."
         ));
@@ -255,14 +255,11 @@ pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
         .append_release_log(
             &key,
             &rec.key,
-            &LogEntry {
-                entry: "healthy".into(),
-                environment: "production".into(),
-                text: None,
-                actor: at.actor.login.clone(),
-                comment_id: at.comment_id,
-                at: at.ctx.clock.now_ms(),
-            },
+            &at.log_entry(
+                LogKind::Healthy,
+                Some(crate::domain::requirements::Environment::Production),
+                None,
+            ),
         )
         .await?;
     at.ctx

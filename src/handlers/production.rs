@@ -71,7 +71,7 @@ pub async fn production_state(
         .releases(&key)
         .await?
         .into_iter()
-        .filter(|r| r.kind == Kind::Regular.as_str())
+        .filter(|r| r.kind == Kind::Regular)
         .filter_map(|r| Some((r.tag?, r.release_date?)))
         .collect();
     for entry in &mut history {
@@ -80,6 +80,7 @@ pub async fn production_state(
             .map(|day| train.calendar.start_of_day(*day));
     }
     let replaced_days = replaced_days(ctx, &key).await?;
+    let lacking = lacking_fixes(ctx, &key, train, running.as_deref()).await?;
     let plan = production_plan(
         &ProductionFacts {
             calendar: &train.calendar,
@@ -88,6 +89,7 @@ pub async fn production_state(
             staging: &history,
             production: running.as_deref(),
             replaced_days: &replaced_days,
+            lacking: &lacking,
         },
         ctx.clock.now(),
     );
@@ -98,18 +100,90 @@ pub async fn production_state(
     })
 }
 
-/// The scheduled dates of the release days whose production release a released hotfix replaced.
+/// The scheduled dates of the release days whose production release a hotfix replaces (one
+/// asked for or released; an abandoned one replaces nothing).
 async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, CommandError> {
     Ok(ctx
         .store
         .register(repo)
         .await?
         .into_iter()
-        .filter(|r| r.kind == Kind::Hotfix && r.state == ReleaseState::Released)
+        .filter(|r| {
+            r.kind == Kind::Hotfix && matches!(r.state, ReleaseState::Open | ReleaseState::Released)
+        })
         .filter(|r| r.replaces_env.as_deref() == Some("production"))
         .filter_map(|r| r.replaces_key)
         .filter_map(|k| k.strip_prefix("regular:").and_then(|d| d.parse().ok()))
         .collect())
+}
+
+/// The released versions newer than what production runs that lack a fix it runs, with why:
+/// when production runs a hotfix or warmfix, a regular release cut before its fixes merged (or
+/// a fix built on something else that does not pick them) would undo it.
+async fn lacking_fixes(
+    ctx: &Context,
+    repo: &str,
+    train: &Train,
+    running: Option<&str>,
+) -> Result<Vec<(String, String)>, CommandError> {
+    let Some(running) = running else {
+        return Ok(Vec::new());
+    };
+    let register = ctx.store.register(repo).await?;
+    let Some(fix) = register
+        .iter()
+        .find(|r| r.kind != Kind::Regular && r.tag.as_deref() == Some(running))
+    else {
+        return Ok(Vec::new());
+    };
+    let picks = ctx.store.picks(repo, &fix.key).await?;
+    let Some(last_merge) = picks.iter().map(|(_, at)| *at).max() else {
+        return Ok(Vec::new());
+    };
+    let numbers: Vec<u64> = picks.iter().map(|(p, _)| p.number).collect();
+    let listed = numbers
+        .iter()
+        .map(|n| format!("#{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let prefix = &train.config.versioning.tag_prefix;
+    let mut lacking = Vec::new();
+    for r in register
+        .iter()
+        .filter(|r| r.state == ReleaseState::Released)
+    {
+        let Some(tag) = r.tag.as_deref() else {
+            continue;
+        };
+        if !crate::domain::production::is_newer(tag, Some(running), prefix) {
+            continue;
+        }
+        let has_it = match r.kind {
+            Kind::Regular => r.released_at.is_some_and(|cut| cut >= last_merge),
+            _ => {
+                r.base_tag.as_deref() == Some(running) || {
+                    let own: Vec<u64> = ctx
+                        .store
+                        .picks(repo, &r.key)
+                        .await?
+                        .iter()
+                        .map(|(p, _)| p.number)
+                        .collect();
+                    numbers.iter().all(|n| own.contains(n))
+                }
+            }
+        };
+        if !has_it {
+            lacking.push((
+                tag.to_string(),
+                format!(
+                    "it was cut before {} {running}'s fixes ({listed}) merged, so it would undo them in production; the next release cut has them",
+                    fix.kind
+                ),
+            ));
+        }
+    }
+    Ok(lacking)
 }
 
 /// The production requirement facts of `candidate`: the checks of its commit, the production

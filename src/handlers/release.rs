@@ -182,7 +182,7 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
 
     let key = repo.to_string();
     if let Some(cut) = ctx.store.release_record(&key, &rec.key).await? {
-        refresh_release(ctx, github, repo, &train, &cut, None).await?;
+        refresh_release(ctx, github, repo, &train, &cut, None, None).await?;
     }
     let prs: Vec<u64> = pending.changes.iter().filter_map(|c| c.number).collect();
     if !prs.is_empty() {

@@ -22,7 +22,7 @@ use crate::domain::rotation::{Rotation, Swap};
 use crate::domain::version::{TaggedVersion, latest_release, next_version, tag_of};
 use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::store::from_millis;
-use crate::store::releases::{LogEntry, ReleaseRecord};
+use crate::store::releases::{LogEntry, LogKind, ReleaseRecord};
 use semver::Version;
 
 /// How many tags are read (newest first on GitHub) to find the last release, a hotfix's base tag and
@@ -167,19 +167,15 @@ pub fn fold_log(log: &[LogEntry]) -> FoldedLog {
     let mut ok = None;
     for e in log {
         let at = from_millis(e.at);
-        match e.entry.as_str() {
-            "signoff" => {
-                let environment = match e.environment.as_str() {
-                    "production" => Environment::Production,
-                    _ => Environment::Staging,
-                };
+        match e.entry {
+            LogKind::Signoff => {
                 signoffs.push(Signoff {
-                    environment,
+                    environment: e.environment.unwrap_or(Environment::Staging),
                     by: e.actor.clone(),
                     at,
                 });
             }
-            "qa_blocker" => {
+            LogKind::QaBlocker => {
                 blockers.push(QaBlocker {
                     text: e.text.clone().unwrap_or_default(),
                     by: e.actor.clone(),
@@ -187,15 +183,15 @@ pub fn fold_log(log: &[LogEntry]) -> FoldedLog {
                 });
                 ok = None;
             }
-            "qa_clear" => {
+            LogKind::QaClear => {
                 blockers.clear();
                 ok = None;
             }
-            "qa_ok" => {
+            LogKind::QaOk => {
                 blockers.clear();
                 ok = Some((e.actor.clone(), at));
             }
-            _ => {}
+            LogKind::Healthy | LogKind::ReleasePr | LogKind::ReleasePrAbandoned => {}
         }
     }
     (signoffs, blockers, ok)
@@ -211,10 +207,16 @@ pub async fn facts_for(
     checks: (Vec<CheckFact>, Vec<StatusFact>),
     now: DateTime<Utc>,
 ) -> Result<Facts, CommandError> {
-    let log = match release {
+    let mut log = match release {
         Some(r) => ctx.store.release_log(&repo.to_string(), &r.key).await?,
         None => Vec::new(),
     };
+    // A staging sign-off given on another commit does not carry over to this one.
+    log.retain(|e| {
+        !(e.entry == LogKind::Signoff
+            && e.environment == Some(Environment::Staging)
+            && e.text.as_deref().is_some_and(|signed| signed != sha))
+    });
     let (signoffs, qa_blockers, qa_ok) = fold_log(&log);
     let today = train.today(now);
     let release_manager = release
@@ -513,28 +515,30 @@ mod tests {
 
     #[test]
     fn qa_calls_fold_into_the_current_state() {
-        let entry = |entry: &str, text: Option<&str>, at: i64| LogEntry {
-            entry: entry.into(),
-            environment: String::new(),
+        let entry = |entry: LogKind, text: Option<&str>, at: i64| LogEntry {
+            entry,
+            environment: None,
             text: text.map(str::to_string),
             actor: "quinn".into(),
             comment_id: at as u64,
             at,
         };
-        let (_, blockers, ok) = fold_log(&[entry("qa_blocker", Some("login broken"), 1)]);
+        let (_, blockers, ok) = fold_log(&[entry(LogKind::QaBlocker, Some("login broken"), 1)]);
         assert_eq!((blockers.len(), ok.is_none()), (1, true));
         let (_, blockers, ok) = fold_log(&[
-            entry("qa_blocker", Some("a"), 1),
-            entry("qa_clear", None, 2),
-            entry("qa_blocker", Some("b"), 3),
+            entry(LogKind::QaBlocker, Some("a"), 1),
+            entry(LogKind::QaClear, None, 2),
+            entry(LogKind::QaBlocker, Some("b"), 3),
         ]);
         assert_eq!(
             blockers.iter().map(|b| b.text.as_str()).collect::<Vec<_>>(),
             ["b"]
         );
         assert!(ok.is_none());
-        let (_, blockers, ok) =
-            fold_log(&[entry("qa_blocker", Some("a"), 1), entry("qa_ok", None, 2)]);
+        let (_, blockers, ok) = fold_log(&[
+            entry(LogKind::QaBlocker, Some("a"), 1),
+            entry(LogKind::QaOk, None, 2),
+        ]);
         assert!(blockers.is_empty());
         assert_eq!(ok.map(|(by, _)| by).as_deref(), Some("quinn"));
     }

@@ -41,7 +41,7 @@ use crate::github::comments::{UpsertError, marker, upsert_comment};
 use crate::github::{
     GitHubError, GitHubPort, NewPull, NewTreeEntry, PullPatch, PullRequest, RepoName,
 };
-use crate::store::releases::{CutRelease, LogEntry, ReleaseRecord, ReleaseState};
+use crate::store::releases::{CutRelease, LogEntry, LogKind, ReleaseRecord, ReleaseState};
 
 /// The marker kind at the top of a release PR's body; its key is the tracking issue's number.
 pub const MARKER_KIND: &str = "release-pr";
@@ -49,8 +49,8 @@ pub const MARKER_KIND: &str = "release-pr";
 pub const BRANCH_PREFIX: &str = "release/";
 /// The release-log entry naming a release's PR (`comment_id` holds the PR number, `text` its
 /// branch), and the one saying it was closed unmerged.
-const LOG_OPENED: &str = "release_pr";
-const LOG_ABANDONED: &str = "release_pr_abandoned";
+const LOG_OPENED: LogKind = LogKind::ReleasePr;
+const LOG_ABANDONED: LogKind = LogKind::ReleasePrAbandoned;
 /// The comment on the tracking issue that says what happened to the release PR.
 const STATUS_KIND: &str = "release-pr-status";
 
@@ -86,7 +86,7 @@ async fn logged_pr(
     let log = ctx.store.release_log(&repo.to_string(), &rec.key).await?;
     let mut open = None;
     for entry in &log {
-        match entry.entry.as_str() {
+        match entry.entry {
             LOG_OPENED => open = Some((entry.comment_id, entry.text.clone().unwrap_or_default())),
             LOG_ABANDONED if open.as_ref().is_some_and(|(n, _)| *n == entry.comment_id) => {
                 open = None
@@ -454,7 +454,7 @@ async fn log_pr(
     ctx: &Context,
     repo: &RepoName,
     rec: &ReleaseRecord,
-    entry: &str,
+    entry: LogKind,
     number: u64,
     branch: &str,
 ) -> Result<(), CommandError> {
@@ -463,8 +463,8 @@ async fn log_pr(
             &repo.to_string(),
             &rec.key,
             &LogEntry {
-                entry: entry.to_string(),
-                environment: String::new(),
+                entry,
+                environment: None,
                 text: Some(branch.to_string()),
                 actor: "relman".to_string(),
                 comment_id: number,
@@ -657,7 +657,7 @@ pub async fn handle_closed(
             )
             .await?;
         if let Some(cut) = ctx.store.release_record(&key, &rec.key).await? {
-            refresh_release(ctx, github, repo, train, &cut, None).await?;
+            refresh_release(ctx, github, repo, train, &cut, None, None).await?;
         }
     }
     if !shipped.is_empty() {

@@ -41,8 +41,8 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
         let next = super::monitoring::next_step(ctx, github, repo, rec).await?;
         return Ok(Outcome::Done(Some(format!(
             "{} was released as [{}]({}). {next}",
-            match rec.kind.as_str() {
-                "regular" => "This release day's release".to_string(),
+            match rec.kind {
+                Kind::Regular => "This release day's release".to_string(),
                 kind => format!("This {kind}"),
             },
             rec.tag.as_deref().unwrap_or("?"),
@@ -118,7 +118,7 @@ async fn expedited_head(
     at: &Invocation<'_>,
     rec: &ReleaseRecord,
 ) -> Result<Option<(String, String)>, CommandError> {
-    if Kind::parse(&rec.kind).is_none() {
+    if rec.kind == Kind::Regular {
         return Ok(None);
     }
     let (github, repo) = (at.github, at.repo);

@@ -7,12 +7,14 @@
 use relman_commands::Environment as CommandEnvironment;
 
 use super::commands::{CommandError, Invocation, Outcome};
+use super::merged_pr::expected_version;
 use super::production::production_state;
-use super::release_facts::load_train;
+use super::release_facts::{default_head, load_train};
 use super::tracking::{close_tracking, refresh_all};
 use crate::domain::expedited::Kind;
 use crate::domain::production::soaked_for;
-use crate::store::releases::{LogEntry, ReleaseRecord, ReleaseState, version_key};
+use crate::domain::requirements::Environment;
+use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState, version_key};
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
@@ -39,7 +41,7 @@ fn no_release() -> Outcome {
 }
 
 fn name(rec: &ReleaseRecord) -> String {
-    if rec.kind != Kind::Regular.as_str() {
+    if rec.kind != Kind::Regular {
         let issue = rec
             .issue_number
             .map_or_else(String::new, |n| format!(" (#{n})"));
@@ -65,7 +67,7 @@ fn name(rec: &ReleaseRecord) -> String {
 /// issues.
 async fn record(
     at: &Invocation<'_>,
-    entries: &[(String, &str, &str, Option<String>)],
+    entries: &[(String, LogKind, Option<Environment>, Option<String>)],
 ) -> Result<(), CommandError> {
     let key = at.repo.to_string();
     for (log_key, entry, environment, text) in entries {
@@ -74,14 +76,7 @@ async fn record(
             .append_release_log(
                 &key,
                 log_key,
-                &LogEntry {
-                    entry: entry.to_string(),
-                    environment: environment.to_string(),
-                    text: text.clone(),
-                    actor: at.actor.login.clone(),
-                    comment_id: at.comment_id,
-                    at: at.ctx.clock.now_ms(),
-                },
+                &at.log_entry(*entry, *environment, text.clone()),
             )
             .await?;
     }
@@ -117,8 +112,11 @@ async fn production_target(
                 "{tag} is in production already: for a problem there, open a hotfix with `/hotfix <what is wrong>`."
             )));
         }
-        let expedited = rec.kind != Kind::Regular.as_str();
-        if expedited || rec.state == ReleaseState::Released {
+        let expedited = rec.kind != Kind::Regular;
+        if expedited {
+            return Ok(Ok((tag.clone(), format!("{tag}, this {}", rec.kind))));
+        }
+        if rec.state == ReleaseState::Released {
             return Ok(Ok((tag.clone(), format!("{tag} ({})", name(rec)))));
         }
     }
@@ -162,8 +160,38 @@ pub async fn signoff(
     let mut not_done = Vec::new();
     if wants(CommandEnvironment::Staging) {
         match target_release(at).await? {
+            Some(rec) if rec.state == ReleaseState::Open && rec.kind == Kind::Regular => {
+                // A staging sign-off is for the commit it was given on: a merge after it asks
+                // for a new one.
+                let head = default_head(at.github, at.repo).await?;
+                let version = match load_train(at.ctx, at.github, at.repo).await? {
+                    Some(train) => Some(
+                        expected_version(at.ctx, at.github, at.repo, &train, &head.branch, None)
+                            .await?,
+                    ),
+                    None => None,
+                };
+                entries.push((
+                    rec.key.clone(),
+                    LogKind::Signoff,
+                    Some(Environment::Staging),
+                    Some(head.sha.clone()),
+                ));
+                done.push(format!(
+                    "staging for {}to be cut here from `{}` at {} ({})",
+                    version.map(|v| format!("{v}, ")).unwrap_or_default(),
+                    head.branch,
+                    &head.sha[..head.sha.len().min(7)],
+                    name(&rec)
+                ));
+            }
             Some(rec) if rec.state == ReleaseState::Open => {
-                entries.push((rec.key.clone(), "signoff", "staging", None));
+                entries.push((
+                    rec.key.clone(),
+                    LogKind::Signoff,
+                    Some(Environment::Staging),
+                    None,
+                ));
                 done.push(format!("staging for {}", name(&rec)));
             }
             Some(rec) => not_done.push(format!(
@@ -177,7 +205,12 @@ pub async fn signoff(
     if wants(CommandEnvironment::Production) {
         match production_target(at).await? {
             Ok((version, described)) => {
-                entries.push((version_key(&version), "signoff", "production", None));
+                entries.push((
+                    version_key(&version),
+                    LogKind::Signoff,
+                    Some(Environment::Production),
+                    None,
+                ));
                 done.push(format!("production for {described}"));
             }
             Err(why) => not_done.push(format!("production: {why}")),
@@ -221,26 +254,26 @@ pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, CommandErr
     };
     let (entry, text, message) = match call {
         QaCall::Ok => (
-            "qa_ok",
+            LogKind::QaOk,
             None,
             format!(
                 "QA: no blockers for {described}; production may proceed as far as QA is concerned."
             ),
         ),
         QaCall::Blocker(text) => (
-            "qa_blocker",
+            LogKind::QaBlocker,
             Some(text.clone()),
             format!(
                 "QA blocker recorded for {described}: \"{text}\". It does not go to production until `/qa clear` or `/qa ok`."
             ),
         ),
         QaCall::Clear => (
-            "qa_clear",
+            LogKind::QaClear,
             None,
             format!("QA blockers cleared for {described}."),
         ),
     };
-    record(at, &[(version_key(&version), entry, "", text)]).await?;
+    record(at, &[(version_key(&version), entry, None, text)]).await?;
     Ok(Outcome::Done(Some(message)))
 }
 

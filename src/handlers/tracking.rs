@@ -22,6 +22,7 @@ use super::release_facts::{
 };
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
+use crate::domain::expedited::Kind;
 use crate::domain::requirements::evaluate;
 use crate::domain::requirements::{Environment, Verdict};
 use crate::domain::tracking::{
@@ -136,7 +137,7 @@ pub async fn run_train(
                 &NewRelease {
                     repo: &key,
                     key: &regular_key(day.scheduled),
-                    kind: "regular",
+                    kind: Kind::Regular,
                     scheduled_date: day.scheduled,
                     release_date: day.date,
                     manager: manager.as_deref(),
@@ -288,13 +289,26 @@ pub async fn refresh_all(
         .active_releases(&key, ctx.clock.now_ms() - FOLLOW_RELEASED_MS)
         .await?;
     let mut shared: Option<Snapshot> = None;
+    let mut production: Option<ProductionSide> = None;
     for rec in &active {
         let needs_snapshot = rec.state == ReleaseState::Open
             && release_day_of(train, rec).is_some_and(|d| !d.is_skipped());
         if needs_snapshot && shared.is_none() {
             shared = Some(snapshot(ctx, github, repo, train).await?);
         }
-        refresh_release(ctx, github, repo, train, rec, shared.as_ref()).await?;
+        if rec.kind == Kind::Regular && production.is_none() {
+            production = Some(production_side(ctx, github, repo, train).await?);
+        }
+        refresh_release(
+            ctx,
+            github,
+            repo,
+            train,
+            rec,
+            shared.as_ref(),
+            production.as_ref(),
+        )
+        .await?;
     }
     // The version that soaked on staging, due with its requirements met: Ops gets the request
     // (once), whether or not a release was cut this cycle.
@@ -310,8 +324,60 @@ pub async fn refresh_all(
     Ok(())
 }
 
-/// Renders one tracking issue from the shared snapshot and writes it if it changed; closes it
-/// when its day is skipped or came with nothing to release.
+/// The production side every tracking issue of a repository shows alike: the version going to
+/// production next, its production gate and its deployment request once filed.
+pub struct ProductionSide {
+    candidate: Option<(ProductionCandidate, Option<Vec<Verdict>>, Option<String>)>,
+}
+
+/// Reads the production side once per refresh.
+pub async fn production_side(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+) -> Result<ProductionSide, CommandError> {
+    let state = production_state(ctx, github, repo, train).await?;
+    let Some(candidate) = state.plan.next() else {
+        let held = state.plan.held.map(|(version, why)| {
+            let view = ProductionCandidate {
+                version,
+                on_staging_since: train.today(ctx.clock.now()),
+                due_on: None,
+                held: Some(why),
+            };
+            (view, None, None)
+        });
+        return Ok(ProductionSide { candidate: held });
+    };
+    let gate = production_gate(ctx, github, repo, train, candidate).await?;
+    let request = ctx
+        .store
+        .deployment_request(&repo.to_string(), &candidate.version)
+        .await?
+        .and_then(|r| r.issue_url);
+    let due = state.plan.due.as_ref() == Some(candidate);
+    let view = ProductionCandidate {
+        version: candidate.version.clone(),
+        on_staging_since: candidate
+            .on_staging_since
+            .with_timezone(&train.calendar.timezone())
+            .date_naive(),
+        due_on: if due {
+            state.plan.release_day.as_ref().and_then(|d| d.date)
+        } else {
+            state.plan.soaking_due_on
+        },
+        held: None,
+    };
+    Ok(ProductionSide {
+        candidate: Some((view, gate, request)),
+    })
+}
+
+/// Renders one tracking issue from the shared snapshot (and production side, read here when
+/// not given) and writes it if it changed; closes it when its day is skipped or came with
+/// nothing to release.
 pub async fn refresh_release(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -319,8 +385,9 @@ pub async fn refresh_release(
     train: &Train,
     rec: &ReleaseRecord,
     shared: Option<&Snapshot>,
+    known_side: Option<&ProductionSide>,
 ) -> Result<(), CommandError> {
-    if rec.kind != "regular" {
+    if rec.kind != Kind::Regular {
         return super::hotfix::refresh(ctx, github, repo, train, rec).await;
     }
     let now = ctx.clock.now();
@@ -418,33 +485,24 @@ pub async fn refresh_release(
     let mut candidate_view = None;
     let mut request = None;
     if !matches!(stage, Stage::Skipped { .. }) {
-        let state = production_state(ctx, github, repo, train).await?;
-        let candidate = match &stage {
-            Stage::Released { tag, .. } => state.plan.next().filter(|c| &c.version == tag),
-            _ => state.plan.next(),
-        };
-        if let Some(candidate) = candidate {
-            if let Some(gate) = production_gate(ctx, github, repo, train, candidate).await? {
-                verdicts.push((Environment::Production, gate));
+        let computed;
+        let side = match known_side {
+            Some(side) => side,
+            None => {
+                computed = production_side(ctx, github, repo, train).await?;
+                &computed
             }
-            request = ctx
-                .store
-                .deployment_request(&repo.to_string(), &candidate.version)
-                .await?
-                .and_then(|r| r.issue_url);
-            let due = state.plan.due.as_ref() == Some(candidate);
-            candidate_view = Some(ProductionCandidate {
-                version: candidate.version.clone(),
-                on_staging_since: candidate
-                    .on_staging_since
-                    .with_timezone(&train.calendar.timezone())
-                    .date_naive(),
-                due_on: if due {
-                    state.plan.release_day.as_ref().and_then(|d| d.date)
-                } else {
-                    state.plan.soaking_due_on
-                },
-            });
+        };
+        let candidate = side.candidate.as_ref().filter(|(c, ..)| match &stage {
+            Stage::Released { tag, .. } => &c.version == tag,
+            _ => true,
+        });
+        if let Some((view, gate, filed)) = candidate {
+            if let Some(gate) = gate {
+                verdicts.push((Environment::Production, gate.clone()));
+            }
+            request.clone_from(filed);
+            candidate_view = Some(view.clone());
         }
     }
     let notes = super::hotfix::tracking_notes(ctx, repo, train, rec).await?;

@@ -36,13 +36,16 @@ pub async fn heartbeat(State(state): State<AppState>) -> (StatusCode, Json<Value
     }
 }
 
-/// The build's identity, as Dockerflow's `version.json`.
+/// The build's identity, as Dockerflow's `version.json` (`source`, `version`, `commit`, `build`:
+/// the CI build's address when `RELMAN_BUILD_URL` was set at build time), and when it was built.
+/// `build.rs` sets the commit and the time.
 pub fn version_info() -> Value {
     json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "commit": option_env!("RELMAN_GIT_COMMIT").unwrap_or("unknown"),
+        "commit": env!("RELMAN_GIT_COMMIT"),
         "source": env!("CARGO_PKG_REPOSITORY"),
         "build": option_env!("RELMAN_BUILD_URL").unwrap_or(""),
+        "build_time": env!("RELMAN_BUILD_TIME"),
     })
 }
 

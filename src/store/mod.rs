@@ -112,6 +112,16 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a database that must exist already (SQLite in `mode=rw`): the offline commands
+    /// read the store, and a mistyped path must be an error, not a new empty database.
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            return Store::connect(&format!("{url}{separator}mode=rw")).await;
+        }
+        Store::connect(url).await
+    }
+
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Sqlite => migrations::SQLITE.run(&self.pool).await?,

@@ -224,25 +224,6 @@ impl Store {
         rows.iter().map(row).collect()
     }
 
-    /// Whether a hotfix (open or released, not abandoned) replaces the production release of
-    /// the week starting `monday`.
-    pub async fn production_replaced_in_week(
-        &self,
-        repo: &str,
-        monday: NaiveDate,
-    ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM releases WHERE repo = $1 AND kind = 'hotfix'
-               AND replaces_env = 'production' AND replaces_week = $2
-               AND state IN ('open', 'released')",
-        )
-        .bind(repo)
-        .bind(monday.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n > 0)
-    }
-
     /// Sets the pull requests an expedited release picks (replacing any named before).
     pub async fn set_picks(
         &self,
@@ -392,6 +373,21 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// The pull requests merged into the default branch of `repo` after `since_ms`, oldest first.
+    pub async fn merges_since(&self, repo: &str, since_ms: i64) -> Result<Vec<u64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT pr_number FROM merged_changes WHERE repo = $1 AND merged_at > $2
+             ORDER BY merged_at, pr_number",
+        )
+        .bind(repo)
+        .bind(since_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<i64, _>("pr_number")? as u64))
+            .collect()
     }
 
     /// When each recorded merge into the default branch of `repo` happened.

@@ -8,6 +8,8 @@ use sqlx::any::AnyRow;
 
 use super::{Store, StoreError};
 use crate::config::repo::{Period, YearMonth};
+use crate::domain::expedited::Kind;
+use crate::domain::requirements::Environment;
 use crate::domain::rotation::Swap;
 
 /// What became of a release.
@@ -53,7 +55,7 @@ pub struct ReleaseRecord {
     pub id: i64,
     pub repo: String,
     pub key: String,
-    pub kind: String,
+    pub kind: Kind,
     pub scheduled_date: NaiveDate,
     pub release_date: Option<NaiveDate>,
     pub issue_number: Option<u64>,
@@ -87,7 +89,7 @@ pub fn version_key(tag: &str) -> String {
 pub struct NewRelease<'a> {
     pub repo: &'a str,
     pub key: &'a str,
-    pub kind: &'a str,
+    pub kind: Kind,
     pub scheduled_date: NaiveDate,
     pub release_date: Option<NaiveDate>,
     pub manager: Option<&'a str>,
@@ -104,13 +106,59 @@ pub struct CutRelease<'a> {
     pub by: &'a str,
 }
 
+/// What a release-log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Signoff,
+    QaOk,
+    QaBlocker,
+    QaClear,
+    /// `/release healthy`.
+    Healthy,
+    /// relman opened a release PR (its number is the entry's `comment_id`).
+    ReleasePr,
+    /// relman's release PR was closed unmerged.
+    ReleasePrAbandoned,
+}
+
+impl LogKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogKind::Signoff => "signoff",
+            LogKind::QaOk => "qa_ok",
+            LogKind::QaBlocker => "qa_blocker",
+            LogKind::QaClear => "qa_clear",
+            LogKind::Healthy => "healthy",
+            LogKind::ReleasePr => "release_pr",
+            LogKind::ReleasePrAbandoned => "release_pr_abandoned",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        [
+            LogKind::Signoff,
+            LogKind::QaOk,
+            LogKind::QaBlocker,
+            LogKind::QaClear,
+            LogKind::Healthy,
+            LogKind::ReleasePr,
+            LogKind::ReleasePrAbandoned,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt {
+            table: "release_log",
+            detail: format!("unknown entry {s:?}"),
+        })
+    }
+}
+
 /// One sign-off or QA call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
-    /// `signoff`, `qa_ok`, `qa_blocker`, `qa_clear`.
-    pub entry: String,
-    /// `staging`, `production`, or empty.
-    pub environment: String,
+    pub entry: LogKind,
+    /// The environment it is about, when it is about one.
+    pub environment: Option<Environment>,
     pub text: Option<String>,
     pub actor: String,
     pub comment_id: u64,
@@ -135,7 +183,13 @@ fn record(r: &AnyRow) -> Result<ReleaseRecord, StoreError> {
         id: r.try_get("id")?,
         repo: r.try_get("repo")?,
         key: r.try_get("release_key")?,
-        kind: r.try_get("kind")?,
+        kind: {
+            let kind: String = r.try_get("kind")?;
+            Kind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                table: "releases",
+                detail: format!("unknown kind {kind:?}"),
+            })?
+        },
         scheduled_date: date(&r.try_get::<String, _>("scheduled_date")?)?,
         release_date: release_date.as_deref().map(date).transpose()?,
         issue_number: r
@@ -199,7 +253,7 @@ impl Store {
         )
         .bind(new.repo)
         .bind(new.key)
-        .bind(new.kind)
+        .bind(new.kind.as_str())
         .bind(new.scheduled_date.to_string())
         .bind(new.release_date.map(|d| d.to_string()))
         .bind(new.manager)
@@ -376,8 +430,9 @@ impl Store {
         )
         .bind(repo)
         .bind(key)
-        .bind(&entry.entry)
-        .bind(&entry.environment)
+        .bind(entry.entry.as_str())
+        // Stored as '' when about no environment: the unique key includes the column.
+        .bind(entry.environment.map_or("", Environment::name))
         .bind(&entry.text)
         .bind(&entry.actor)
         .bind(entry.comment_id as i64)
@@ -399,9 +454,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
+                let environment: String = r.try_get("environment")?;
                 Ok(LogEntry {
-                    entry: r.try_get("entry")?,
-                    environment: r.try_get("environment")?,
+                    entry: LogKind::parse(&r.try_get::<String, _>("entry")?)?,
+                    environment: match environment.as_str() {
+                        "staging" => Some(Environment::Staging),
+                        "production" => Some(Environment::Production),
+                        _ => None,
+                    },
                     text: r.try_get("text")?,
                     actor: r.try_get("actor")?,
                     comment_id: r.try_get::<i64, _>("comment_id")? as u64,

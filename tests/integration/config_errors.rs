@@ -130,3 +130,45 @@ fn all_errors_are_reported_in_file_order() {
     let lines: Vec<usize> = errors.iter().map(|error| error.line).collect();
     assert_eq!(lines, [1, 2, 3]);
 }
+
+#[test]
+fn the_soak_and_the_qa_mode_are_read_and_refused_where_they_mean_nothing() {
+    use relman::config::repo::{QaMode, Soak};
+    let config = parse_repo_config(
+        FILE,
+        &with("environments: { production: { soak: 3 } }\nrequirements: { qa_mode: explicit }\n"),
+    )
+    .unwrap();
+    assert_eq!(config.environments.production.soak, Some(Soak::Days(3)));
+    assert_eq!(config.requirements.qa_mode, QaMode::Explicit);
+    let config = parse_repo_config(
+        FILE,
+        &with("environments: { production: { soak: next_release_day } }\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        config.environments.production.soak,
+        Some(Soak::NextReleaseDay)
+    );
+    for (yaml, expected) in [
+        (
+            "environments: { staging: { soak: 3 } }\n",
+            "`environments.staging.soak` means nothing: the soak is production's",
+        ),
+        (
+            "environments: { production: { soak: next_week } }\n",
+            "`environments.production.soak`: unknown soak `next_week`",
+        ),
+        (
+            "environments: { production: { soak: 400 } }\n",
+            "`environments.production.soak` must be between 0 and 365, found 400",
+        ),
+        (
+            "requirements: { qa_mode: explict }\n",
+            "did you mean `explicit`?",
+        ),
+    ] {
+        let text = errors(&with(yaml)).to_string();
+        assert!(text.contains(expected), "{yaml}: {text}");
+    }
+}

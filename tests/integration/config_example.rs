@@ -168,6 +168,8 @@ fn summary_is_one_line() {
     assert_eq!(
         summary,
         "ok: releases every other week on tuesday from 2026-01-06 (America/Los_Angeles), 2 holiday entries \
-         (next_business_day); rotation monthly: alice, bob, carol, 1 override; tags vX.Y.Z"
+         (next_business_day); rotation monthly: alice, bob, carol, 1 override; tags vX.Y.Z; \
+         production gets, on each release day, what reached staging before it (soak: \
+         next_release_day), QA: no blockers reported"
     );
 }

@@ -1,5 +1,6 @@
-//! `relman demo`: the whole cycle plays against the in-process fake GitHub, and the control page
-//! answers a comment with what relman did.
+//! `relman demo`: two release days play against the in-process fake GitHub — the first cut
+//! goes to staging while what soaked goes to production, the soak, the second day's request —
+//! and the control page answers a comment with what relman did.
 
 use std::net::TcpListener;
 
@@ -26,21 +27,38 @@ async fn the_demo_plays_a_whole_cycle_and_answers_comments() {
     let mut out: Vec<u8> = Vec::new();
     demo.play(&mut out).await.unwrap();
     let out = String::from_utf8(out).unwrap();
+    let first = demo.timeline.first;
+    let second = demo.timeline.second;
     for expected in [
-        "📋 opens an issue in acme/web/issues: \"Release ",
-        "This change ships in **v1.5.0**",
-        "⚠️ relman did not release: the staging requirements are not met",
-        "🏷️  creates refs/tags/v1.5.0",
-        "🚀 publishes the release v1.5.0:",
-        "- [#2](https://github.com/acme/web/pull/2) Export orders to CSV (@bob)",
-        "📋 opens an issue in acme/ops/issues: \"Deploy acme/web v1.5.0 to production\"",
-        "| production now (rollback target) | `v1.4.0` |",
-        "**v1.5.0 is in production.**",
-        "📋 opens an issue in acme/web/issues: \"Hotfix v1.5.1: checkout crashes on empty carts\"",
-        "🏷️  creates refs/tags/v1.5.1",
+        "rotation: { every: month, starts: ".to_string(),
+        format!("📋 opens an issue in acme/web/issues: \"Release {first}\""),
+        "This change ships in **v1.5.0**".to_string(),
+        "**Staging:** v1.5.0 (to be cut) · **Production:** v1.4.0 (on staging since".to_string(),
+        "⚠️ relman did not release: the staging requirements are not met".to_string(),
+        "🏷️  creates refs/tags/v1.5.0".to_string(),
+        "🚀 publishes the release v1.5.0:".to_string(),
+        "- [#2](https://github.com/acme/web/pull/2) Export orders to CSV (@bob)".to_string(),
+        // The first release day requests what soaked, not what it cut.
+        format!("📋 opens an issue in acme/ops/issues: \"Deploy acme/web v1.4.0 to production (release day {first})\""),
+        "| production now (rollback target) | `v1.3.0` |".to_string(),
+        "v1.5.0 has been on staging for 0 hours, less than a whole cycle".to_string(),
+        format!("📋 opens an issue in acme/web/issues: \"Release {second}\""),
+        "**Staging:** v1.6.0 (to be cut) · **Production:** v1.5.0 (on staging since".to_string(),
+        format!("📋 opens an issue in acme/ops/issues: \"Deploy acme/web v1.5.0 to production (release day {second})\""),
+        "**v1.5.0 is in production.**".to_string(),
+        "📋 opens an issue in acme/web/issues: \"Hotfix v1.5.1: checkout crashes on empty carts\"".to_string(),
+        "🏷️  creates refs/tags/v1.5.1".to_string(),
+        "📋 opens an issue in acme/ops/issues: \"Deploy acme/web v1.5.1 to production (expedited hotfix)\"".to_string(),
+        "Recorded: v1.5.1 is healthy in production".to_string(),
     ] {
-        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }
+    // Exactly three requests: v1.4.0, v1.5.0 and the hotfix; never the day's own cut.
+    assert_eq!(
+        out.matches("opens an issue in acme/ops/issues").count(),
+        3,
+        "{out}"
+    );
 
     // The control page: rita (read access) is refused, alice gets the gate.
     let post = |login: &'static str, body: &'static str| {
@@ -69,8 +87,12 @@ async fn the_demo_plays_a_whole_cycle_and_answers_comments() {
             .unwrap()
         }
     };
+    // The open tracking issue is the second day's, released: its own state, not a gate.
     let answer = post("alice", "/release status").await;
-    assert!(answer.contains("Release gate for `main`"), "{answer}");
+    assert!(
+        answer.contains("This release day's release was released as [v1.6.0]"),
+        "{answer}"
+    );
     let answer = post("rita", "/signoff").await;
     assert!(answer.contains("`/signoff` can be run by"), "{answer}");
     demo.stop();

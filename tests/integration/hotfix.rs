@@ -5,7 +5,7 @@
 use crate::support;
 
 use support::TestDb;
-use support::scenario::{REPO, Tester};
+use support::scenario::{REPO, Tester, green, last_reply};
 
 /// Releases every other Tuesday from 6 Jan 2026 (8 Dec, 22 Dec, …) in Los Angeles; alice is
 /// release manager, quinn does QA.
@@ -50,17 +50,6 @@ fn file_at(t: &Tester, rev: &str, path: &str) -> Option<String> {
         let sha = r.resolve(rev)?;
         r.commit(&sha)?.tree.get(path).cloned()
     })
-}
-
-fn green(t: &Tester, rev: &str) {
-    t.sim.with(|w| {
-        let sha = w.repos[REPO].resolve(rev).unwrap();
-        w.set_check_run(REPO, &sha, "ci/test", "completed", Some("success"));
-    });
-}
-
-fn last_reply(t: &Tester, issue: u64) -> String {
-    t.bot_comments(issue).pop().unwrap_or_default()
 }
 
 #[tokio::test]
@@ -121,19 +110,15 @@ async fn a_hotfix_patches_production_with_the_named_fixes_only() {
             )),
             "{regular}"
         );
-        let monday = "2026-12-07".parse().unwrap();
-        assert!(
-            t.store
-                .production_replaced_in_week(REPO, monday)
-                .await
-                .unwrap()
-        );
-        let next_week = "2026-12-14".parse().unwrap();
-        assert!(
-            !t.store
-                .production_replaced_in_week(REPO, next_week)
-                .await
-                .unwrap()
+        let row = t
+            .store
+            .register_row(REPO, "hotfix:1.2.1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.replaces_key.as_deref(), row.replaces_env.as_deref()),
+            (Some("regular:2026-12-08"), Some("production"))
         );
 
         // Naming an unmerged PR is refused; naming the fix records it.

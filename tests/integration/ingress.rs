@@ -12,7 +12,7 @@ use support::{SECRET, TestDb, WEBHOOK_PATH, app};
 use tower::ServiceExt;
 
 struct Post {
-    event: Option<&'static str>,
+    event: Option<String>,
     delivery: Option<String>,
     signature: Option<String>,
     sha1_only: bool,
@@ -20,9 +20,9 @@ struct Post {
 }
 
 impl Post {
-    fn signed(event: &'static str, delivery: &str, body: &[u8]) -> Post {
+    fn signed(event: &str, delivery: &str, body: &[u8]) -> Post {
         Post {
-            event: Some(event),
+            event: Some(event.to_string()),
             delivery: Some(delivery.to_string()),
             signature: Some(sign(SECRET.as_bytes(), body)),
             sha1_only: false,
@@ -32,7 +32,7 @@ impl Post {
 
     fn request(self) -> Request<Body> {
         let mut r = Request::post(WEBHOOK_PATH).header("content-type", "application/json");
-        if let Some(e) = self.event {
+        if let Some(e) = &self.event {
             r = r.header("x-github-event", e);
         }
         if let Some(d) = &self.delivery {
@@ -147,6 +147,147 @@ async fn events_relman_does_not_handle_are_acknowledged_and_dropped() {
     assert!(store.list_work(None, 10).await.unwrap().is_empty());
 }
 
+/// Every event type in GitHub's "Webhook events and payloads" page (December 2026), in its order.
+/// GitHub adds types over time; names with digits (`projects_v2_item`) are as valid as any.
+const GITHUB_EVENTS: &[&str] = &[
+    "branch_protection_configuration",
+    "branch_protection_rule",
+    "check_run",
+    "check_suite",
+    "code_scanning_alert",
+    "commit_comment",
+    "create",
+    "custom_property",
+    "custom_property_values",
+    "delete",
+    "dependabot_alert",
+    "deploy_key",
+    "deployment",
+    "deployment_protection_rule",
+    "deployment_review",
+    "deployment_status",
+    "discussion",
+    "discussion_comment",
+    "fork",
+    "github_app_authorization",
+    "gollum",
+    "installation",
+    "installation_repositories",
+    "installation_target",
+    "issue_comment",
+    "issue_dependencies",
+    "issues",
+    "label",
+    "marketplace_purchase",
+    "member",
+    "membership",
+    "merge_group",
+    "meta",
+    "milestone",
+    "org_block",
+    "organization",
+    "package",
+    "page_build",
+    "personal_access_token_request",
+    "ping",
+    "project",
+    "project_card",
+    "project_column",
+    "projects_v2",
+    "projects_v2_item",
+    "projects_v2_status_update",
+    "public",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_review_thread",
+    "push",
+    "registry_package",
+    "release",
+    "repository",
+    "repository_advisory",
+    "repository_dispatch",
+    "repository_import",
+    "repository_ruleset",
+    "repository_vulnerability_alert",
+    "secret_scanning_alert",
+    "secret_scanning_alert_location",
+    "secret_scanning_scan",
+    "security_advisory",
+    "security_and_analysis",
+    "sponsorship",
+    "star",
+    "status",
+    "sub_issues",
+    "team",
+    "team_add",
+    "watch",
+    "workflow_dispatch",
+    "workflow_job",
+    "workflow_run",
+];
+
+/// No documented event is refused: relman stores the ones it subscribes to and acknowledges the
+/// rest with `202 ignored`, so GitHub never records a failed delivery for them.
+#[tokio::test]
+async fn every_event_github_documents_is_answered_202() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let (router, _) = app(&store);
+    let body = serde_json::to_vec(&json!({
+        "action": "created",
+        "installation": {"id": 77},
+        "repository": {"id": 42, "full_name": "acme/web"},
+        "organization": {"login": "acme", "id": 7},
+        "sender": {"login": "octocat", "id": 1}
+    }))
+    .unwrap();
+    let mut stored = 0;
+    for event in GITHUB_EVENTS {
+        let (status, answer) =
+            send(&router, Post::signed(event, &format!("e-{event}"), &body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{event}: {answer}");
+        let expected = if relman::handlers::SUBSCRIBED_EVENTS.contains(event) {
+            stored += 1;
+            "accepted"
+        } else {
+            "ignored"
+        };
+        assert_eq!(answer, json!({ "status": expected }), "{event}");
+    }
+    // Every subscribed event is a documented one, and each was stored.
+    for event in relman::handlers::SUBSCRIBED_EVENTS {
+        assert!(GITHUB_EVENTS.contains(event), "{event} is not documented");
+    }
+    assert_eq!(store.list_work(None, 100).await.unwrap().len(), stored);
+}
+
+/// A name GitHub may add later (digits, capitals) is acknowledged; only what cannot be an event
+/// name is refused.
+#[tokio::test]
+async fn event_names_are_refused_only_when_they_cannot_be_one() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    let (router, _) = app(&store);
+    let body = b"{}".to_vec();
+    for event in ["projects_v3_item", "Future_Event2", "x"] {
+        let (status, answer) =
+            send(&router, Post::signed(event, &format!("f-{event}"), &body)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{event}");
+        assert_eq!(answer, json!({"status": "ignored"}), "{event}");
+    }
+    let too_long = "a".repeat(65);
+    for event in ["issue comment", "issue-comment", "push;", &too_long] {
+        let (status, answer) = send(
+            &router,
+            Post::signed(event, &format!("g-{}", event.len()), &body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{event}");
+        assert_eq!(answer, json!({"error": "malformed X-GitHub-Event header"}));
+    }
+}
+
 #[tokio::test]
 async fn signature_failures_answer_401_and_store_nothing() {
     let db = TestDb::sqlite();
@@ -203,7 +344,7 @@ async fn malformed_requests_answer_400() {
     let mut bad_delivery = Post::signed("issue_comment", "m-3", &body);
     bad_delivery.delivery = Some("has spaces in it".into());
     let mut bad_event = Post::signed("issue_comment", "m-4", &body);
-    bad_event.event = Some("Issue Comment!");
+    bad_event.event = Some("Issue Comment!".to_string());
     let not_json = Post::signed("issue_comment", "m-5", b"this is not json");
     let json_array = Post::signed("issue_comment", "m-6", b"[1,2,3]");
 
@@ -288,7 +429,24 @@ async fn dockerflow_endpoints_and_metrics() {
     assert_eq!(status, StatusCode::OK);
     let version: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
-    assert!(version["commit"].is_string() && version["source"].is_string());
+    assert!(version["source"].is_string());
+    // The commit built (build.rs): the one checked out, when this is a git checkout.
+    let head = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let expected = option_env!("RELMAN_GIT_COMMIT")
+        .map(str::to_string)
+        .or(head)
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(version["commit"], expected.as_str());
+    let built = version["build_time"].as_str().unwrap_or_default();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(built).is_ok(),
+        "{built}"
+    );
 
     let (status, text) = get("/metrics").await;
     assert_eq!(status, StatusCode::OK);

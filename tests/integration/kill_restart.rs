@@ -5,13 +5,14 @@
 //! the tests give up after 30: finishing at all shows that nobody waited for it.
 
 use crate::support;
+use crate::support::free_port;
 
 use std::time::Duration;
 
 use github_sim::{Fault, FaultKind, GitHubSim, Matcher, Permission, events};
 use relman::store::Store;
 use relman::store::work::WorkStatus;
-use support::serve::{SECRET, free_port, healthy, spawn_relman, wait_for};
+use support::serve::{SECRET, healthy, spawn_relman, wait_for};
 
 /// A `/help` comment whose reply hangs (the first process is killed while posting it); the
 /// comment's id and its signed webhook.

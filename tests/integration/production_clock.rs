@@ -7,7 +7,7 @@ use crate::support;
 
 use github_sim::Permission;
 use support::TestDb;
-use support::scenario::{INSTALLATION, REPO, Tester, deployed_at};
+use support::scenario::{INSTALLATION, REPO, Tester, deployed_at, green, last_reply};
 
 /// Every other Tuesday from 6 Jan 2026 (24 Nov, 8 Dec, 22 Dec …) in Los Angeles; alice is
 /// release manager, quinn does QA, Ops works in acme/ops.
@@ -21,17 +21,6 @@ deployment_request: { repo: acme/ops, labels: [deployment-request] }
 
 /// Tue 8 Dec 2026, 09:00 in Los Angeles: a release day.
 const RELEASE_DAY: &str = "2026-12-08T17:00:00Z";
-
-fn green(t: &Tester, rev: &str) {
-    t.sim.with(|w| {
-        let sha = w.repos[REPO].resolve(rev).unwrap();
-        w.set_check_run(REPO, &sha, "ci/test", "completed", Some("success"));
-    });
-}
-
-fn last_reply(t: &Tester, issue: u64) -> String {
-    t.bot_comments(issue).pop().unwrap_or_default()
-}
 
 /// The deployment requests in acme/ops: (title, body).
 fn requests(t: &Tester) -> Vec<(String, String)> {
@@ -97,7 +86,7 @@ async fn on_release_day_the_cut_goes_to_staging_and_what_soaked_goes_to_producti
         t.comment_as("alice", issue, "/signoff").await;
         let reply = last_reply(&t, issue);
         assert!(
-            reply.contains("Signed off staging for the release of 2026-12-08"),
+            reply.contains("Signed off staging for v2.2.0, to be cut here from `main` at "),
             "{reply}"
         );
         assert!(
@@ -240,6 +229,21 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
             &[("pay.txt", "charge_once()\n")],
         )
         .await;
+    // A change the hotfix will not contain is promised the next patch version, v1.5.1.
+    let typo = t
+        .merge_pr("dave", "Fix a typo in the footer", &["bug"])
+        .await;
+    let promise = |t: &Tester| {
+        t.bot_comments(typo)
+            .into_iter()
+            .find(|c| c.contains("This change ships in"))
+            .unwrap_or_default()
+    };
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.1**"),
+        "{}",
+        promise(&t)
+    );
     t.comment_as("bob", 1, "/hotfix double charges").await;
     let hotfix = issue_titled(&t, "Hotfix v1.5.1");
     // Before it is cut: deploying or confirming it names the step that is missing.
@@ -260,6 +264,12 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
     assert!(
         reply.contains("Deployment request for production filed for Ops: "),
         "{reply}"
+    );
+    // The hotfix took v1.5.1: the typo's checklist now says where it really ships.
+    assert!(
+        promise(&t).contains("This change ships in **v1.5.2**"),
+        "{}",
+        promise(&t)
     );
     // Filed at once, for the hotfix itself, whatever staging runs.
     assert_eq!(
@@ -324,6 +334,80 @@ async fn a_hotfix_goes_to_production_at_once_and_never_dead_ends() {
         last_reply(&t, hotfix).contains("Recorded: v1.5.1 is healthy in production"),
         "{}",
         last_reply(&t, hotfix)
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_staging_sign_off_holds_for_the_commit_it_was_given_on() {
+    let (mut t, issue) = on_release_day(TestDb::sqlite()).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/signoff staging").await;
+    // Something merges after the sign-off: the release manager has not seen it.
+    t.merge_pr("bob", "Late change", &["feature"]).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/release").await;
+    let reply = last_reply(&t, issue);
+    assert!(
+        reply.contains("@alice has not signed off for staging"),
+        "{reply}"
+    );
+    t.comment_as("alice", issue, "/signoff staging").await;
+    t.comment_as("alice", issue, "/release").await;
+    assert!(
+        last_reply(&t, issue).contains("Released **[v2.2.0]("),
+        "{}",
+        last_reply(&t, issue)
+    );
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_release_that_would_undo_a_hotfix_is_held_back() {
+    let (mut t, issue) = on_release_day(TestDb::sqlite()).await;
+    green(&t, "main");
+    t.comment_as("alice", issue, "/signoff").await;
+    t.comment_as("alice", issue, "/release").await;
+    t.deploy("production", "v2.1.0").await;
+    t.deploy("staging", "v2.2.0").await;
+    // The day after, a hotfix on v2.1.0 goes straight to production (not to staging): v2.2.0,
+    // cut before its fix merged, does not have it.
+    t.set_time("2026-12-09T18:00:00Z");
+    let fix = t
+        .merge_change("carol", "Fix refunds", &[("refund.txt", "fixed\n")])
+        .await;
+    t.comment_as("bob", 1, "/hotfix refunds fail").await;
+    let hotfix = issue_titled(&t, "Hotfix v2.1.1");
+    t.comment_as("alice", hotfix, &format!("/release include #{fix}"))
+        .await;
+    t.comment_as("alice", hotfix, "/release").await;
+    green(&t, "hotfix/v2.1.1");
+    t.comment_as("alice", hotfix, "/signoff").await;
+    t.comment_as("alice", hotfix, "/release").await;
+    t.deploy("production", "v2.1.1").await;
+
+    // Its release day: v2.2.0 would undo the hotfix, so it is held back and says why.
+    t.set_time("2026-12-22T17:00:00Z");
+    t.tick().await;
+    let next = t.issues_titled("Release 2026-12-22")[0].clone();
+    assert!(
+        next.2.contains(&format!(
+            "**Production:** v2.2.0 held back: it was cut before hotfix v2.1.1's fixes (#{fix}) merged, so it would undo them in production"
+        )),
+        "{}",
+        next.2
+    );
+    t.comment_as("alice", next.0, "/deploy production").await;
+    assert!(
+        last_reply(&t, next.0)
+            .contains("no deployment request for v2.2.0: it was cut before hotfix v2.1.1's fixes"),
+        "{}",
+        last_reply(&t, next.0)
+    );
+    assert!(
+        !titles(&t).iter().any(|title| title.contains("v2.2.0")),
+        "{:?}",
+        titles(&t)
     );
     t.shutdown().await;
 }

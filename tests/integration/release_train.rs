@@ -132,7 +132,7 @@ async fn a_whole_release_cycle() {
     t.comment_as("alice", tracking, "/signoff").await;
     let reply = t.bot_comments(tracking).pop().unwrap();
     assert!(
-        reply.contains("Signed off staging for the release of 2026-12-08"),
+        reply.contains("Signed off staging for v1.5.0, to be cut here from `main` at "),
         "{reply}"
     );
 

@@ -1,7 +1,6 @@
 //! `relman serve` as a process: it says at start which store, which GitHub API and which App it
 //! uses, and refuses, in one line with exit code 2, a private key file every user may read.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -116,15 +115,7 @@ fn start_up_names_the_store_the_api_and_the_app() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = crate::support::lines_of(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut starting = None;
     let mut seen = Vec::new();

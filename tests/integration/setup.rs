@@ -10,7 +10,7 @@ use github_sim::GitHubSim;
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use relman::config::settings::{ServeArgs, Settings};
+use relman::config::settings::{AppArgs, ServeArgs, Settings};
 use relman::setup::{SetupError, SetupOptions, SetupServer};
 use tokio_util::sync::CancellationToken;
 
@@ -110,10 +110,13 @@ async fn the_converted_app_is_written_to_env_as_serve_reads_it() {
     // What `relman serve` makes of it: valid settings, a usable key, an App GitHub accepts.
     relman::service::check_private_key_file(key_path).unwrap();
     let raw = ServeArgs {
-        app_id: Some(env["APP_ID"].clone()),
-        private_key_path: Some(key_path.to_path_buf()),
+        app: AppArgs {
+            app_id: Some(env["APP_ID"].clone()),
+            private_key: None,
+            private_key_path: Some(key_path.to_path_buf()),
+            github_api_url: Some(env["GITHUB_API_URL"].clone()),
+        },
         webhook_secret: Some(env["WEBHOOK_SECRET"].clone()),
-        github_api_url: Some(env["GITHUB_API_URL"].clone()),
         ..ServeArgs::default()
     };
     let settings = Settings::from_raw(&raw, |p| std::fs::read_to_string(p)).unwrap();

@@ -55,7 +55,7 @@ async fn regular(store: &Store, date: &str) -> i64 {
             &NewRelease {
                 repo: REPO,
                 key: &key,
-                kind: "regular",
+                kind: relman::domain::expedited::Kind::Regular,
                 scheduled_date: day(date),
                 release_date: Some(day(date)),
                 manager: Some("alice"),

@@ -6,7 +6,7 @@ use crate::support;
 use chrono::NaiveDate;
 use relman::store::Store;
 use relman::store::audit::AuditEntry;
-use relman::store::releases::{LogEntry, NewRelease, ReleaseState, regular_key};
+use relman::store::releases::{LogEntry, LogKind, NewRelease, ReleaseState, regular_key};
 use support::TestDb;
 
 async fn each_store(check: impl AsyncFn(Store)) {
@@ -69,7 +69,7 @@ async fn a_release_day_is_tracked_once_and_its_log_is_kept_in_order() {
         let new = NewRelease {
             repo: "acme/web",
             key: &key,
-            kind: "regular",
+            kind: relman::domain::expedited::Kind::Regular,
             scheduled_date: day,
             release_date: Some(day),
             manager: Some("alice"),
@@ -96,10 +96,13 @@ async fn a_release_day_is_tracked_once_and_its_log_is_kept_in_order() {
                 .map(|r| r.key),
             Some(key.clone())
         );
-        for (i, what) in ["qa_blocker", "qa_ok", "signoff"].iter().enumerate() {
+        for (i, what) in [LogKind::QaBlocker, LogKind::QaOk, LogKind::Signoff]
+            .iter()
+            .enumerate()
+        {
             let e = LogEntry {
-                entry: what.to_string(),
-                environment: String::new(),
+                entry: *what,
+                environment: None,
                 text: None,
                 actor: "quinn".into(),
                 comment_id: 100 + i as u64,

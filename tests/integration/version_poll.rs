@@ -86,10 +86,9 @@ async fn each_kind_of_answer_is_read_or_refused() {
     ));
 }
 
-#[tokio::test]
-async fn the_poll_job_records_what_each_environment_runs() {
-    let base = server().await;
-    let config = format!(
+/// A train whose staging answers well and whose production answers garbage.
+fn poll_config(base: &str) -> String {
+    format!(
         "timezone: America/Los_Angeles
 schedule: {{ every_weeks: 2, weekday: tuesday, anchor: 2026-01-06 }}
 rotation: {{ every: month, starts: 2026-01, members: [alice] }}
@@ -97,20 +96,28 @@ environments:
   staging: {{ name: staging, version_url: \"{base}/ok/__version__\" }}
   production: {{ name: production, version_url: \"{base}/garbage/__version__\" }}
 "
-    );
-    let mut t = Tester::at(TestDb::sqlite(), Some(&config), "2026-12-07T18:00:00Z").await;
-    t.install().await;
-    let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T18:00:00Z")
-        .unwrap()
-        .to_utc();
+    )
+}
+
+/// The version poll of the slot `at` (RFC 3339) runs.
+async fn poll(t: &Tester, at: &str) {
+    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
     let job = relman::handlers::environments::poll_periodic()
-        .job(now)
+        .job(at)
         .into_item();
     t.store
-        .enqueue_batch(&[job], now.timestamp_millis())
+        .enqueue_batch(&[job], at.timestamp_millis())
         .await
         .unwrap();
     t.wait_idle().await;
+}
+
+#[tokio::test]
+async fn the_poll_job_records_what_each_environment_runs() {
+    let config = poll_config(&server().await);
+    let mut t = Tester::at(TestDb::sqlite(), Some(&config), "2026-12-07T18:00:00Z").await;
+    t.install().await;
+    poll(&t, "2026-12-07T18:00:00Z").await;
     let staging = t
         .store
         .environment_version(REPO, "staging")
@@ -130,5 +137,34 @@ environments:
     t.tick().await;
     let body = t.issues_titled("Release 2026-12-08")[0].2.clone();
     assert!(body.contains("| staging | `v1.5.0` |"), "{body}");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_poll_leaves_out_an_installation_short_of_its_rate_limit_until_the_reset() {
+    let config = poll_config(&server().await);
+    let monday = "2026-12-07T18:00:00Z";
+    let reset = "2026-12-07T19:00:00Z";
+    let mut t = Tester::at(TestDb::sqlite(), Some(&config), monday).await;
+    // 100 of 5,000 points left: relman learns it from the answers to the installation's calls.
+    let reset_at = chrono::DateTime::parse_from_rfc3339(reset)
+        .unwrap()
+        .to_utc();
+    t.sim
+        .set_rate_remaining(support::scenario::INSTALLATION, 100, reset_at);
+    t.install().await;
+
+    poll(&t, monday).await;
+    let staging = t.store.environment_version(REPO, "staging").await.unwrap();
+    assert!(
+        staging.as_ref().is_none_or(|s| s.source != "version_url"),
+        "{staging:?}"
+    );
+
+    // The next poll after the reset reads it.
+    t.set_time(reset);
+    poll(&t, reset).await;
+    let staging = t.store.environment_version(REPO, "staging").await.unwrap();
+    assert_eq!(staging.unwrap().version.as_deref(), Some("v1.5.0"));
     t.shutdown().await;
 }

@@ -7,6 +7,9 @@
 //! codes and pagination. Tests arrange the world, run relman, then assert on
 //! the world and on the request log; [`Fault`]s make the next requests fail
 //! the ways GitHub fails. [`events`] builds webhook payloads from the world.
+//! Installations have a rate-limit budget; GET answers carry ETags and
+//! conditional requests get `304`s that cost nothing ([`GitHubSim::usage`]
+//! counts requests and points apart).
 //!
 //! Modelled on rust-lang/bors' test harness (a GitHub state model behind a
 //! server), with the routing, auth and rendering written for relman's needs.
@@ -14,6 +17,7 @@
 pub mod events;
 mod fault;
 mod objects;
+mod rate;
 pub mod render;
 mod server;
 pub mod world;
@@ -26,6 +30,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use fault::{Fault, FaultKind, Matcher};
+pub use rate::{RateLimit, Usage};
 pub use world::{Permission, UserKind, World};
 
 use server::{Shared, lock};
@@ -142,6 +147,33 @@ impl GitHubSim {
     /// says. Faults are consumed in the order they were injected.
     pub fn inject(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
+    }
+
+    /// Sets every installation's rate-limit budget (default: 5,000 points an hour).
+    pub fn set_rate_limit(&self, limit: RateLimit) {
+        lock(&self.shared.rates).limit = limit;
+    }
+
+    /// Leaves `remaining` points in `installation`'s current window, which then resets at
+    /// `reset` (on the sim's clock, [`World::now`]).
+    pub fn set_rate_remaining(
+        &self,
+        installation: u64,
+        remaining: u64,
+        reset: chrono::DateTime<chrono::Utc>,
+    ) {
+        lock(&self.shared.rates).set_remaining(installation, remaining, reset);
+    }
+
+    /// What `installation`'s requests have cost since the start or [`GitHubSim::clear_usage`]:
+    /// requests, `304`s and rate-limit points.
+    pub fn usage(&self, installation: u64) -> Usage {
+        lock(&self.shared.rates).usage(installation)
+    }
+
+    /// Forgets the usage counts (budgets are kept).
+    pub fn clear_usage(&self) {
+        lock(&self.shared.rates).clear_usage();
     }
 
     /// Stops the server (dropping the sim does the same).

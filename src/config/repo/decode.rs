@@ -1011,13 +1011,7 @@ impl Decoder {
         path: &str,
         default: Environment,
     ) -> Option<Environment> {
-        let production = path == "environments.production";
-        let keys: &[&str] = if production {
-            &["name", "version_url", "soak"]
-        } else {
-            &["name", "version_url"]
-        };
-        let fields = self.fields(node, path, keys)?;
+        let fields = self.fields(node, path, &["name", "version_url", "soak"])?;
         let name = fields.get("name").map_or(Some(default.name), |node| {
             self.non_empty_string(node, &fields.path("name"))
         });
@@ -1026,7 +1020,17 @@ impl Decoder {
             None => Some(None),
         };
         let soak = match fields.get("soak") {
-            Some(node) => self.soak(node, &fields.path("soak")).map(Some),
+            Some(node) if path == "environments.production" => {
+                self.soak(node, &fields.path("soak")).map(Some)
+            }
+            Some(node) => {
+                self.report(
+                    &node.at,
+                    format!("`{}` means nothing: the soak is production's", fields.path("soak")),
+                    Some("it says how long a version stays on staging before production: set `environments.production.soak`".to_owned()),
+                );
+                None
+            }
             None => Some(None),
         };
         Some(Environment {
@@ -1043,12 +1047,20 @@ impl Decoder {
         {
             return self.unsigned(node, path, 0, MAX_SOAK_DAYS).map(Soak::Days);
         }
-        self.keyword(
-            node,
-            path,
-            "soak",
-            &[("next_release_day", Soak::NextReleaseDay)],
-        )
+        let text = self.scalar_text(node, path, "`next_release_day` or a number of days")?;
+        if text == "next_release_day" {
+            return Some(Soak::NextReleaseDay);
+        }
+        let message = format!("`{path}`: unknown soak `{text}`");
+        self.report(
+            &node.at,
+            message,
+            Some(
+                "write `next_release_day` (the process's soak) or a number of days, e.g. `soak: 7`"
+                    .to_owned(),
+            ),
+        );
+        None
     }
 
     fn deployment_request(&mut self, node: &Node) -> Option<DeploymentRequest> {

@@ -58,6 +58,19 @@ pub fn deployed_at(w: &mut github_sim::World, environment: &str, rev: &str, rfc3
     w.now = now;
 }
 
+/// CI passes on `rev` (a branch, tag or commit).
+pub fn green(t: &Tester, rev: &str) {
+    t.sim.with(|w| {
+        let sha = w.repos[REPO].resolve(rev).unwrap();
+        w.set_check_run(REPO, &sha, "ci/test", "completed", Some("success"));
+    });
+}
+
+/// relman's last comment on `issue` (empty when it has none).
+pub fn last_reply(t: &Tester, issue: u64) -> String {
+    t.bot_comments(issue).pop().unwrap_or_default()
+}
+
 /// A tracking issue as a user sees it: (number, open?, body, assignees, labels).
 pub type TrackingIssue = (u64, bool, String, Vec<String>, Vec<String>);
 
@@ -71,14 +84,26 @@ impl Tester {
     /// `acme/web` with alice (admin), bob (write), quinn (write), rita (read), `config` as
     /// `.github/relman.yml` when given, and issue #1 open.
     pub async fn new(db: TestDb, config: Option<&str>) -> Tester {
-        Self::with_clock(db, config, Arc::new(SystemClock), None).await
+        Self::with_clock(db, config, Arc::new(SystemClock), None, |app| app).await
     }
 
     /// Like [`Tester::new`], with relman's clock (and the fake GitHub's) stopped at `now`
     /// (RFC 3339); move it with [`Tester::set_time`].
     pub async fn at(db: TestDb, config: Option<&str>, now: &str) -> Tester {
+        Self::at_with(db, config, now, |app| app).await
+    }
+
+    /// Like [`Tester::at`], with relman's GitHub App set up by `github` (a cache size, a
+    /// rate-limit reserve).
+    pub async fn at_with(
+        db: TestDb,
+        config: Option<&str>,
+        now: &str,
+        github: fn(GitHubApp) -> GitHubApp,
+    ) -> Tester {
         let clock = ManualClock::new(time(now));
-        let tester = Self::with_clock(db, config, Arc::new(clock.clone()), Some(clock)).await;
+        let tester =
+            Self::with_clock(db, config, Arc::new(clock.clone()), Some(clock), github).await;
         tester.sim.with(|w| w.now = time(now));
         tester
     }
@@ -88,6 +113,7 @@ impl Tester {
         config: Option<&str>,
         clock: Arc<dyn Clock>,
         manual: Option<ManualClock>,
+        configure: fn(GitHubApp) -> GitHubApp,
     ) -> Tester {
         let sim = GitHubSim::start().await;
         sim.with(|world| {
@@ -121,6 +147,7 @@ impl Tester {
             None,
         )
         .unwrap();
+        let github = configure(github);
         let stored = Arc::new(Notify::new());
         let (writer, _) = InboxWriter::spawn(store.clone(), clock.clone(), stored.clone());
         let router = router(

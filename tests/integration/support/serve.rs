@@ -5,16 +5,10 @@ use std::time::Duration;
 
 use github_sim::GitHubSim;
 
+pub use super::free_port;
+
 /// The webhook secret the processes are started with.
 pub const SECRET: &str = "kill-test-secret";
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `relman serve` on `port` with `workers` workers and a 60 s lease.
 pub fn spawn_relman(sim: &GitHubSim, db_url: &str, port: u16, workers: usize) -> Child {

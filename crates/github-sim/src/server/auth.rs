@@ -107,6 +107,12 @@ pub(super) fn require_installation(world: &World, request: &ApiRequest) -> Resul
     Ok(token.installation_id)
 }
 
+/// The installation of a valid installation token, if the request carries one: whom its
+/// rate-limit points are charged to.
+pub(super) fn installation_of(world: &World, request: &ApiRequest) -> Option<u64> {
+    require_installation(world, request).ok()
+}
+
 /// A valid installation token that can see `repo`. A token of an
 /// installation without that repository gets 404, as on GitHub (which does
 /// not reveal that a repository exists).

@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::RecordedRequest;
 use crate::fault::{FaultKind, FaultQueue};
+use crate::rate::{self, Quota, RateBook};
 use crate::world::World;
 
 /// State shared by the server task and the `GitHubSim` handle.
@@ -35,6 +36,7 @@ pub(crate) struct Shared {
     pub(crate) world: Mutex<World>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) faults: Mutex<FaultQueue>,
+    pub(crate) rates: Mutex<RateBook>,
 }
 
 /// Locks `mutex`, carrying on after a panic in another holder: the sim's state
@@ -222,6 +224,9 @@ async fn handle(
             .map(str::to_string),
         body,
     };
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok());
 
     let fault = lock(&shared.faults).take(request.method.as_str(), &request.path);
     let faulted = match fault {
@@ -230,7 +235,7 @@ async fn handle(
     };
     let response = match faulted {
         Some(response) => response,
-        None => answer(&shared, &request),
+        None => answer(&shared, &request, if_none_match),
     };
 
     lock(&shared.log).push(RecordedRequest {
@@ -261,9 +266,53 @@ fn decode_query(part: &str) -> String {
         .into_owned()
 }
 
-fn answer(shared: &Shared, request: &ApiRequest) -> ApiResponse {
+/// Answers a request and charges it to the installation whose token it carries (see
+/// [`crate::rate`]).
+fn answer(shared: &Shared, request: &ApiRequest, if_none_match: Option<&str>) -> ApiResponse {
     let mut world = lock(&shared.world);
-    dispatch(&mut world, request).unwrap_or_else(ApiError::into_api_response)
+    let now = world.now;
+    let installation = auth::installation_of(&world, request);
+    let mut rates = lock(&shared.rates);
+    if let Some(id) = installation
+        && let Err(quota) = rates.admit(id, now)
+    {
+        return primary_rate_limit_answer(quota);
+    }
+    let mut response = dispatch(&mut world, request).unwrap_or_else(ApiError::into_api_response);
+    if request.method == Method::GET {
+        revalidate(&mut response, if_none_match);
+    }
+    if let Some(id) = installation {
+        let quota = rates.charge(id, now, response.status == StatusCode::NOT_MODIFIED);
+        push_quota(&mut response, quota);
+    }
+    response
+}
+
+/// Gives a successful GET answer its `ETag`, and turns it into `304 Not Modified` (no body,
+/// no `Link`, as GitHub answers) when the request already holds that version.
+fn revalidate(response: &mut ApiResponse, if_none_match: Option<&str>) {
+    if response.status != StatusCode::OK {
+        return;
+    }
+    let Some(body) = &response.body else {
+        return;
+    };
+    let tag = rate::etag(body.to_string().as_bytes());
+    if if_none_match.is_some_and(|wanted| rate::none_match(wanted, &tag)) {
+        response.status = StatusCode::NOT_MODIFIED;
+        response.body = None;
+        response.headers.retain(|(name, _)| name != header::LINK);
+    }
+    response.headers.push((header::ETAG, tag));
+}
+
+fn push_quota(response: &mut ApiResponse, quota: Quota) {
+    for (name, value) in quota.headers() {
+        response
+            .headers
+            .push((HeaderName::from_static(name), value));
+    }
 }
 
 /// Applies a fault: either the error answer the request gets instead of the
@@ -332,22 +381,22 @@ fn primary_rate_limit(reset_in_secs: u64) -> ApiResponse {
     let reset = chrono::Utc::now()
         .timestamp()
         .saturating_add_unsigned(reset_in_secs);
+    primary_rate_limit_answer(Quota {
+        limit: 5000,
+        remaining: 0,
+        used: 5000,
+        reset,
+    })
+}
+
+/// The 403 of a spent budget, with its quota in the `x-ratelimit-*` headers.
+fn primary_rate_limit_answer(quota: Quota) -> ApiResponse {
     let mut response = error_answer(
         StatusCode::FORBIDDEN,
         "API rate limit exceeded for installation.",
         "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-the-primary-rate-limit",
     );
-    for (name, value) in [
-        ("x-ratelimit-limit", "5000".to_string()),
-        ("x-ratelimit-remaining", "0".to_string()),
-        ("x-ratelimit-used", "5000".to_string()),
-        ("x-ratelimit-reset", reset.to_string()),
-        ("x-ratelimit-resource", "core".to_string()),
-    ] {
-        response
-            .headers
-            .push((HeaderName::from_static(name), value));
-    }
+    push_quota(&mut response, quota);
     response
 }
 

@@ -9,3 +9,4 @@ mod faults;
 mod fixtures;
 mod octocrab_client;
 mod pagination;
+mod rate_limits;

@@ -1,7 +1,8 @@
 //! Feeds arbitrary comment bodies to the command grammar.
 //!
-//! Run with `cargo fuzz run grammar` from `crates/relman-commands` (needs a nightly toolchain,
-//! or `RUSTC_BOOTSTRAP=1` on stable). Seeds are in `corpus/grammar/`.
+//! Run with `cargo +nightly fuzz run grammar` from `crates/relman-commands` (or
+//! `RUSTC_BOOTSTRAP=1` on stable); `.ci/run` runs it for a bounded time. Seeds are in
+//! `corpus/grammar/`.
 
 #![no_main]
 

@@ -203,7 +203,7 @@ fn every_bad_argument_has_its_exact_message() {
         ),
         (
             "/deploy",
-            "`/deploy` needs the environment: `/deploy production`",
+            "`/deploy` needs the environment: `/deploy production [now]`",
         ),
         (
             "/deploy staging",
@@ -216,8 +216,12 @@ fn every_bad_argument_has_its_exact_message() {
         ),
         ("/deploy ops", "`/deploy` takes `production`, not `ops`"),
         (
-            "/deploy production now",
-            "`/deploy production` takes no arguments, but got `now`",
+            "/deploy production soon",
+            "`/deploy production` takes no arguments, but got `soon`",
+        ),
+        (
+            "/deploy production now please",
+            "`/deploy production now` takes no arguments, but got `please`",
         ),
         (
             "/release include",

@@ -143,7 +143,8 @@ fn the_readme_table_has_one_row_per_spec() {
     assert!(
         rows.contains(
             &"| `/signoff [staging\\|production]` | the release manager of this period | Sign off \
-              that it is safe to release, to both environments when none is named. |"
+              that it is safe to release: staging for the release cut here, production for the \
+              version that soaked on staging; both when none is named. |"
         ),
         "{table}"
     );
