@@ -198,7 +198,7 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
                  LIMIT 1 {lock}
              )
              RETURNING {CLAIMED_COLUMNS}",
-            expired = lease_ran_out("w", "$3"),
+            expired = lease_ran_out("w", "$1", "$3"),
         )
     })
 }
@@ -207,12 +207,17 @@ pub(super) fn claim_statement(backend: Backend) -> &'static str {
 /// that holds it stopped beating ([`super::processes`]). A dead replica's items are taken over
 /// once its heartbeat lapses, without waiting out their leases. An owner that never registered
 /// a heartbeat (a `relman inbox` command, a test) has only the lease's time.
-fn lease_ran_out(w: &str, now: &str) -> String {
+///
+/// The claiming worker's own process is alive whatever its last heartbeat says (`claimer`, its
+/// lease owner, starts with the process name): a clock that jumps ahead of the heartbeat (a
+/// test's, a suspended VM's) must not make a process take over its own running items.
+fn lease_ran_out(w: &str, claimer: &str, now: &str) -> String {
     format!(
         "{w}.lease_until < {now} OR EXISTS (
              SELECT 1 FROM inbox_processes gone
              WHERE gone.alive_until < {now}
                AND substr({w}.lease_owner, 1, length(gone.process) + 1) = gone.process || ':'
+               AND substr({claimer}, 1, length(gone.process) + 1) <> gone.process || ':'
          )"
     )
 }
