@@ -471,6 +471,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_of_a_whole_cycle_opens_the_next_issue_on_the_release_day() {
+        let yaml = "timezone: Europe/Berlin\nschedule: { every_weeks: 2, weekday: tuesday, anchor: 2026-01-06, tracking_issue_days_before: 14 }\nrotation: { members: [alice] }\n";
+        let config = parse_repo_config(".github/relman.yml", yaml).unwrap();
+        let cal = Calendar::from_config(&config, &[]);
+        // On the 8 Dec release day (Berlin), 22 Dec's issue is due: one is always open.
+        let due = days_to_open(&cal, at("2026-12-08T09:00:00Z"), Some(d("2026-12-08")));
+        assert_eq!(
+            due.iter().map(|d| d.scheduled).collect::<Vec<_>>(),
+            [d("2026-12-22")]
+        );
+        assert!(days_to_open(&cal, at("2026-12-07T12:00:00Z"), Some(d("2026-12-08"))).is_empty());
+    }
+
+    #[test]
     fn skipped_days_come_due_by_their_scheduled_date() {
         let cal = calendar("holidays: { dates: [2026-12-22], on_holiday: skip }\n");
         let due = days_to_open(&cal, at("2026-12-21T09:00:00Z"), Some(d("2026-12-08")));

@@ -44,7 +44,7 @@ error_cases! {
     date_not_in_calendar: "schedule: { anchor: 2026-02-30 }\nrotation: { members: [alice] }\n";
     unknown_weekday: "schedule: { weekday: tusday, anchor: 2026-01-06 }\nrotation: { members: [alice] }\n";
     anchor_not_on_weekday: "schedule: { weekday: tuesday, anchor: 2026-01-08 }\nrotation: { members: [alice] }\n";
-    tracking_issue_too_early: "schedule: { every_weeks: 1, anchor: 2026-01-06, tracking_issue_days_before: 7 }\nrotation: { members: [alice] }\n";
+    tracking_issue_too_early: "schedule: { every_weeks: 1, anchor: 2026-01-06, tracking_issue_days_before: 8 }\nrotation: { members: [alice] }\n";
     timezone_typo: with("timezone: America/Los Angeles\n");
     timezone_wrong_case: with("timezone: europe/berlin\n");
     timezone_unknown: with("timezone: Mars/Olympus_Mons\n");

@@ -588,14 +588,16 @@ impl Decoder {
         if let (Some(every_weeks), Some(days_before), Some(node)) =
             (every_weeks, tracking_issue_days_before, days_before_node)
         {
+            // Up to the whole cycle: at the cycle itself the next release's issue opens on the
+            // current release day, so one tracking issue is always open.
             let cycle_days = every_weeks * 7;
-            if days_before >= cycle_days {
+            if days_before > cycle_days {
                 self.report(
                     &node.at,
                     format!(
                         "`schedule.tracking_issue_days_before` is {days_before}, but release days are only {cycle_days} days apart"
                     ),
-                    Some(format!("use a number below {cycle_days}")),
+                    Some(format!("use a number up to {cycle_days}")),
                 );
             }
         }

@@ -119,7 +119,8 @@ pub struct Schedule {
     pub weekday: Weekday,
     /// The date (YYYY-MM-DD) of one release day; the cadence counts from it, both ways.
     pub anchor: NaiveDate,
-    /// How many days before a release day its tracking issue is opened (less than the cycle).
+    /// How many days before a release day its tracking issue is opened, at most the cycle (then
+    /// the next release's issue opens on the current release day, so one is always open).
     #[serde(default = "default_tracking_issue_days_before")]
     #[schemars(range(max = 364))]
     pub tracking_issue_days_before: u32,
