@@ -16,7 +16,8 @@ use std::collections::HashMap;
 
 use relman_commands::{Command, ParseError, ParsedCommand, parse};
 
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::{CommandComment, CommentKind};
 use super::permissions::{Actor, Roles, denial, may_run};
 use super::roles::current_roles;
@@ -32,26 +33,6 @@ pub enum Outcome {
     Done(Option<String>),
     /// Not done, because of something the user can fix; the message says what.
     Refused(String),
-}
-
-/// Why a command could not run through no fault of the user's.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    #[error(transparent)]
-    GitHub(#[from] GitHubError),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl From<crate::github::comments::UpsertError> for CommandError {
-    fn from(e: crate::github::comments::UpsertError) -> Self {
-        match e {
-            crate::github::comments::UpsertError::GitHub(e) => CommandError::GitHub(e),
-            crate::github::comments::UpsertError::Store(e) => CommandError::Store(e),
-        }
-    }
 }
 
 /// Where a command was given, independent of the event that carried it (an issue comment or a
@@ -90,7 +71,7 @@ impl Invocation<'_> {
 }
 
 /// Runs one command that passed the permission check.
-async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     match command {
         Command::Help => Ok(Outcome::Done(Some(relman_commands::help_markdown()))),
         Command::ReleaseStatus => super::release_status::release_status(at).await,
@@ -231,7 +212,7 @@ impl CommandRecord {
 
     /// A parsed command that failed inside relman: the user gets the retry notice, the audit
     /// log the error.
-    fn failed(parsed: &ParsedCommand, error: &CommandError) -> CommandRecord {
+    fn failed(parsed: &ParsedCommand, error: &HandlerError) -> CommandRecord {
         CommandRecord {
             detail: Some(error.to_string()),
             ..CommandRecord::of(parsed, Verdict::Failed, Some(INTERNAL_FAILURE.into()))
@@ -412,7 +393,7 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
     let roles = if needs_roles {
         match current_roles(ctx, github, &repo, ctx.clock.now()).await {
             Ok(r) => r,
-            Err(CommandError::GitHub(e)) => return Err(e.into()),
+            Err(HandlerError::GitHub(e)) => return Err(e.into()),
             Err(e) => return Err(ProcessError::Retryable(e.to_string())),
         }
     } else {
@@ -565,7 +546,7 @@ mod tests {
         );
 
         // A failure tells the user it will be retried and keeps the error for the audit log.
-        let failed = CommandRecord::failed(&hotfix, &CommandError::Other("boom".into()));
+        let failed = CommandRecord::failed(&hotfix, &HandlerError::Other("boom".into()));
         assert_eq!(failed.detail.as_deref(), Some("boom"));
         assert_eq!(failed.message.as_deref(), Some(INTERNAL_FAILURE));
 

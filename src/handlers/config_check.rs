@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::dispatch::Context;
+use super::context::Context;
 use super::events::Common;
 use crate::config::load::{ConfigState, fetch_config};
 use crate::config::repo::{CONFIG_PATH, ConfigErrors, RepoConfig, check_config_summary};

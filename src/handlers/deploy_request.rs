@@ -13,8 +13,9 @@
 
 use chrono::NaiveDate;
 
-use super::commands::{CommandError, Invocation, Outcome};
-use super::dispatch::Context;
+use super::commands::{Invocation, Outcome};
+use super::context::Context;
+use super::error::HandlerError;
 use super::merged_pr::CHECKLIST_KIND;
 use super::production::{ProductionState, candidate_facts, production_state};
 use super::release_facts::{Train, changes_of, fold_log, load_train, tag_commit};
@@ -89,7 +90,7 @@ pub async fn consider(
     repo: &RepoName,
     train: &Train,
     ask: Ask<'_>,
-) -> Result<Decision, CommandError> {
+) -> Result<Decision, HandlerError> {
     let state = production_state(ctx, github, repo, train).await?;
     let now = ctx.clock.now();
     let plan = &state.plan;
@@ -223,9 +224,9 @@ pub async fn file_fix(
     repo: &RepoName,
     train: &Train,
     row: &RegisterRow,
-) -> Result<String, CommandError> {
+) -> Result<String, HandlerError> {
     let (Some(tag), Some(sha)) = (row.tag.clone(), row.sha.clone()) else {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "{} is not cut, so it cannot be requested",
             row.key
         )));
@@ -288,7 +289,7 @@ async fn file(
     train: &Train,
     state: &ProductionState,
     filing: &Filing<'_>,
-) -> Result<String, CommandError> {
+) -> Result<String, HandlerError> {
     let config = &train.config;
     let key = repo.to_string();
     let version = filing.candidate.version.as_str();
@@ -296,7 +297,7 @@ async fn file(
         Some(slug) => slug
             .to_string()
             .parse()
-            .map_err(|e| CommandError::Other(format!("{e}")))?,
+            .map_err(|e| HandlerError::Other(format!("{e}")))?,
         None => repo.clone(),
     };
     ctx.store
@@ -447,7 +448,7 @@ async fn config_changes(
     repo: &RepoName,
     train: &Train,
     changes: &[Change],
-) -> Result<Vec<(Change, String)>, CommandError> {
+) -> Result<Vec<(Change, String)>, HandlerError> {
     let items = &train.config.pr_checklist;
     // The item that asks about config: the one that says so, else the first.
     let Some(index) = items
@@ -481,7 +482,7 @@ async fn config_changes(
 /// `/deploy production [now]`: the release manager asks for the soaked version (or, with `now`,
 /// for what staging runs before it soaked a cycle); on a hotfix's issue, for that hotfix. The
 /// request counts as the asker's production sign-off for that version.
-pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome, CommandError> {
+pub async fn deploy_production(at: &Invocation<'_>, now: bool) -> Result<Outcome, HandlerError> {
     let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
         return Ok(Outcome::Refused(
             "this repository has no usable `.github/relman.yml`.".into(),

@@ -1,44 +1,16 @@
 //! Routes stored work to the capability that handles it.
 
-use std::sync::Arc;
-
 use serde::de::DeserializeOwned;
 
-use super::commands::CommandError;
+use super::context::Context;
 use super::events::{
     CommandComment, Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent, ReviewCommentEvent,
     ReviewEvent,
 };
-use super::permissions::PermissionCache;
 use super::{commands, config_check, deferral, merged_pr, tracking};
-use crate::clock::Clock;
-use crate::config::load::ConfigCache;
-use crate::github::app::GitHubApp;
-use crate::github::{GitHubError, RepoName};
+use crate::github::RepoName;
 use crate::inbox::{ProcessError, Processor};
-use crate::store::Store;
 use crate::store::work::{ClaimedItem, WorkKind};
-
-/// What handlers share: the GitHub App, the store, the clock and short-lived caches.
-pub struct Context {
-    pub github: Arc<GitHubApp>,
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    pub permissions: PermissionCache,
-    pub configs: ConfigCache,
-}
-
-impl Context {
-    pub fn new(github: Arc<GitHubApp>, store: Store, clock: Arc<dyn Clock>) -> Self {
-        Context {
-            github,
-            store,
-            clock,
-            permissions: PermissionCache::default(),
-            configs: ConfigCache::default(),
-        }
-    }
-}
 
 /// Jobs that only keep things up to date for people to read — dashboard refreshes, release
 /// announcements — and wait for the rate-limit reset when an installation is short (version
@@ -48,24 +20,6 @@ pub const DEFERRABLE_JOBS: &[&str] = &[tracking::REFRESH_JOB, super::release::AN
 /// The production [`Processor`].
 pub struct Dispatcher {
     pub ctx: Context,
-}
-
-impl From<CommandError> for ProcessError {
-    fn from(e: CommandError) -> Self {
-        match e {
-            CommandError::GitHub(e) => e.into(),
-            other => ProcessError::Retryable(other.to_string()),
-        }
-    }
-}
-
-impl From<GitHubError> for ProcessError {
-    fn from(e: GitHubError) -> Self {
-        // Even a 403 or 404 may pass (a permission granted, a repository transferred back), so
-        // GitHub failures get the retry budget; handlers turn what the user caused into replies
-        // before this point, and what is left parks as dead for a human to look at.
-        ProcessError::Retryable(e.to_string())
-    }
 }
 
 fn parse<T: DeserializeOwned>(item: &ClaimedItem) -> Result<T, ProcessError> {

@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::Common;
 use super::release_facts::{Train, load_train};
 use super::tracking::{TICK_EVERY, schedule_refresh};
@@ -65,7 +65,7 @@ pub async fn tag_of_deployment(
     prefix: &str,
     git_ref: &str,
     sha: &str,
-) -> Result<Option<String>, CommandError> {
+) -> Result<Option<String>, HandlerError> {
     if version_of_tag(git_ref, prefix).is_some() {
         return Ok(Some(git_ref.to_string()));
     }
@@ -108,7 +108,7 @@ async fn record_success(
     github: &dyn GitHubPort,
     repo: &RepoName,
     event: &DeploymentStatusEvent,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(());
     };
@@ -161,7 +161,7 @@ pub async fn environment_version(
     repo: &RepoName,
     train: &Train,
     environment: &str,
-) -> Result<Option<EnvironmentVersion>, CommandError> {
+) -> Result<Option<EnvironmentVersion>, HandlerError> {
     let key = repo.to_string();
     if let Some(known) = ctx.store.environment_version(&key, environment).await? {
         return Ok(Some(known));

@@ -18,8 +18,9 @@ use chrono::NaiveDate;
 use semver::Version;
 use sha2::{Digest, Sha256};
 
-use super::commands::{CommandError, Invocation, Outcome};
-use super::dispatch::Context;
+use super::commands::{Invocation, Outcome};
+use super::context::Context;
+use super::error::HandlerError;
 use super::release::{create_release, create_tag, unmet_list};
 use super::release_facts::{
     TAGS_READ, Train, commit_checks, deployed, facts_for, load_train, tag_commit,
@@ -56,7 +57,7 @@ pub async fn request(
     at: &Invocation<'_>,
     kind: Kind,
     reason: &str,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(no_config());
@@ -169,7 +170,7 @@ pub async fn request(
         .await?;
     let fresh = inserted.is_some();
     let Some(rec) = ctx.store.release_record(&key, &release_key).await? else {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "the {word} {release_key} was recorded but cannot be read back"
         )));
     };
@@ -188,7 +189,7 @@ pub async fn request(
     // The regular tracking issue it replaces shows it at the next refresh.
     refresh_train_later(ctx, repo).await?;
     let Some(row) = ctx.store.register_row(&key, &release_key).await? else {
-        return Err(CommandError::Other(format!("{release_key} vanished")));
+        return Err(HandlerError::Other(format!("{release_key} vanished")));
     };
     let mut reply = opened(&row, number);
     if let Some((fix, _)) = &in_flight {
@@ -244,7 +245,7 @@ fn opened(row: &RegisterRow, number: u64) -> String {
 }
 
 /// The expedited release of the issue a command was given on, or why there is none.
-async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, String>, CommandError> {
+async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, String>, HandlerError> {
     let key = at.repo.to_string();
     match at.ctx.store.release_by_issue(&key, at.issue_number).await? {
         Some(rec) if rec.kind != Kind::Regular => {
@@ -262,7 +263,7 @@ async fn expedited_here(at: &Invocation<'_>) -> Result<Result<RegisterRow, Strin
 
 /// `/release include #12 #13`: the merged pull requests an expedited release cherry-picks (the
 /// list replaces any named before, so saying it again corrects it).
-pub async fn include(at: &Invocation<'_>, prs: &[u64]) -> Result<Outcome, CommandError> {
+pub async fn include(at: &Invocation<'_>, prs: &[u64]) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let row = match expedited_here(at).await? {
         Ok(row) => row,
@@ -341,7 +342,7 @@ pub async fn include(at: &Invocation<'_>, prs: &[u64]) -> Result<Outcome, Comman
 pub async fn release_instead(
     at: &Invocation<'_>,
     rec: &ReleaseRecord,
-) -> Result<Option<Outcome>, CommandError> {
+) -> Result<Option<Outcome>, HandlerError> {
     if rec.kind == Kind::Regular {
         if rec.state != ReleaseState::Open {
             return Ok(None);
@@ -364,7 +365,7 @@ pub async fn release_instead(
     };
     let key = at.repo.to_string();
     let Some(row) = at.ctx.store.register_row(&key, &rec.key).await? else {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "no register row for {}",
             rec.key
         )));
@@ -373,9 +374,9 @@ pub async fn release_instead(
 }
 
 /// A flattened tree, or why it cannot be used.
-fn files_of(tree: GitTree) -> Result<Files, CommandError> {
+fn files_of(tree: GitTree) -> Result<Files, HandlerError> {
     if tree.truncated {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "GitHub truncated the tree {}; relman cannot cherry-pick in a repository this large",
             tree.sha
         )));
@@ -417,7 +418,7 @@ async fn build_branch(
     branch: &str,
     base_sha: &str,
     picks: &[Pick],
-) -> Result<Built, CommandError> {
+) -> Result<Built, HandlerError> {
     let head_ref = format!("heads/{branch}");
     let start = match github.get_ref(repo, &head_ref).await? {
         Some(r) => r.sha,
@@ -433,7 +434,7 @@ async fn build_branch(
                     .await?
                     .map(|r| r.sha)
                     .ok_or_else(|| {
-                        CommandError::Other(format!("cannot create the branch {branch}"))
+                        HandlerError::Other(format!("cannot create the branch {branch}"))
                     })?,
                 Err(e) => return Err(e.into()),
             }
@@ -466,13 +467,13 @@ async fn build_branch(
     let mut outcome = None;
     for pick in todo {
         let Some(commit) = github.get_git_commit(repo, &pick.merge_sha).await? else {
-            return Err(CommandError::Other(format!(
+            return Err(HandlerError::Other(format!(
                 "the merge commit {} of #{} is not in the repository",
                 pick.merge_sha, pick.number
             )));
         };
         let Some(parent) = commit.parents.first() else {
-            return Err(CommandError::Other(format!(
+            return Err(HandlerError::Other(format!(
                 "the merge commit {} of #{} has no parent",
                 pick.merge_sha, pick.number
             )));
@@ -535,7 +536,7 @@ async fn cut(
     train: &Train,
     rec: &ReleaseRecord,
     row: &RegisterRow,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let tag = row.tag.clone().unwrap_or_default();
     match row.state {
@@ -569,7 +570,7 @@ async fn cut(
         ));
     }
     let (Some(base_tag), Some(branch)) = (row.base_tag.clone(), row.branch.clone()) else {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "{} has no base or branch",
             row.key
         )));
@@ -642,7 +643,7 @@ async fn cut(
                 .register_row(&key, &row.key)
                 .await?
                 .ok_or_else(|| {
-                    CommandError::Other(format!("{} vanished after its cut", row.key))
+                    HandlerError::Other(format!("{} vanished after its cut", row.key))
                 })?;
             let url = super::deploy_request::file_fix(ctx, github, repo, train, &cut).await?;
             format!(
@@ -708,7 +709,7 @@ async fn close_replaced(
     repo: &RepoName,
     train: &Train,
     row: &RegisterRow,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let (Kind::Warmfix, Some(regular), Some("staging")) = (
         row.kind,
         row.replaces_key.as_deref(),
@@ -752,7 +753,7 @@ async fn close_replaced(
 
 /// Books a refresh of the repository's tracking issues (they show the register's replacements
 /// and rate) for the end of the current window, as events do.
-async fn refresh_train_later(ctx: &Context, repo: &RepoName) -> Result<(), CommandError> {
+async fn refresh_train_later(ctx: &Context, repo: &RepoName) -> Result<(), HandlerError> {
     if let Some(target) = ctx.store.repository_installation(&repo.to_string()).await? {
         super::tracking::schedule_refresh(ctx, repo, target.installation_id, target.repo_id)
             .await?;
@@ -766,7 +767,7 @@ async fn refresh_issue(
     github: &dyn GitHubPort,
     repo: &RepoName,
     key: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(());
     };
@@ -784,7 +785,7 @@ pub async fn refresh(
     repo: &RepoName,
     train: &Train,
     rec: &ReleaseRecord,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     render_and_write(ctx, github, repo, train, rec, None, false)
         .await
         .map(|_| ())
@@ -796,7 +797,7 @@ async fn candidate_sha(
     github: &dyn GitHubPort,
     repo: &RepoName,
     row: &RegisterRow,
-) -> Result<Option<String>, CommandError> {
+) -> Result<Option<String>, HandlerError> {
     if let Some(sha) = &row.sha {
         return Ok(Some(sha.clone()));
     }
@@ -836,10 +837,10 @@ async fn render_and_write(
     rec: &ReleaseRecord,
     known: Option<(&str, Checks)>,
     fresh: bool,
-) -> Result<u64, CommandError> {
+) -> Result<u64, HandlerError> {
     let key = repo.to_string();
     let Some(row) = ctx.store.register_row(&key, &rec.key).await? else {
-        return Err(CommandError::Other(format!(
+        return Err(HandlerError::Other(format!(
             "no register row for {}",
             rec.key
         )));
@@ -976,7 +977,7 @@ async fn write_issue(
     title: &str,
     body: &str,
     fresh: bool,
-) -> Result<u64, CommandError> {
+) -> Result<u64, HandlerError> {
     let now_ms = ctx.clock.now_ms();
     let hash = body_hash(body);
     let key = repo.to_string();
@@ -1032,7 +1033,7 @@ async fn quarter(
     key: &str,
     train: &Train,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<QuarterRate, CommandError> {
+) -> Result<QuarterRate, HandlerError> {
     let entries = super::register::entries(&ctx.store, key).await?;
     Ok(crate::domain::stats::quarter_rate(
         &entries,
@@ -1053,7 +1054,7 @@ pub async fn tracking_notes(
     repo: &RepoName,
     train: &Train,
     rec: &ReleaseRecord,
-) -> Result<TrackingNotes, CommandError> {
+) -> Result<TrackingNotes, HandlerError> {
     let key = repo.to_string();
     let replacements = ctx
         .store

@@ -8,8 +8,8 @@
 //! re-render would wipe. In `release.mode: pull_request` an open release PR is then rebuilt
 //! (see `release_pr.rs`), and relman's own release PR is handed to it instead of a checklist.
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::PullRequestEvent;
 use super::release_facts::{Train, last_release, load_train};
 use super::tracking::schedule_refresh;
@@ -99,7 +99,7 @@ pub async fn handle_pull_request(
 
 /// Hands a closed release PR of relman's to [`super::release_pr::handle_closed`].
 async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<(), ProcessError> {
-    let retry = |e: CommandError| ProcessError::Retryable(e.to_string());
+    let retry = |e: HandlerError| ProcessError::Retryable(e.to_string());
     let (Some(installation), Some(repository)) =
         (&event.common.installation, &event.common.repository)
     else {
@@ -129,7 +129,7 @@ async fn post_checklist(
     github: &dyn GitHubPort,
     repo: &RepoName,
     event: &PullRequestEvent,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let pr = &event.pull_request;
     let key = repo.to_string();
     let mark = crate::github::comments::marker(CHECKLIST_KIND, &pr.number.to_string());
@@ -167,7 +167,7 @@ async fn ships_in(
     repo: &RepoName,
     train: &Train,
     event: &PullRequestEvent,
-) -> Result<ShipsIn, CommandError> {
+) -> Result<ShipsIn, HandlerError> {
     let key = repo.to_string();
     let now = ctx.clock.now();
     // Expedited releases are not release days.
@@ -235,7 +235,7 @@ pub(crate) async fn expected_version(
     train: &Train,
     base_branch: &str,
     own: Option<&PullRequest>,
-) -> Result<String, CommandError> {
+) -> Result<String, HandlerError> {
     // Counted from the last regular release (a hotfix's tag is not where a train starts).
     let releases: Vec<_> = ctx
         .store
@@ -278,7 +278,7 @@ pub async fn refresh_promises(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<usize, CommandError> {
+) -> Result<usize, HandlerError> {
     let key = repo.to_string();
     let since = ctx
         .store

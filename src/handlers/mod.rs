@@ -3,10 +3,12 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod context;
 pub mod deferral;
 pub mod deploy_request;
 pub mod dispatch;
 pub mod environments;
+pub mod error;
 pub mod events;
 pub mod hotfix;
 pub mod merged_pr;

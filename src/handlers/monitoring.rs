@@ -6,8 +6,9 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::commands::{CommandError, Invocation, Outcome};
-use super::dispatch::Context;
+use super::commands::{Invocation, Outcome};
+use super::context::Context;
+use super::error::HandlerError;
 use super::release_facts::Train;
 use crate::domain::expedited::Kind;
 use crate::github::comments::upsert_comment;
@@ -32,7 +33,7 @@ pub async fn after_production(
     repo: &RepoName,
     train: &Train,
     tag: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let key = repo.to_string();
     let now_ms = ctx.clock.now_ms();
     if let Some(request) = ctx.store.deployment_request(&key, tag).await? {
@@ -104,7 +105,7 @@ pub async fn after_production(
             payload: serde_json::to_value(Reminder {
                 tag: tag.to_string(),
             })
-            .map_err(|e| CommandError::Other(e.to_string()))?,
+            .map_err(|e| HandlerError::Other(e.to_string()))?,
         };
         ctx.store.enqueue_batch(&[spec.into_item()], now_ms).await?;
     }
@@ -168,7 +169,7 @@ pub async fn next_step(
     github: &dyn GitHubPort,
     repo: &RepoName,
     rec: &ReleaseRecord,
-) -> Result<String, CommandError> {
+) -> Result<String, HandlerError> {
     let tag = rec.tag.clone().unwrap_or_default();
     let Some(train) = super::release_facts::load_train(ctx, github, repo).await? else {
         return Ok(String::new());
@@ -215,7 +216,7 @@ pub async fn next_step(
 }
 
 /// `/release healthy`: recorded, and the tracking issue closes as completed.
-pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+pub async fn healthy(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let key = at.repo.to_string();
     let rec = match at.ctx.store.release_by_issue(&key, at.issue_number).await? {
         Some(rec) => Some(rec),

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
 use super::environments::environment_version;
+use super::error::HandlerError;
 use super::release_facts::{Train, commit_checks, fold_log, tag_commit};
 use crate::config::repo::Soak;
 use crate::domain::expedited::Kind;
@@ -52,7 +52,7 @@ pub async fn production_state(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<ProductionState, CommandError> {
+) -> Result<ProductionState, HandlerError> {
     let key = repo.to_string();
     let environments = &train.config.environments;
     let staging = environment_version(ctx, github, repo, train, &environments.staging.name)
@@ -102,7 +102,7 @@ pub async fn production_state(
 
 /// The scheduled dates of the release days whose production release a hotfix replaces (one
 /// asked for or released; an abandoned one replaces nothing).
-async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, CommandError> {
+async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, HandlerError> {
     Ok(ctx
         .store
         .register(repo)
@@ -125,7 +125,7 @@ async fn lacking_fixes(
     repo: &str,
     train: &Train,
     running: Option<&str>,
-) -> Result<Vec<(String, String)>, CommandError> {
+) -> Result<Vec<(String, String)>, HandlerError> {
     let Some(running) = running else {
         return Ok(Vec::new());
     };
@@ -194,14 +194,14 @@ pub async fn candidate_facts(
     repo: &RepoName,
     train: &Train,
     candidate: &Candidate,
-) -> Result<Option<Facts>, CommandError> {
+) -> Result<Option<Facts>, HandlerError> {
     // The commit an environment reported (a `/__version__` may name a build's commit GitHub
     // does not know), else the tag's.
     let mut checks = None;
     if let Some(sha) = &candidate.sha {
         match commit_checks(github, repo, sha).await {
             Ok(found) => checks = Some((sha.clone(), found)),
-            Err(CommandError::GitHub(
+            Err(HandlerError::GitHub(
                 GitHubError::NotFound { .. } | GitHubError::Rejected { status: 422, .. },
             )) => {}
             Err(e) => return Err(e),
@@ -245,7 +245,7 @@ pub async fn production_gate(
     repo: &RepoName,
     train: &Train,
     candidate: &Candidate,
-) -> Result<Option<Vec<Verdict>>, CommandError> {
+) -> Result<Option<Vec<Verdict>>, HandlerError> {
     Ok(candidate_facts(ctx, github, repo, train, candidate)
         .await?
         .map(|facts| evaluate(Environment::Production, &train.config.requirements, &facts)))

@@ -8,9 +8,9 @@
 
 use serde::Deserialize;
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
 use super::environments::tag_of_deployment;
+use super::error::HandlerError;
 use super::events::Common;
 use super::production::{candidate_facts, production_state};
 use super::release_facts::{commit_checks, facts_for, load_train};
@@ -93,7 +93,7 @@ async fn decide(
     github: &dyn GitHubPort,
     repo: &RepoName,
     event: &ProtectionRuleEvent,
-) -> Result<(bool, String), CommandError> {
+) -> Result<(bool, String), HandlerError> {
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok((
             true,

@@ -9,8 +9,9 @@ use chrono_tz::Tz;
 use semver::Version;
 use serde::Deserialize;
 
-use super::commands::{CommandError, Invocation, Outcome};
-use super::dispatch::Context;
+use super::commands::{Invocation, Outcome};
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::Common;
 use super::release_facts::load_train;
 use crate::config::repo::parse_repo_config;
@@ -90,7 +91,7 @@ pub async fn stats_for(
 }
 
 /// `/stats`: the last twelve months as a table and a chart.
-pub async fn stats(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+pub async fn stats(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let (ctx, repo) = (at.ctx, at.repo);
     let tz = match load_train(ctx, at.github, repo).await? {
         Some(train) => train.calendar.timezone(),

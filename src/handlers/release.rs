@@ -12,7 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::commands::{CommandError, Invocation, Outcome};
+use super::commands::{Invocation, Outcome};
+use super::error::HandlerError;
 use super::release_facts::{
     commit_checks, default_head, facts_for, last_release, load_train, pending_changes,
 };
@@ -41,7 +42,7 @@ struct Announcement {
 /// The tracking issue this command was given on, or why it cannot be released.
 pub async fn tracked_release(
     at: &Invocation<'_>,
-) -> Result<Result<ReleaseRecord, String>, CommandError> {
+) -> Result<Result<ReleaseRecord, String>, HandlerError> {
     let key = at.repo.to_string();
     if let Some(rec) = at.ctx.store.release_by_issue(&key, at.issue_number).await? {
         return Ok(Ok(rec));
@@ -77,7 +78,7 @@ pub fn unmet_list(verdicts: &[Verdict]) -> String {
         .collect()
 }
 
-pub async fn release(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+pub async fn release(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(Outcome::Refused(
@@ -208,7 +209,7 @@ pub(crate) async fn create_tag(
     repo: &RepoName,
     tag: &str,
     sha: &str,
-) -> Result<Result<(), String>, CommandError> {
+) -> Result<Result<(), String>, HandlerError> {
     match github
         .create_ref(repo, &format!("refs/tags/{tag}"), sha)
         .await
@@ -224,7 +225,7 @@ pub(crate) async fn create_tag(
                     &existing.sha[..existing.sha.len().min(7)],
                     &sha[..sha.len().min(7)]
                 ))),
-                None => Err(CommandError::Other(format!(
+                None => Err(HandlerError::Other(format!(
                     "GitHub refused to create the tag {tag} but it does not exist"
                 ))),
             }
@@ -240,7 +241,7 @@ pub(crate) async fn create_release(
     tag: &str,
     sha: &str,
     changelog: &str,
-) -> Result<Release, CommandError> {
+) -> Result<Release, HandlerError> {
     let new = NewRelease {
         tag_name: tag.to_string(),
         target_commitish: sha.to_string(),
@@ -254,7 +255,7 @@ pub(crate) async fn create_release(
         Err(GitHubError::Rejected { status: 422, .. }) => github
             .get_release_by_tag(repo, tag)
             .await?
-            .ok_or_else(|| CommandError::Other(format!("GitHub refused the release {tag}"))),
+            .ok_or_else(|| HandlerError::Other(format!("GitHub refused the release {tag}"))),
         Err(e) => Err(e.into()),
     }
 }
@@ -262,12 +263,12 @@ pub(crate) async fn create_release(
 /// Queues the "released in" comments on `prs` as a job of their own (one per PR: many calls,
 /// kept out of the command's budget).
 pub(crate) async fn announce_later(
-    ctx: &super::dispatch::Context,
+    ctx: &super::context::Context,
     repo: &RepoName,
     tag: &str,
     url: &str,
     prs: Vec<u64>,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let key = repo.to_string();
     let installation = ctx.store.repository_installation(&key).await?;
     let Some(target) = installation else {
@@ -286,7 +287,7 @@ pub(crate) async fn announce_later(
             url: url.to_string(),
             prs,
         })
-        .map_err(|e| CommandError::Other(e.to_string()))?,
+        .map_err(|e| HandlerError::Other(e.to_string()))?,
     };
     ctx.store
         .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
@@ -296,7 +297,7 @@ pub(crate) async fn announce_later(
 
 /// The announcement job: "released in vX.Y.Z" on each PR, once each (edited in place on retry).
 pub async fn announce(
-    ctx: &super::dispatch::Context,
+    ctx: &super::context::Context,
     item: &ClaimedItem,
 ) -> Result<(), ProcessError> {
     let announcement: Announcement = serde_json::from_slice(&item.payload)

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use crate::config::load::ConfigState;
 use crate::config::repo::Bump;
 use crate::config::repo::RepoConfig;
@@ -75,7 +75,7 @@ pub async fn load_train(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
-) -> Result<Option<Train>, CommandError> {
+) -> Result<Option<Train>, HandlerError> {
     let state = ctx.configs.get(github, &ctx.store, repo).await?;
     if let ConfigState::Invalid { errors, .. } = &state {
         tracing::warn!(repo = %repo, errors = %errors, "invalid .github/relman.yml; using the last good one if any");
@@ -110,13 +110,13 @@ pub struct Head {
     pub html_url: String,
 }
 
-pub async fn default_head(github: &dyn GitHubPort, repo: &RepoName) -> Result<Head, CommandError> {
+pub async fn default_head(github: &dyn GitHubPort, repo: &RepoName) -> Result<Head, HandlerError> {
     let repository = github.get_repo(repo).await?;
     let branch = repository.default_branch;
     let head = github
         .get_ref(repo, &format!("heads/{branch}"))
         .await?
-        .ok_or_else(|| CommandError::Other(format!("the default branch `{branch}` has no head")))?;
+        .ok_or_else(|| HandlerError::Other(format!("the default branch `{branch}` has no head")))?;
     Ok(Head {
         branch,
         sha: head.sha,
@@ -129,7 +129,7 @@ pub async fn commit_checks(
     github: &dyn GitHubPort,
     repo: &RepoName,
     sha: &str,
-) -> Result<(Vec<CheckFact>, Vec<StatusFact>), CommandError> {
+) -> Result<(Vec<CheckFact>, Vec<StatusFact>), HandlerError> {
     let checks = github.check_runs(repo, sha).await?;
     let combined = github.combined_status(repo, sha).await?;
     Ok((
@@ -206,7 +206,7 @@ pub async fn facts_for(
     sha: &str,
     checks: (Vec<CheckFact>, Vec<StatusFact>),
     now: DateTime<Utc>,
-) -> Result<Facts, CommandError> {
+) -> Result<Facts, HandlerError> {
     let mut log = match release {
         Some(r) => ctx.store.release_log(&repo.to_string(), &r.key).await?,
         None => Vec::new(),
@@ -266,7 +266,7 @@ pub async fn last_release(
     github: &dyn GitHubPort,
     repo: &RepoName,
     prefix: &str,
-) -> Result<Option<TaggedVersion>, CommandError> {
+) -> Result<Option<TaggedVersion>, HandlerError> {
     latest_release_except(github, repo, prefix, None).await
 }
 
@@ -277,7 +277,7 @@ pub async fn release_before(
     repo: &RepoName,
     prefix: &str,
     tag: &str,
-) -> Result<Option<TaggedVersion>, CommandError> {
+) -> Result<Option<TaggedVersion>, HandlerError> {
     latest_release_except(github, repo, prefix, Some(tag)).await
 }
 
@@ -286,7 +286,7 @@ async fn latest_release_except(
     repo: &RepoName,
     prefix: &str,
     except: Option<&str>,
-) -> Result<Option<TaggedVersion>, CommandError> {
+) -> Result<Option<TaggedVersion>, HandlerError> {
     let tags = github.list_tags(repo, TAGS_READ).await?;
     Ok(latest_release(
         tags.iter()
@@ -302,7 +302,7 @@ pub async fn tag_commit(
     github: &dyn GitHubPort,
     repo: &RepoName,
     name: &str,
-) -> Result<Option<String>, CommandError> {
+) -> Result<Option<String>, HandlerError> {
     Ok(github
         .list_tags(repo, TAGS_READ)
         .await?
@@ -320,7 +320,7 @@ pub async fn pending_changes(
     head_sha: &str,
     last: Option<TaggedVersion>,
     html_base: &str,
-) -> Result<Pending, CommandError> {
+) -> Result<Pending, HandlerError> {
     let commits = match &last {
         Some(tag) => github.compare(repo, &tag.sha, head_sha).await?.commits,
         // Never released: every commit is new. The comparison needs a base, so the history is
@@ -444,7 +444,7 @@ pub async fn deployed(
     github: &dyn GitHubPort,
     repo: &RepoName,
     environment: &str,
-) -> Result<Option<String>, CommandError> {
+) -> Result<Option<String>, HandlerError> {
     let latest = github.list_deployments(repo, Some(environment), 1).await?;
     Ok(latest.into_iter().next().map(|d| {
         if d.git_ref.len() == 40 && d.git_ref.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -9,8 +9,8 @@
 //! No loops: relman's own releases are recognised by their id in the register and not gated;
 //! reverting to a draft sends `edited`, which the gate does not act on.
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::ReleaseEvent;
 use super::release::unmet_list;
 use super::release_facts::{Train, commit_checks, facts_for, load_train};
@@ -70,7 +70,7 @@ async fn gate(
     repo: &RepoName,
     train: &Train,
     event: &ReleaseEvent,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let release = &event.release;
     let tag = &release.tag_name;
     let Some(sha) = github.commit_sha(repo, tag).await? else {

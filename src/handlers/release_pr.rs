@@ -22,8 +22,9 @@
 
 use semver::Version;
 
-use super::commands::{CommandError, Invocation, Outcome};
-use super::dispatch::Context;
+use super::commands::{Invocation, Outcome};
+use super::context::Context;
+use super::error::HandlerError;
 use super::events::PullRequestEvent;
 use super::release::{announce_later, create_release, create_tag};
 use super::release_facts::{
@@ -54,10 +55,10 @@ const LOG_ABANDONED: LogKind = LogKind::ReleasePrAbandoned;
 /// The comment on the tracking issue that says what happened to the release PR.
 const STATUS_KIND: &str = "release-pr-status";
 
-fn upsert_error(e: UpsertError) -> CommandError {
+fn upsert_error(e: UpsertError) -> HandlerError {
     match e {
-        UpsertError::GitHub(e) => CommandError::GitHub(e),
-        UpsertError::Store(e) => CommandError::Store(e),
+        UpsertError::GitHub(e) => HandlerError::GitHub(e),
+        UpsertError::Store(e) => HandlerError::Store(e),
     }
 }
 
@@ -82,7 +83,7 @@ async fn logged_pr(
     ctx: &Context,
     repo: &RepoName,
     rec: &ReleaseRecord,
-) -> Result<Option<(u64, String)>, CommandError> {
+) -> Result<Option<(u64, String)>, HandlerError> {
     let log = ctx.store.release_log(&repo.to_string(), &rec.key).await?;
     let mut open = None;
     for entry in &log {
@@ -122,7 +123,7 @@ enum Built {
 }
 
 /// `/release` in pull-request mode: open the release PR, or bring the open one up to date.
-pub async fn prepare(at: &Invocation<'_>, plan: &Plan<'_>) -> Result<Outcome, CommandError> {
+pub async fn prepare(at: &Invocation<'_>, plan: &Plan<'_>) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let tag = tag_of(plan.version, &plan.train.config.versioning);
     match build(ctx, github, repo, plan).await? {
@@ -172,7 +173,7 @@ async fn build(
     github: &dyn GitHubPort,
     repo: &RepoName,
     plan: &Plan<'_>,
-) -> Result<Built, CommandError> {
+) -> Result<Built, HandlerError> {
     let settings = &plan.train.config.release;
     let versioning = &plan.train.config.versioning;
     let sha = plan.head.sha.as_str();
@@ -241,7 +242,7 @@ async fn build(
     let base = github
         .get_git_commit(repo, sha)
         .await?
-        .ok_or_else(|| CommandError::Other(format!("the head commit {sha} is missing")))?;
+        .ok_or_else(|| HandlerError::Other(format!("the head commit {sha} is missing")))?;
     let mut entries = Vec::with_capacity(changed.len());
     for (path, text) in &changed {
         let blob = github.create_blob(repo, text).await?;
@@ -372,7 +373,7 @@ async fn cargo_lock(
     repo: &RepoName,
     sha: &str,
     manifest: &VersionFile,
-) -> Result<Option<(String, String)>, CommandError> {
+) -> Result<Option<(String, String)>, HandlerError> {
     let dir = manifest.path().rsplit_once('/').map(|(d, _)| d);
     let mut candidates = Vec::new();
     if let Some(dir) = dir {
@@ -394,7 +395,7 @@ async fn point_branch(
     repo: &RepoName,
     branch: &str,
     sha: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     match github
         .create_ref(repo, &format!("refs/heads/{branch}"), sha)
         .await
@@ -416,7 +417,7 @@ async fn open_pull(
     title: &str,
     body: &str,
     commit: &str,
-) -> Result<PullRequest, CommandError> {
+) -> Result<PullRequest, HandlerError> {
     let new = NewPull {
         title: title.to_string(),
         head: branch.to_string(),
@@ -432,7 +433,7 @@ async fn open_pull(
                 .into_iter()
                 .find(|p| p.head.name == branch && p.state == crate::github::IssueState::Open)
                 .ok_or_else(|| {
-                    CommandError::Other(format!("GitHub refused to open the release PR {branch}"))
+                    HandlerError::Other(format!("GitHub refused to open the release PR {branch}"))
                 })?;
             Ok(github
                 .update_pull(
@@ -457,7 +458,7 @@ async fn log_pr(
     entry: LogKind,
     number: u64,
     branch: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     ctx.store
         .append_release_log(
             &repo.to_string(),
@@ -481,7 +482,7 @@ async fn current_plan_parts(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<Option<(Head, Pending, Version, Bump)>, CommandError> {
+) -> Result<Option<(Head, Pending, Version, Bump)>, HandlerError> {
     let versioning = &train.config.versioning;
     let head = default_head(github, repo).await?;
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
@@ -503,7 +504,7 @@ pub async fn refresh_after_merge(
     repo: &RepoName,
     train: &Train,
     merged: u64,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     if train.config.release.mode != ReleaseMode::PullRequest {
         return Ok(());
     }
@@ -571,7 +572,7 @@ pub async fn handle_closed(
     event: &PullRequestEvent,
     issue: u64,
     version: &Version,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let pr = &event.pull_request;
     let key = repo.to_string();
     let rec = ctx.store.release_by_issue(&key, issue).await?;
@@ -588,7 +589,7 @@ pub async fn handle_closed(
                 .await?
                 .merge_commit_sha
                 .ok_or_else(|| {
-                    CommandError::Other(format!(
+                    HandlerError::Other(format!(
                         "release PR #{} is merged but has no merge commit yet",
                         pr.number
                     ))
@@ -690,7 +691,7 @@ async fn shipped_prs(
     release_pr: &crate::github::types::PullRequest,
     sha: &str,
     event: &PullRequestEvent,
-) -> Result<Vec<u64>, CommandError> {
+) -> Result<Vec<u64>, HandlerError> {
     let before = release_before(github, repo, &train.config.versioning.tag_prefix, tag).await?;
     let html_base = event
         .common
@@ -719,7 +720,7 @@ async fn say(
     issue: u64,
     key: &str,
     body: &str,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     upsert_comment(
         github,
         &ctx.store,

@@ -2,7 +2,8 @@
 //! now: for the default branch head, or on a hotfix or warmfix issue for its `hotfix/vX.Y.Z`
 //! branch once `/release` built it (before that, for the tag it patches).
 
-use super::commands::{CommandError, Invocation, Outcome};
+use super::commands::{Invocation, Outcome};
+use super::error::HandlerError;
 use super::production::{production_gate, production_state};
 use super::release_facts::{commit_checks, default_head, facts_for, load_train, tag_commit};
 use super::tracking::refresh_all;
@@ -13,7 +14,7 @@ use crate::domain::production::soaked_for;
 use crate::domain::requirements::{Environment, evaluate, render_gate};
 use crate::store::releases::{ReleaseRecord, ReleaseState};
 
-pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let Some(train) = load_train(ctx, github, repo).await? else {
         let state = ctx.configs.get(github, &ctx.store, repo).await?;
@@ -117,7 +118,7 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, CommandError
 async fn expedited_head(
     at: &Invocation<'_>,
     rec: &ReleaseRecord,
-) -> Result<Option<(String, String)>, CommandError> {
+) -> Result<Option<(String, String)>, HandlerError> {
     if rec.kind == Kind::Regular {
         return Ok(None);
     }

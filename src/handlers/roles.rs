@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
+use super::error::HandlerError;
 use super::permissions::Roles;
 use super::release_facts::load_train;
 use crate::config::repo::RepoConfig;
@@ -32,7 +32,7 @@ pub async fn current_roles(
     github: &dyn GitHubPort,
     repo: &RepoName,
     now: DateTime<Utc>,
-) -> Result<Roles, CommandError> {
+) -> Result<Roles, HandlerError> {
     Ok(match load_train(ctx, github, repo).await? {
         Some(train) => Roles {
             release_manager: train.manager_on(train.today(now)),

@@ -1,7 +1,8 @@
 //! `/rotation` shows who is release manager now and next; `/rotation swap @a @b <period>`
 //! (admins) records an exchange of turns, reassigning the open tracking issues it affects.
 
-use super::commands::{CommandError, Invocation, Outcome};
+use super::commands::{Invocation, Outcome};
+use super::error::HandlerError;
 use super::release_facts::load_train;
 use crate::config::repo::{Period, RotationEvery};
 use crate::domain::rotation::{AssignmentSource, Swap};
@@ -18,7 +19,7 @@ fn no_rotation() -> Outcome {
     )
 }
 
-pub async fn show(at: &Invocation<'_>) -> Result<Outcome, CommandError> {
+pub async fn show(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
         return Ok(no_rotation());
     };
@@ -72,7 +73,7 @@ pub async fn swap(
     a: &str,
     b: &str,
     period: &str,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, HandlerError> {
     let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
         return Ok(no_rotation());
     };

@@ -6,7 +6,8 @@
 
 use relman_commands::Environment as CommandEnvironment;
 
-use super::commands::{CommandError, Invocation, Outcome};
+use super::commands::{Invocation, Outcome};
+use super::error::HandlerError;
 use super::merged_pr::expected_version;
 use super::production::production_state;
 use super::release_facts::{default_head, load_train};
@@ -18,7 +19,7 @@ use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState, version_key};
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
-async fn target_release(at: &Invocation<'_>) -> Result<Option<ReleaseRecord>, CommandError> {
+async fn target_release(at: &Invocation<'_>) -> Result<Option<ReleaseRecord>, HandlerError> {
     let key = at.repo.to_string();
     if let Some(rec) = at.ctx.store.release_by_issue(&key, at.issue_number).await? {
         return Ok(Some(rec));
@@ -68,7 +69,7 @@ fn name(rec: &ReleaseRecord) -> String {
 async fn record(
     at: &Invocation<'_>,
     entries: &[(String, LogKind, Option<Environment>, Option<String>)],
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let key = at.repo.to_string();
     for (log_key, entry, environment, text) in entries {
         at.ctx
@@ -95,7 +96,7 @@ fn day(date: chrono::NaiveDate) -> String {
 /// to production next (the one due, else the one soaking on staging).
 async fn production_target(
     at: &Invocation<'_>,
-) -> Result<Result<(String, String), String>, CommandError> {
+) -> Result<Result<(String, String), String>, HandlerError> {
     let key = at.repo.to_string();
     let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
         return Ok(Err(
@@ -153,7 +154,7 @@ async fn production_target(
 pub async fn signoff(
     at: &Invocation<'_>,
     environment: Option<CommandEnvironment>,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, HandlerError> {
     let wants = |e: CommandEnvironment| environment.is_none_or(|x| x == e);
     let mut entries = Vec::new();
     let mut done = Vec::new();
@@ -243,7 +244,7 @@ pub enum QaCall {
 }
 
 /// `/qa ok|blocker|clear`: about the version going to production (see [`production_target`]).
-pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, CommandError> {
+pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, HandlerError> {
     let (version, described) = match production_target(at).await? {
         Ok(target) => target,
         Err(why) => {
@@ -277,7 +278,7 @@ pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, CommandErr
     Ok(Outcome::Done(Some(message)))
 }
 
-pub async fn skip(at: &Invocation<'_>, reason: &str) -> Result<Outcome, CommandError> {
+pub async fn skip(at: &Invocation<'_>, reason: &str) -> Result<Outcome, HandlerError> {
     let Some(rec) = target_release(at).await? else {
         return Ok(no_release());
     };

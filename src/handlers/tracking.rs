@@ -12,9 +12,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::commands::CommandError;
-use super::dispatch::Context;
+use super::context::Context;
 use super::environments::environment_version;
+use super::error::HandlerError;
 use super::production::{production_gate, production_state};
 use super::release_facts::{
     Head, Pending, Train, commit_checks, default_head, facts_for, last_release, load_train,
@@ -122,7 +122,7 @@ pub async fn run_train(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(());
     };
@@ -173,7 +173,7 @@ pub async fn snapshot(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<Snapshot, CommandError> {
+) -> Result<Snapshot, HandlerError> {
     let head = default_head(github, repo).await?;
     let checks = commit_checks(github, repo, &head.sha).await?;
     let versioning = &train.config.versioning;
@@ -201,7 +201,7 @@ pub async fn running(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<(Option<String>, Option<String>), CommandError> {
+) -> Result<(Option<String>, Option<String>), HandlerError> {
     let environments = &train.config.environments;
     let mut shown = Vec::with_capacity(2);
     for env in [&environments.staging, &environments.production] {
@@ -220,7 +220,7 @@ pub async fn running(
 async fn functional_tests(
     github: &dyn GitHubPort,
     train: &Train,
-) -> Result<FunctionalTests, CommandError> {
+) -> Result<FunctionalTests, HandlerError> {
     let Some(slug) = &train.config.functional_tests.repo else {
         return Ok(FunctionalTests::NotConfigured);
     };
@@ -282,7 +282,7 @@ pub async fn refresh_all(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let key = repo.to_string();
     let active = ctx
         .store
@@ -336,7 +336,7 @@ pub async fn production_side(
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-) -> Result<ProductionSide, CommandError> {
+) -> Result<ProductionSide, HandlerError> {
     let state = production_state(ctx, github, repo, train).await?;
     let Some(candidate) = state.plan.next() else {
         let held = state.plan.held.map(|(version, why)| {
@@ -386,7 +386,7 @@ pub async fn refresh_release(
     rec: &ReleaseRecord,
     shared: Option<&Snapshot>,
     known_side: Option<&ProductionSide>,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     if rec.kind != Kind::Regular {
         return super::hotfix::refresh(ctx, github, repo, train, rec).await;
     }
@@ -545,7 +545,7 @@ async fn write_issue(
     title: &str,
     body: &str,
     closing: Option<(ReleaseState, String)>,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let now_ms = ctx.clock.now_ms();
     let hash = body_hash(body, closing.is_some());
     let number = match rec.issue_number {
@@ -608,7 +608,7 @@ pub async fn close_tracking(
     state: ReleaseState,
     reason: &str,
     by: Option<&str>,
-) -> Result<(), CommandError> {
+) -> Result<(), HandlerError> {
     let now_ms = ctx.clock.now_ms();
     let text = match state {
         ReleaseState::NoChanges => format!(
