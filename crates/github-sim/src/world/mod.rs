@@ -18,6 +18,7 @@ mod checks;
 mod deployments;
 mod git;
 mod issues;
+mod oauth;
 mod pulls;
 mod releases;
 
@@ -25,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::{APP_ID, APP_SLUG};
+use crate::{APP_ID, APP_SLUG, CLIENT_ID};
 
 pub use access::{Permission, RepoHandle, Team, TeamMembership};
 pub use app::{AppInfo, HookDelivery, Installation, InstallationToken, ManifestApp};
@@ -37,6 +38,7 @@ pub use issues::{
     Issue, IssueComment, IssueState, Label, PullRequest, REACTION_CONTENTS, Reaction,
     ReactionSubject,
 };
+pub use oauth::{OAuth, OAuthCode, OAuthError, UserToken};
 pub use pulls::{Review, ReviewComment, ReviewState};
 pub use releases::Release;
 
@@ -145,6 +147,8 @@ pub struct World {
     /// One-time manifest codes -> the App they convert to.
     pub manifest_conversions: HashMap<String, ManifestApp>,
     pub protection_rule_reviews: Vec<ProtectionRuleReview>,
+    /// Signing in with GitHub: the App's OAuth settings, the browser, codes and user tokens.
+    pub oauth: OAuth,
     next_id: u64,
     commit_sequence: u64,
 }
@@ -211,7 +215,7 @@ impl World {
                 name: "relman (test)".to_string(),
                 owner: "relman-dev".to_string(),
                 description: "Runs the release train.".to_string(),
-                client_id: "Iv23liRelmanTest0001".to_string(),
+                client_id: CLIENT_ID.to_string(),
                 permissions,
                 events,
                 created_at: now - chrono::Duration::days(30),
@@ -225,6 +229,7 @@ impl World {
             redelivery_requests: Vec::new(),
             manifest_conversions: HashMap::new(),
             protection_rule_reviews: Vec::new(),
+            oauth: OAuth::default(),
             next_id: 1000,
             commit_sequence: 0,
         };
