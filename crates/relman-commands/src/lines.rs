@@ -187,8 +187,8 @@ fn readable_slashes(text: &str, slashes: &[usize]) -> Vec<bool> {
             readable[index] = !inside_any(hidden, slash);
         }
     };
-    // Code, headings and image descriptions hide the text inside them; they do not nest in one
-    // another, but a depth keeps the count right whatever the parser emits.
+    // Code, headings and image descriptions hide the text inside them; an image can sit in a
+    // heading, so this is a depth rather than a flag.
     let mut hidden_depth = 0usize;
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
