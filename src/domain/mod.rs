@@ -1,6 +1,7 @@
 //! The pure core: no I/O, no clock of its own (time is passed in).
 
 pub mod calendar;
+pub mod calendar_view;
 pub mod changelog;
 pub mod checklist;
 pub mod conventional;
