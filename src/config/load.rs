@@ -150,16 +150,18 @@ impl ConfigCache {
             return Ok(entry.state.clone());
         }
         let fetched = fetch_config(github, repo, None).await?;
-        Ok(self.adopt(store, repo, fetched).await)
+        Ok(self.adopt(store, repo, fetched, None).await)
     }
 
-    /// [`ConfigCache::record`] for an answer read from the default branch, with the store's last
-    /// good configuration standing in when this process has not seen one (after a restart).
+    /// [`ConfigCache::record_at`] for an answer read from the default branch (at `commit`, when
+    /// known), with the store's last good configuration standing in when this process has not
+    /// seen one (after a restart).
     pub async fn adopt(
         &self,
         store: &Store,
         repo: &RepoName,
         fetched: Option<Result<RepoConfig, ConfigErrors>>,
+        commit: Option<&str>,
     ) -> ConfigState {
         let known_good = self
             .lock()
@@ -171,7 +173,7 @@ impl ConfigCache {
         {
             self.record(repo, Some(Ok(config)));
         }
-        self.record(repo, fetched)
+        self.record_at(repo, fetched, commit)
     }
 
     /// The cached state, however old: for decisions that must cost no API call.

@@ -226,14 +226,16 @@ pub enum Report {
 
 /// Decides from cached state only, so an event in a repository where nothing changed costs no
 /// API call. `fresh` says the config was just (re)read for this work (a push that changed it,
-/// an installation): only then does an unknown past justify looking for an open issue to close.
+/// an installation): only then does an unknown past (a restart) justify looking for an open
+/// issue to close. A repository without the file is never looked at unless relman itself
+/// reported errors there.
 pub fn decide(now: &Now, told: &Told, fresh: bool) -> Report {
     match (now, told) {
         (Now::NotRead, _) => Report::Nothing,
         (Now::Broken { hash }, Told::Errors { hash: said, .. }) if hash == said => Report::Nothing,
         (Now::Broken { .. }, _) => Report::Errors,
         (Now::Loads | Now::Missing, Told::Errors { .. }) => Report::Close,
-        (Now::Loads | Now::Missing, Told::Unknown) if fresh => Report::Close,
+        (Now::Loads, Told::Unknown) if fresh => Report::Close,
         (Now::Loads | Now::Missing, _) => Report::Nothing,
     }
 }
@@ -368,6 +370,8 @@ mod tests {
         assert_eq!(decide(&Now::Loads, &Told::Unknown, true), Report::Close);
         assert_eq!(decide(&Now::Loads, &Told::Unknown, false), Report::Nothing);
         assert_eq!(decide(&Now::Loads, &Told::Clear, true), Report::Nothing);
+        // No file and nothing said: relman stays quiet.
+        assert_eq!(decide(&Now::Missing, &Told::Unknown, true), Report::Nothing);
         assert_eq!(decide(&Now::NotRead, &told("a"), true), Report::Nothing);
     }
 }

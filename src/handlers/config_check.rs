@@ -203,7 +203,8 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
     if on_default_branch {
         match ctx
             .configs
-            .record_at(&repo, fetched.clone(), Some(&event.after))
+            .adopt(&ctx.store, &repo, fetched.clone(), Some(&event.after))
+            .await
         {
             ConfigState::Valid(config) => {
                 let installed = Installed {
@@ -274,7 +275,9 @@ pub async fn handle_installation(
             continue;
         };
         let fetched = fetch_config(github, &repo, None).await?;
-        if let ConfigState::Valid(config) = ctx.configs.adopt(&ctx.store, &repo, fetched).await {
+        if let ConfigState::Valid(config) =
+            ctx.configs.adopt(&ctx.store, &repo, fetched, None).await
+        {
             let where_ = Installed {
                 installation: installation.id,
                 repo_id: (installed.id != 0).then_some(installed.id),
