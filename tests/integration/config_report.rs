@@ -270,3 +270,67 @@ async fn a_repository_added_to_the_installation_is_checked_too() {
     );
     t.shutdown().await;
 }
+
+/// A process that has just started knows nothing of what an earlier one said: the fingerprint in
+/// the issue keeps it from saying it again.
+#[tokio::test]
+async fn after_a_restart_the_same_errors_are_not_posted_again() {
+    use relman::handlers::config_report::after;
+    use relman::store::work::{ClaimedItem, WorkKind};
+
+    let mut t = Tester::new(TestDb::sqlite(), Some(&broken())).await;
+    t.install().await;
+    let before = config_issues(&t);
+    let checks = config_checks(&t, &head(&t)).len();
+
+    // The new process: a fresh cache, the same GitHub and store.
+    let app = relman::github::app::GitHubApp::new(
+        &support::github::credentials(),
+        &t.sim.api_url(),
+        support::github::fast_budget(),
+        None,
+    )
+    .unwrap();
+    let ctx = relman::handlers::context::Context::new(
+        std::sync::Arc::new(app),
+        t.store.clone(),
+        std::sync::Arc::new(relman::clock::SystemClock),
+    );
+    let repo: relman::github::RepoName = REPO.parse().unwrap();
+    let item = ClaimedItem {
+        id: 1,
+        kind: WorkKind::Webhook,
+        dedupe_key: "after-restart".into(),
+        name: "issue_comment".into(),
+        action: Some("created".into()),
+        queue_key: "repo:acme/web".into(),
+        repo: Some(REPO.into()),
+        installation_id: Some(INSTALLATION as i64),
+        payload: b"{}".to_vec(),
+        attempts: 1,
+        created_at: 0,
+    };
+    // Nothing read yet: nothing to decide on, no call.
+    t.clear_calls();
+    after(&ctx, &item).await.unwrap();
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+
+    // Some work read the config (a command, the train): the issue is looked up once, and left.
+    let client = ctx.github.installation(INSTALLATION).unwrap();
+    ctx.configs.get(&client, &ctx.store, &repo).await.unwrap();
+    t.clear_calls();
+    after(&ctx, &item).await.unwrap();
+    let calls = t.calls();
+    assert!(
+        !calls.is_empty() && calls.iter().all(|c| c.starts_with("GET ")),
+        "{calls:#?}"
+    );
+    assert_eq!(config_issues(&t), before);
+    assert_eq!(config_checks(&t, &head(&t)).len(), checks);
+
+    // From then on it knows, and the next item costs nothing.
+    t.clear_calls();
+    after(&ctx, &item).await.unwrap();
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+    t.shutdown().await;
+}
