@@ -176,8 +176,9 @@ impl Notice {
     pub fn prefixed(notice: &Option<Notice>, actor: &str, reply: Option<String>) -> Option<String> {
         let Some(n) = notice else { return reply };
         let mention = format!("@{actor}\n");
+        // The reply's own lines follow the notice, after one blank line.
         let rest = reply.map_or_else(String::new, |r| {
-            format!("\n{}", r.strip_prefix(&mention).unwrap_or(&r))
+            r.strip_prefix(&mention).unwrap_or(&r).to_string()
         });
         Some(format!("{mention}\n{}{rest}", n.prefix))
     }
@@ -480,7 +481,7 @@ mod tests {
                 Some("@bob\n\n> /stats\n\nok\n".into())
             )
             .as_deref(),
-            Some("@bob\n\n⚠️ broken\n\n\n> /stats\n\nok\n")
+            Some("@bob\n\n⚠️ broken\n\n> /stats\n\nok\n")
         );
         assert_eq!(
             Notice::prefixed(&notice(false), "bob", None).as_deref(),
