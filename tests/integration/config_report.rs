@@ -271,19 +271,8 @@ async fn a_repository_added_to_the_installation_is_checked_too() {
     t.shutdown().await;
 }
 
-/// A process that has just started knows nothing of what an earlier one said: the fingerprint in
-/// the issue keeps it from saying it again.
-#[tokio::test]
-async fn after_a_restart_the_same_errors_are_not_posted_again() {
-    use relman::handlers::config_report::after;
-    use relman::store::work::{ClaimedItem, WorkKind};
-
-    let mut t = Tester::new(TestDb::sqlite(), Some(&broken())).await;
-    t.install().await;
-    let before = config_issues(&t);
-    let checks = config_checks(&t, &head(&t)).len();
-
-    // The new process: a fresh cache, the same GitHub and store.
+/// A relman process that has just started on the same GitHub and store: a fresh cache.
+fn restarted(t: &Tester) -> relman::handlers::context::Context {
     let app = relman::github::app::GitHubApp::new(
         &support::github::credentials(),
         &t.sim.api_url(),
@@ -291,25 +280,44 @@ async fn after_a_restart_the_same_errors_are_not_posted_again() {
         None,
     )
     .unwrap();
-    let ctx = relman::handlers::context::Context::new(
+    relman::handlers::context::Context::new(
         std::sync::Arc::new(app),
         t.store.clone(),
         std::sync::Arc::new(relman::clock::SystemClock),
-    );
-    let repo: relman::github::RepoName = REPO.parse().unwrap();
-    let item = ClaimedItem {
+    )
+}
+
+/// A webhook of `name` in acme/web, as a worker claims it.
+fn claimed(name: &str, payload: Vec<u8>) -> relman::store::work::ClaimedItem {
+    relman::store::work::ClaimedItem {
         id: 1,
-        kind: WorkKind::Webhook,
-        dedupe_key: "after-restart".into(),
-        name: "issue_comment".into(),
-        action: Some("created".into()),
+        kind: relman::store::work::WorkKind::Webhook,
+        dedupe_key: format!("{name}-after-restart"),
+        name: name.into(),
+        action: None,
         queue_key: "repo:acme/web".into(),
         repo: Some(REPO.into()),
         installation_id: Some(INSTALLATION as i64),
-        payload: b"{}".to_vec(),
+        payload,
         attempts: 1,
         created_at: 0,
-    };
+    }
+}
+
+/// A process that has just started knows nothing of what an earlier one said: the fingerprint in
+/// the issue keeps it from saying it again.
+#[tokio::test]
+async fn after_a_restart_the_same_errors_are_not_posted_again() {
+    use relman::handlers::config_report::after;
+
+    let mut t = Tester::new(TestDb::sqlite(), Some(&broken())).await;
+    t.install().await;
+    let before = config_issues(&t);
+    let checks = config_checks(&t, &head(&t)).len();
+
+    let ctx = restarted(&t);
+    let repo: relman::github::RepoName = REPO.parse().unwrap();
+    let item = claimed("issue_comment", b"{}".to_vec());
     // Nothing read yet: nothing to decide on, no call.
     t.clear_calls();
     after(&ctx, &item).await.unwrap();
@@ -331,6 +339,45 @@ async fn after_a_restart_the_same_errors_are_not_posted_again() {
     // From then on it knows, and the next item costs nothing.
     t.clear_calls();
     after(&ctx, &item).await.unwrap();
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+    t.shutdown().await;
+}
+
+/// The push that fixes the file may be the first thing a restarted process sees: it finds the
+/// issue it did not know of and closes it.
+#[tokio::test]
+async fn after_a_restart_the_push_that_fixes_the_file_closes_the_issue() {
+    use relman::handlers::config_report::after;
+
+    let mut t = Tester::new(TestDb::sqlite(), Some(&broken())).await;
+    t.install().await;
+    assert!(config_issues(&t)[0].1);
+
+    let ctx = restarted(&t);
+    let push = t.sim.with(|w| {
+        let before = w.repos[REPO].branches["main"].clone();
+        let after = w.commit(REPO, "main", "Fix the config", &[(PATH, CONFIG)]);
+        events::push(w, REPO, "refs/heads/main", &before, &after, "alice").1
+    });
+    // What the push's handler leaves in the cache: the file loads.
+    let repo: relman::github::RepoName = REPO.parse().unwrap();
+    let client = ctx.github.installation(INSTALLATION).unwrap();
+    ctx.configs.get(&client, &ctx.store, &repo).await.unwrap();
+    after(&ctx, &claimed("push", serde_json::to_vec(&push).unwrap()))
+        .await
+        .unwrap();
+    let issues = config_issues(&t);
+    assert!(!issues[0].1, "closed: {issues:?}");
+    assert!(
+        t.bot_comments(issues[0].0)
+            .pop()
+            .is_some_and(|c| c.contains("loads again")),
+    );
+    // Any other item afterwards: nothing to say, no call.
+    t.clear_calls();
+    after(&ctx, &claimed("issue_comment", b"{}".to_vec()))
+        .await
+        .unwrap();
     assert!(t.calls().is_empty(), "{:?}", t.calls());
     t.shutdown().await;
 }
