@@ -362,6 +362,56 @@ async fn find_issue(
         .find(|i| i.body.starts_with(ISSUE_MARKER)))
 }
 
+/// How the config issue came out.
+enum Upserted {
+    /// It already listed these errors (relman restarted): left as it was.
+    Unchanged(u64),
+    /// Created, or updated (and reopened) with these errors.
+    Posted(u64),
+}
+
+/// Creates the config issue or brings it up to date with `errors`.
+async fn upsert_issue(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    errors: &ConfigErrors,
+    hash: &str,
+    meanwhile: &Meanwhile,
+) -> Result<Upserted, GitHubError> {
+    let body = issue_body(errors, meanwhile);
+    Ok(match find_issue(github, repo).await? {
+        Some(issue)
+            if issue.state == IssueState::Open && hash_in_body(&issue.body) == Some(hash) =>
+        {
+            Upserted::Unchanged(issue.number)
+        }
+        Some(issue) => {
+            let patch = IssuePatch {
+                body: Some(body),
+                state: Some(IssueState::Open),
+                ..IssuePatch::default()
+            };
+            Upserted::Posted(
+                github
+                    .update_issue(repo, issue.number, &patch)
+                    .await?
+                    .number,
+            )
+        }
+        None => {
+            let new = NewIssue {
+                title: issue_title(),
+                body,
+                labels: vec![ISSUE_LABEL.into()],
+                assignees: Vec::new(),
+            };
+            Upserted::Posted(github.create_issue(repo, &new).await?.number)
+        }
+    })
+}
+
+/// Posts the errors: the issue and the check run, each whatever became of the other (a
+/// repository with issues turned off still gets the check run). `Err` only for what may pass.
 async fn report_errors(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -372,60 +422,39 @@ async fn report_errors(
     let repo = &target.repo;
     let hash = error_set_hash(errors);
     let meanwhile = meanwhile(ctx, repo, state);
-    let body = issue_body(errors, &meanwhile);
-    let issue = match find_issue(github, repo).await? {
-        // Already says this (relman restarted): nothing to post again.
-        Some(issue)
-            if issue.state == IssueState::Open && hash_in_body(&issue.body) == Some(&hash) =>
-        {
-            ctx.configs.set_told(
-                repo,
-                Told::Errors {
-                    hash,
-                    issue: Some(issue.number),
-                },
-            );
-            return Ok(());
-        }
-        Some(issue) => {
-            github
-                .update_issue(
-                    repo,
-                    issue.number,
-                    &IssuePatch {
-                        body: Some(body),
-                        state: Some(IssueState::Open),
-                        ..IssuePatch::default()
-                    },
-                )
-                .await?
-        }
-        None => {
-            github
-                .create_issue(
-                    repo,
-                    &NewIssue {
-                        title: issue_title(),
-                        body,
-                        labels: vec![ISSUE_LABEL.into()],
-                        assignees: Vec::new(),
-                    },
-                )
-                .await?
-        }
+    let issue = upsert_issue(github, repo, errors, &hash, &meanwhile).await;
+    let check = match &issue {
+        // The issue says these errors already, so the check run did too.
+        Ok(Upserted::Unchanged(_)) => Ok(()),
+        _ if target.checked => Ok(()),
+        _ => match github.commit_sha(repo, "HEAD").await {
+            Ok(Some(head)) => {
+                let fetched = Some(Err(errors.clone()));
+                let run = failing_run(&head, errors, &meanwhile);
+                post_check_run(github, repo, run, &fetched, Some(&meanwhile)).await
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
     };
-    if !target.checked
-        && let Some(head) = github.commit_sha(repo, "HEAD").await?
-    {
-        let fetched = Some(Err(errors.clone()));
-        let run = failing_run(&head, errors, &meanwhile);
-        post_check_run(github, repo, run, &fetched, Some(&meanwhile)).await?;
+    let number = match &issue {
+        Ok(Upserted::Unchanged(n) | Upserted::Posted(n)) => Some(*n),
+        Err(_) => None,
+    };
+    let failures: Vec<GitHubError> = [issue.err(), check.err()].into_iter().flatten().collect();
+    if let Some(transient) = failures.iter().find(|e| e.is_transient()) {
+        return Err(transient.clone());
+    }
+    // Refused for good (issues turned off, a permission the App lacks): said in the log, and not
+    // tried again for the same errors.
+    for e in &failures {
+        tracing::warn!(repo = %repo, error = %e, "could not report that the config does not load");
     }
     ctx.configs.set_told(
         repo,
         Told::Errors {
             hash,
-            issue: Some(issue.number),
+            issue: number,
         },
     );
     Ok(())

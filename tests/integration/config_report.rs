@@ -381,3 +381,33 @@ async fn after_a_restart_the_push_that_fixes_the_file_closes_the_issue() {
     assert!(t.calls().is_empty(), "{:?}", t.calls());
     t.shutdown().await;
 }
+
+/// Issues turned off (GitHub answers 410 Gone): the check run still says it, the installation
+/// is not retried for it, and later events do not try again.
+#[tokio::test]
+async fn a_repository_without_issues_still_gets_the_check_run() {
+    use github_sim::{Fault, FaultKind, Matcher};
+
+    let mut t = Tester::new(TestDb::sqlite(), Some(&broken())).await;
+    t.sim.inject(Fault::once(
+        Matcher::method_path("POST", "/repos/acme/web/issues"),
+        FaultKind::Status(410),
+    ));
+    t.install().await;
+    assert!(config_issues(&t).is_empty());
+    let checks = config_checks(&t, &head(&t));
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].0, "failure");
+    // The installation was done, once: not dead, not retried.
+    let counts = t.store.work_counts().await.unwrap();
+    assert!(
+        counts
+            .iter()
+            .all(|(status, n)| *n == 0 || *status == relman::store::work::WorkStatus::Done),
+        "{counts:?}"
+    );
+    t.clear_calls();
+    t.comment_as("alice", 1, "Looks good to me.").await;
+    assert!(t.calls().is_empty(), "{:?}", t.calls());
+    t.shutdown().await;
+}
