@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod calendar_view;
 pub mod changelog;
 pub mod checklist;
+pub mod config_report;
 pub mod conventional;
 pub mod deploy_request;
 pub mod expedited;
