@@ -7,6 +7,7 @@ pub mod context;
 pub mod deferral;
 pub mod deploy_request;
 pub mod dispatch;
+pub mod effects;
 pub mod environments;
 pub mod error;
 pub mod events;

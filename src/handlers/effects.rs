@@ -1,0 +1,402 @@
+//! The one shell that carries out what a decision returned ([`Effect`]s), in order.
+//!
+//! Every effect is safe to apply again after a crash or a retry: comments are upserts keyed by
+//! their hidden marker, check runs update the run found in the facts, assignments and closes set
+//! a state rather than toggle one, store records are keyed (a merge, an installation) or
+//! appended by a decision that read the log first. An issue is only created by a decision that
+//! found none of its own.
+
+use super::commands::Outcome;
+use super::context::Context;
+use super::error::HandlerError;
+use super::release_facts::load_train;
+use crate::domain::effects::{Effect, LogNote, ReleaseView, Reply, Stage};
+use crate::github::comments::upsert_comment;
+use crate::github::{
+    CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
+};
+use crate::inbox::scheduler::JobSpec;
+use crate::store::releases::{CutRelease, LogEntry, LogKind, ReleaseRecord, ReleaseState};
+
+/// What applying a list of effects did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Effects that acted on GitHub.
+    pub github: usize,
+    /// Effects that wrote to the store or asked another capability to follow up.
+    pub other: usize,
+}
+
+/// The job that reminds a release manager to confirm production is healthy (its name is
+/// `monitoring::REMINDER_JOB`; the payload names the tag).
+pub const REMINDER_JOB: &str = "monitoring-reminder";
+
+/// Carries out `effects` on `repo` in order, stopping at the first failure (the item is then
+/// retried and the effects applied before it are applied again, harmlessly).
+pub async fn apply(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    effects: &[Effect],
+) -> Result<Applied, HandlerError> {
+    let mut applied = Applied::default();
+    for effect in effects {
+        apply_one(ctx, github, repo, effect).await?;
+        if effect.writes_github() {
+            applied.github += 1;
+        } else {
+            applied.other += 1;
+        }
+    }
+    Ok(applied)
+}
+
+async fn apply_one(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    effect: &Effect,
+) -> Result<(), HandlerError> {
+    let key = repo.to_string();
+    match effect {
+        Effect::UpsertComment {
+            repo: target,
+            issue,
+            kind,
+            key: comment_key,
+            body,
+        } => {
+            let target = match target {
+                Some(other) => other
+                    .parse::<RepoName>()
+                    .map_err(|e| HandlerError::Other(e.to_string()))?,
+                None => repo.clone(),
+            };
+            upsert_comment(
+                github,
+                &ctx.store,
+                &target,
+                *issue,
+                kind,
+                comment_key,
+                body,
+                ctx.clock.now_ms(),
+            )
+            .await?;
+        }
+        Effect::AssignIssue { issue, assignees } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        assignees: Some(assignees.clone()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::CloseIssue { issue } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        state: Some(IssueState::Closed),
+                        state_reason: Some("completed".into()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::CreateIssue {
+            title,
+            body,
+            labels,
+            assignees,
+        } => {
+            github
+                .create_issue(
+                    repo,
+                    &NewIssue {
+                        title: title.clone(),
+                        body: body.clone(),
+                        labels: labels.clone(),
+                        assignees: assignees.clone(),
+                    },
+                )
+                .await?;
+        }
+        Effect::CompleteCheckRun {
+            existing,
+            name,
+            head_sha,
+            success,
+            title,
+            summary,
+        } => {
+            let run = NewCheckRun {
+                name: name.clone(),
+                head_sha: head_sha.clone(),
+                status: "completed".into(),
+                conclusion: Some(if *success { "success" } else { "failure" }.into()),
+                output: Some(CheckOutput {
+                    title: title.clone(),
+                    summary: summary.clone(),
+                    annotations: Vec::new(),
+                }),
+            };
+            match existing {
+                Some(id) => {
+                    github.update_check_run(repo, *id, &run).await?;
+                }
+                None => {
+                    github.create_check_run(repo, &run).await?;
+                }
+            }
+        }
+        Effect::RevertReleaseToDraft { release_id } => {
+            github
+                .update_release(
+                    repo,
+                    *release_id,
+                    &ReleasePatch {
+                        draft: Some(true),
+                        ..ReleasePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::ReviewDeployment {
+            run_id,
+            environment,
+            approved,
+            comment,
+        } => {
+            github
+                .review_deployment_protection_rule(repo, *run_id, environment, *approved, comment)
+                .await?;
+        }
+        Effect::RecordInstallation {
+            installation_id,
+            repository_id,
+            at_ms,
+        } => {
+            ctx.store
+                .set_repo_installation(&key, *installation_id, *repository_id, *at_ms)
+                .await?;
+        }
+        Effect::RecordMerge {
+            pr,
+            merged_at_ms,
+            merge_sha,
+        } => {
+            ctx.store
+                .record_merge(&key, *pr, *merged_at_ms, merge_sha.as_deref())
+                .await?;
+        }
+        Effect::AppendLog {
+            release_key,
+            note,
+            environment,
+            text,
+            actor,
+            comment_id,
+            at_ms,
+        } => {
+            let entry = LogEntry {
+                entry: log_kind(*note),
+                environment: *environment,
+                text: text.clone(),
+                actor: actor.clone(),
+                comment_id: *comment_id,
+                at: *at_ms,
+            };
+            ctx.store
+                .append_release_log(&key, release_key, &entry)
+                .await?;
+        }
+        Effect::RecordSwap {
+            swap,
+            by,
+            comment_id,
+            at_ms,
+        } => {
+            ctx.store
+                .add_rotation_swap(&key, swap, by, *comment_id, *at_ms)
+                .await?;
+        }
+        Effect::SetReleaseManager {
+            release_id,
+            manager,
+            at_ms,
+        } => {
+            ctx.store
+                .set_release_manager(*release_id, manager, *at_ms)
+                .await?;
+        }
+        Effect::MarkReleaseClosed { release_id, at_ms } => {
+            ctx.store.mark_release_closed(*release_id, *at_ms).await?;
+        }
+        Effect::RecordCut {
+            release_id,
+            version,
+            tag,
+            github_release_id,
+            release_url,
+            sha,
+            by,
+            at_ms,
+        } => {
+            ctx.store
+                .record_cut(
+                    *release_id,
+                    &CutRelease {
+                        version,
+                        tag,
+                        release_id: *github_release_id,
+                        release_url,
+                        sha,
+                        by,
+                    },
+                    *at_ms,
+                )
+                .await?;
+        }
+        Effect::MarkRequestDeployed { tag, at_ms } => {
+            ctx.store
+                .mark_deployment_request_deployed(&key, tag, *at_ms)
+                .await?;
+        }
+        Effect::ScheduleHealthReminder {
+            tag,
+            at,
+            queue_key,
+            installation_id,
+        } => {
+            let spec = JobSpec {
+                name: REMINDER_JOB.to_string(),
+                key: format!("{key}:{tag}"),
+                scheduled_for: *at,
+                queue_key: queue_key.clone(),
+                repo: Some(key.clone()),
+                installation_id: Some(*installation_id as i64),
+                payload: serde_json::json!({ "tag": tag }),
+            };
+            ctx.store
+                .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
+                .await?;
+        }
+        Effect::RefreshTracking => {
+            if let Some(train) = load_train(ctx, github, repo).await? {
+                super::tracking::refresh_all(ctx, github, repo, &train).await?;
+            }
+        }
+        Effect::ScheduleRefresh {
+            installation_id,
+            repository_id,
+        } => {
+            super::tracking::schedule_refresh(ctx, repo, *installation_id, *repository_id).await?;
+        }
+        Effect::RebuildReleasePr { merged } => {
+            if let Some(train) = load_train(ctx, github, repo).await? {
+                super::release_pr::refresh_after_merge(ctx, github, repo, &train, *merged).await?;
+            }
+        }
+        Effect::SkipRelease {
+            release_id,
+            issue,
+            reason,
+            by,
+        } => {
+            let Some(rec) = ctx
+                .store
+                .release_by_issue(&key, *issue)
+                .await?
+                .filter(|r| r.id == *release_id)
+            else {
+                return Err(HandlerError::Other(format!(
+                    "release {release_id} is no longer tracked on #{issue}"
+                )));
+            };
+            super::tracking::close_tracking(
+                ctx,
+                github,
+                repo,
+                &rec,
+                *issue,
+                ReleaseState::Skipped,
+                reason,
+                Some(by),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn log_kind(note: LogNote) -> LogKind {
+    match note {
+        LogNote::Signoff => LogKind::Signoff,
+        LogNote::QaOk => LogKind::QaOk,
+        LogNote::QaBlocker => LogKind::QaBlocker,
+        LogNote::QaClear => LogKind::QaClear,
+        LogNote::Healthy => LogKind::Healthy,
+    }
+}
+
+/// A register row as the decisions see it.
+pub fn view(rec: &ReleaseRecord) -> ReleaseView {
+    ReleaseView {
+        id: rec.id,
+        key: rec.key.clone(),
+        kind: rec.kind,
+        scheduled_date: rec.scheduled_date,
+        release_date: rec.release_date,
+        issue_number: rec.issue_number,
+        state: match rec.state {
+            ReleaseState::Open => Stage::Open,
+            ReleaseState::Released => Stage::Released,
+            ReleaseState::Skipped => Stage::Skipped,
+            ReleaseState::NoChanges => Stage::NoChanges,
+        },
+        manager: rec.manager.clone(),
+        tag: rec.tag.clone(),
+        released_at: rec.released_at,
+    }
+}
+
+/// A decision's reply as the command runner's outcome.
+pub fn outcome(reply: Reply) -> Outcome {
+    match reply {
+        Reply::Done(message) => Outcome::Done(message),
+        Reply::Refused(why) => Outcome::Refused(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domain_names_log_keys_and_states_as_the_store_does() {
+        assert_eq!(
+            crate::domain::signoff::version_key("v1.2.0"),
+            crate::store::releases::version_key("v1.2.0")
+        );
+        for state in [
+            ReleaseState::Open,
+            ReleaseState::Released,
+            ReleaseState::Skipped,
+            ReleaseState::NoChanges,
+        ] {
+            let stage = match state {
+                ReleaseState::Open => Stage::Open,
+                ReleaseState::Released => Stage::Released,
+                ReleaseState::Skipped => Stage::Skipped,
+                ReleaseState::NoChanges => Stage::NoChanges,
+            };
+            assert_eq!(stage.words(), state.as_str().replace('_', " "));
+        }
+    }
+}
