@@ -13,6 +13,7 @@ pub mod merged_pr;
 pub mod production;
 pub mod requirements;
 pub mod rotation;
+pub mod rotation_commands;
 pub mod signoff;
 pub mod stats;
 pub mod tracking;
