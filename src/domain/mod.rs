@@ -10,6 +10,7 @@ pub mod expedited;
 pub mod feed;
 pub mod ics;
 pub mod merged_pr;
+pub mod monitoring;
 pub mod production;
 pub mod requirements;
 pub mod rotation;
