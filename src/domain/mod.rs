@@ -12,6 +12,7 @@ pub mod ics;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod production;
+pub mod protection_rule;
 pub mod requirements;
 pub mod rotation;
 pub mod rotation_commands;
