@@ -13,6 +13,7 @@ pub mod merged_pr;
 pub mod monitoring;
 pub mod production;
 pub mod protection_rule;
+pub mod release_gate;
 pub mod requirements;
 pub mod rotation;
 pub mod rotation_commands;
