@@ -103,6 +103,22 @@ pub enum Effect {
         by: String,
         at_ms: i64,
     },
+    /// What an environment runs now (and, when the version changed, its history).
+    SetEnvironmentVersion {
+        environment: String,
+        sha: Option<String>,
+        version: Option<String>,
+        /// Where it was learnt: `deployment_status`, `deployments_api` or `version_url`.
+        source: String,
+        deployment_id: Option<u64>,
+        at_ms: i64,
+    },
+    /// Releases reached staging or production (`production`) at `at_ms`: the register's times.
+    MarkDeployed {
+        production: bool,
+        tags: Vec<String>,
+        at_ms: i64,
+    },
     /// The deployment request of `tag` was deployed.
     MarkRequestDeployed { tag: String, at_ms: i64 },
     /// The release manager is reminded about `tag` at `at` (a job in the repository's queue).

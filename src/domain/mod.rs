@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod conventional;
 pub mod deploy_request;
 pub mod effects;
+pub mod environments;
 pub mod expedited;
 pub mod feed;
 pub mod ics;

@@ -16,6 +16,7 @@ use crate::github::{
     CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
 };
 use crate::inbox::scheduler::JobSpec;
+use crate::store::environments::EnvironmentVersion;
 use crate::store::releases::{CutRelease, LogEntry, LogKind, ReleaseRecord, ReleaseState};
 
 /// What applying a list of effects did.
@@ -177,6 +178,69 @@ async fn apply_one(
                 .review_deployment_protection_rule(repo, *run_id, environment, *approved, comment)
                 .await?;
         }
+        Effect::RefreshTracking => {
+            if let Some(train) = load_train(ctx, github, repo).await? {
+                super::tracking::refresh_all(ctx, github, repo, &train).await?;
+            }
+        }
+        Effect::ScheduleRefresh {
+            installation_id,
+            repository_id,
+        } => {
+            super::tracking::schedule_refresh(ctx, repo, *installation_id, *repository_id).await?;
+        }
+        Effect::RebuildReleasePr { merged } => {
+            if let Some(train) = load_train(ctx, github, repo).await? {
+                super::release_pr::refresh_after_merge(ctx, github, repo, &train, *merged).await?;
+            }
+        }
+        Effect::SkipRelease {
+            release_id,
+            issue,
+            reason,
+            by,
+        } => {
+            let Some(rec) = ctx
+                .store
+                .release_by_issue(&key, *issue)
+                .await?
+                .filter(|r| r.id == *release_id)
+            else {
+                return Err(HandlerError::Other(format!(
+                    "release {release_id} is no longer tracked on #{issue}"
+                )));
+            };
+            super::tracking::close_tracking(
+                ctx,
+                github,
+                repo,
+                &rec,
+                *issue,
+                ReleaseState::Skipped,
+                reason,
+                Some(by),
+            )
+            .await?;
+        }
+        record => {
+            apply_record(ctx, &key, record).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Carries out effects that only write to the store, for work that has no GitHub client at
+/// hand (a webhook relman only records). An effect that needs GitHub is refused.
+pub async fn record(ctx: &Context, repo: &str, effects: &[Effect]) -> Result<(), HandlerError> {
+    for effect in effects {
+        apply_record(ctx, repo, effect).await?;
+    }
+    Ok(())
+}
+
+async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), HandlerError> {
+    let key = key.to_string();
+    match effect {
         Effect::RecordInstallation {
             installation_id,
             repository_id,
@@ -263,6 +327,41 @@ async fn apply_one(
                 )
                 .await?;
         }
+        Effect::SetEnvironmentVersion {
+            environment,
+            sha,
+            version,
+            source,
+            deployment_id,
+            at_ms,
+        } => {
+            ctx.store
+                .set_environment_version(
+                    &key,
+                    &EnvironmentVersion {
+                        environment: environment.clone(),
+                        sha: sha.clone(),
+                        version: version.clone(),
+                        source: source.clone(),
+                        deployment_id: *deployment_id,
+                        at: *at_ms,
+                    },
+                )
+                .await?;
+        }
+        Effect::MarkDeployed {
+            production,
+            tags,
+            at_ms,
+        } => {
+            let marked = ctx
+                .store
+                .mark_deployed(&key, *production, tags, *at_ms)
+                .await?;
+            if marked > 0 {
+                tracing::info!(repo = %key, production, marked, "releases reached an environment");
+            }
+        }
         Effect::MarkRequestDeployed { tag, at_ms } => {
             ctx.store
                 .mark_deployment_request_deployed(&key, tag, *at_ms)
@@ -287,49 +386,10 @@ async fn apply_one(
                 .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
                 .await?;
         }
-        Effect::RefreshTracking => {
-            if let Some(train) = load_train(ctx, github, repo).await? {
-                super::tracking::refresh_all(ctx, github, repo, &train).await?;
-            }
-        }
-        Effect::ScheduleRefresh {
-            installation_id,
-            repository_id,
-        } => {
-            super::tracking::schedule_refresh(ctx, repo, *installation_id, *repository_id).await?;
-        }
-        Effect::RebuildReleasePr { merged } => {
-            if let Some(train) = load_train(ctx, github, repo).await? {
-                super::release_pr::refresh_after_merge(ctx, github, repo, &train, *merged).await?;
-            }
-        }
-        Effect::SkipRelease {
-            release_id,
-            issue,
-            reason,
-            by,
-        } => {
-            let Some(rec) = ctx
-                .store
-                .release_by_issue(&key, *issue)
-                .await?
-                .filter(|r| r.id == *release_id)
-            else {
-                return Err(HandlerError::Other(format!(
-                    "release {release_id} is no longer tracked on #{issue}"
-                )));
-            };
-            super::tracking::close_tracking(
-                ctx,
-                github,
-                repo,
-                &rec,
-                *issue,
-                ReleaseState::Skipped,
-                reason,
-                Some(by),
-            )
-            .await?;
+        other => {
+            return Err(HandlerError::Other(format!(
+                "{other:?} is not a store record"
+            )));
         }
     }
     Ok(())
