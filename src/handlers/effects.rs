@@ -6,11 +6,9 @@
 //! appended by a decision that read the log first. An issue is only created by a decision that
 //! found none of its own.
 
-use super::commands::Outcome;
 use super::context::Context;
 use super::error::HandlerError;
-use super::release_facts::load_train;
-use crate::domain::effects::{Effect, LogNote, ReleaseView, Reply, Stage};
+use crate::domain::effects::{Effect, LogNote, ReleaseView, Stage};
 use crate::github::comments::upsert_comment;
 use crate::github::{
     CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
@@ -33,7 +31,9 @@ pub struct Applied {
 pub const REMINDER_JOB: &str = "monitoring-reminder";
 
 /// Carries out `effects` on `repo` in order, stopping at the first failure (the item is then
-/// retried and the effects applied before it are applied again, harmlessly).
+/// retried and the effects applied before it are applied again, harmlessly). Follow-ups of
+/// other capabilities (re-rendering tracking issues, rebuilding a release PR, closing a skipped
+/// day) are applied by `follow_up::apply`, which lives above them; here they are refused.
 pub async fn apply(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -52,7 +52,7 @@ pub async fn apply(
     Ok(applied)
 }
 
-async fn apply_one(
+pub(super) async fn apply_one(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
@@ -177,50 +177,6 @@ async fn apply_one(
             github
                 .review_deployment_protection_rule(repo, *run_id, environment, *approved, comment)
                 .await?;
-        }
-        Effect::RefreshTracking => {
-            if let Some(train) = load_train(ctx, github, repo).await? {
-                super::tracking::refresh_all(ctx, github, repo, &train).await?;
-            }
-        }
-        Effect::ScheduleRefresh {
-            installation_id,
-            repository_id,
-        } => {
-            super::tracking::schedule_refresh(ctx, repo, *installation_id, *repository_id).await?;
-        }
-        Effect::RebuildReleasePr { merged } => {
-            if let Some(train) = load_train(ctx, github, repo).await? {
-                super::release_pr::refresh_after_merge(ctx, github, repo, &train, *merged).await?;
-            }
-        }
-        Effect::SkipRelease {
-            release_id,
-            issue,
-            reason,
-            by,
-        } => {
-            let Some(rec) = ctx
-                .store
-                .release_by_issue(&key, *issue)
-                .await?
-                .filter(|r| r.id == *release_id)
-            else {
-                return Err(HandlerError::Other(format!(
-                    "release {release_id} is no longer tracked on #{issue}"
-                )));
-            };
-            super::tracking::close_tracking(
-                ctx,
-                github,
-                repo,
-                &rec,
-                *issue,
-                ReleaseState::Skipped,
-                reason,
-                Some(by),
-            )
-            .await?;
         }
         record => {
             apply_record(ctx, &key, record).await?;
@@ -388,7 +344,7 @@ async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), H
         }
         other => {
             return Err(HandlerError::Other(format!(
-                "{other:?} is not a store record"
+                "{other:?} is neither a GitHub write nor a store record (follow-ups go through follow_up::apply)"
             )));
         }
     }
@@ -423,14 +379,6 @@ pub fn view(rec: &ReleaseRecord) -> ReleaseView {
         manager: rec.manager.clone(),
         tag: rec.tag.clone(),
         released_at: rec.released_at,
-    }
-}
-
-/// A decision's reply as the command runner's outcome.
-pub fn outcome(reply: Reply) -> Outcome {
-    match reply {
-        Reply::Done(message) => Outcome::Done(message),
-        Reply::Refused(why) => Outcome::Refused(why),
     }
 }
 

@@ -12,9 +12,9 @@
 //! effects, and `effects::apply` carries them out.
 
 use super::context::Context;
-use super::effects::apply;
 use super::error::HandlerError;
 use super::events::PullRequestEvent;
+use super::follow_up::apply;
 use super::release_facts::{Train, last_release, load_train};
 use crate::domain::changelog::Change;
 use crate::domain::expedited::Kind;

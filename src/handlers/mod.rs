@@ -11,6 +11,7 @@ pub mod effects;
 pub mod environments;
 pub mod error;
 pub mod events;
+pub mod follow_up;
 pub mod hotfix;
 pub mod merged_pr;
 pub mod monitoring;

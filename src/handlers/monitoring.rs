@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::commands::{Invocation, Outcome};
 use super::context::Context;
-use super::effects::{apply, outcome, view};
+use super::effects::{apply, view};
 use super::error::HandlerError;
+use super::follow_up::outcome;
 use super::release_facts::Train;
 use crate::domain::monitoring::{Arrival, HealthyFacts, NextFacts, decide_healthy};
 use crate::github::{GitHubPort, RepoName};

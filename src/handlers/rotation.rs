@@ -5,8 +5,9 @@
 //! `effects::apply` records the swap and reassigns.
 
 use super::commands::{Invocation, Outcome};
-use super::effects::{apply, outcome, view};
+use super::effects::view;
 use super::error::HandlerError;
+use super::follow_up::{apply, outcome};
 use super::release_facts::load_train;
 use crate::domain::rotation_commands::{RotationFacts, SwapRequest, decide_swap};
 
