@@ -23,6 +23,8 @@ pub enum Effect {
         key: String,
         body: String,
     },
+    /// A comment relman found by its id reads `body` (only that comment: nothing is posted).
+    EditComment { comment_id: u64, body: String },
     /// The issue is assigned to exactly these people.
     AssignIssue { issue: u64, assignees: Vec<String> },
     /// The issue closes as completed.
@@ -164,6 +166,7 @@ impl Effect {
         matches!(
             self,
             Effect::UpsertComment { .. }
+                | Effect::EditComment { .. }
                 | Effect::AssignIssue { .. }
                 | Effect::CloseIssue { .. }
                 | Effect::CreateIssue { .. }

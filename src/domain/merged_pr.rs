@@ -199,6 +199,21 @@ pub fn decide(merge: &Merge, checklist: &Checklist<'_>, now: DateTime<Utc>) -> V
     effects
 }
 
+/// After an expedited release took a version, the checklists (`(comment id, body)`) that
+/// promise another version than `expected` say it instead; only that sentence changes, what the
+/// authors ticked stays.
+pub fn repromise_checklists(checklists: &[(u64, String)], expected: &str) -> Vec<Effect> {
+    checklists
+        .iter()
+        .filter_map(|(id, body)| {
+            super::checklist::repromise(body, expected).map(|body| Effect::EditComment {
+                comment_id: *id,
+                body,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,6 +425,21 @@ mod tests {
             ..facts
         };
         assert_eq!(expected_version(&facts), "v2.0.0");
+    }
+
+    #[test]
+    fn only_checklists_promising_another_version_are_edited() {
+        let ticked = "Thanks, merged. This change ships in **v1.5.0** on **Tue 8 Dec 2026**.\n- [x] Needs a migration\n";
+        let right = "Thanks, merged. This change ships in **v1.6.0** on **Tue 8 Dec 2026**.\n";
+        let effects = repromise_checklists(&[(1, ticked.into()), (2, right.into())], "v1.6.0");
+        assert_eq!(
+            effects,
+            [Effect::EditComment {
+                comment_id: 1,
+                body: ticked.replace("v1.5.0", "v1.6.0")
+            }]
+        );
+        assert_eq!(repromise_checklists(&[(2, right.into())], "v1.6.0"), []);
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub(super) async fn apply_one(
             )
             .await?;
         }
+        Effect::EditComment { comment_id, body } => {
+            github.update_comment(repo, *comment_id, body).await?;
+        }
         Effect::AssignIssue { issue, assignees } => {
             github
                 .update_issue(

@@ -272,20 +272,18 @@ pub async fn refresh_promises(
     }
     let branch = github.get_repo(repo).await?.default_branch;
     let expected = expected_version(ctx, github, repo, train, &branch, None).await?;
-    let mut updated = 0;
+    let mut checklists = Vec::new();
     for number in waiting {
         let mark = crate::github::comments::marker(CHECKLIST_KIND, &number.to_string());
         let Some(id) = ctx.store.bot_comment_id(&key, number, &mark).await? else {
             continue;
         };
-        let Some(comment) = github.get_comment(repo, id).await? else {
-            continue;
-        };
-        if let Some(body) = crate::domain::checklist::repromise(&comment.body, &expected) {
-            github.update_comment(repo, id, &body).await?;
-            updated += 1;
+        if let Some(comment) = github.get_comment(repo, id).await? {
+            checklists.push((id, comment.body));
         }
     }
+    let effects = crate::domain::merged_pr::repromise_checklists(&checklists, &expected);
+    let updated = apply(ctx, github, repo, &effects).await?.github;
     if updated > 0 {
         tracing::info!(repo = %repo, updated, expected = %expected, "checklists now promise the expected version");
     }
