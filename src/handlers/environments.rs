@@ -1,15 +1,18 @@
 //! Knowing what runs where: each environment's version from `deployment_status` success
 //! events; on a fresh install, from the Deployments API; and, when an environment has a
 //! `version_url`, from its Dockerflow `/__version__` polled on a schedule.
+//!
+//! What to record is decided in `domain::environments` and written by `effects::apply`.
 
 use serde::Deserialize;
 
 use super::context::Context;
+use super::effects::apply;
 use super::error::HandlerError;
 use super::events::Common;
 use super::release_facts::{Train, load_train};
 use super::tracking::{TICK_EVERY, schedule_refresh};
-use crate::domain::version::version_of_tag;
+use crate::domain::environments::{deployed, followed, polled, tag_at, tag_of_ref};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
@@ -66,20 +69,19 @@ pub async fn tag_of_deployment(
     git_ref: &str,
     sha: &str,
 ) -> Result<Option<String>, HandlerError> {
-    if version_of_tag(git_ref, prefix).is_some() {
-        return Ok(Some(git_ref.to_string()));
+    if let Some(tag) = tag_of_ref(git_ref, prefix) {
+        return Ok(Some(tag));
     }
     if sha.is_empty() {
         return Ok(None);
     }
-    let tags = github.list_tags(repo, 100).await?;
-    let mut matching: Vec<(semver::Version, String)> = tags
+    let tags: Vec<(String, String)> = github
+        .list_tags(repo, 100)
+        .await?
         .into_iter()
-        .filter(|t| t.sha == sha)
-        .filter_map(|t| version_of_tag(&t.name, prefix).map(|v| (v, t.name)))
+        .map(|t| (t.name, t.sha))
         .collect();
-    matching.sort();
-    Ok(matching.pop().map(|(_, tag)| tag))
+    Ok(tag_at(&tags, prefix, sha))
 }
 
 pub async fn handle_deployment_status(
@@ -112,16 +114,14 @@ async fn record_success(
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(());
     };
-    let environments = &train.config.environments;
-    let environment = if event.deployment.environment.is_empty() {
-        event.deployment_status.environment.clone()
-    } else {
-        event.deployment.environment.clone()
-    };
     // Only the environments relman is configured for: others cost nothing.
-    if environment != environments.staging.name && environment != environments.production.name {
+    let Some((environment, production)) = followed(
+        &train.config.environments,
+        &event.deployment.environment,
+        &event.deployment_status.environment,
+    ) else {
         return Ok(());
-    }
+    };
     let d = &event.deployment;
     let tag = tag_of_deployment(
         github,
@@ -131,23 +131,16 @@ async fn record_success(
         &d.sha,
     )
     .await?;
-    ctx.store
-        .set_environment_version(
-            &repo.to_string(),
-            &EnvironmentVersion {
-                environment: environment.clone(),
-                sha: Some(d.sha.clone()).filter(|s| !s.is_empty()),
-                version: tag.clone(),
-                source: "deployment_status".into(),
-                deployment_id: Some(d.id),
-                at: ctx.clock.now_ms(),
-            },
-        )
-        .await?;
+    let effects = [deployed(
+        &environment,
+        &d.sha,
+        tag.as_deref(),
+        d.id,
+        ctx.clock.now(),
+    )];
+    apply(ctx, github, repo, &effects).await?;
     tracing::info!(repo = %repo, environment = %environment, version = ?tag, sha = %d.sha, "deployed");
-    if environment == environments.production.name
-        && let Some(tag) = &tag
-    {
+    if production && let Some(tag) = &tag {
         super::monitoring::after_production(ctx, github, repo, &train, tag).await?;
     }
     Ok(())
@@ -245,23 +238,17 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
                         .environment_version(&target.repo, &env.name)
                         .await
                         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-                    let unchanged = known.as_ref().is_some_and(|k| {
-                        k.version.as_deref() == Some(reported.version.as_str())
-                            && (reported.commit.is_none() || k.sha == reported.commit)
-                    });
-                    if !unchanged {
-                        ctx.store
-                            .set_environment_version(
-                                &target.repo,
-                                &EnvironmentVersion {
-                                    environment: env.name.clone(),
-                                    sha: reported.commit.clone(),
-                                    version: Some(reported.version.clone()),
-                                    source: "version_url".into(),
-                                    deployment_id: None,
-                                    at: ctx.clock.now_ms(),
-                                },
-                            )
+                    let change = polled(
+                        &env.name,
+                        known
+                            .as_ref()
+                            .map(|k| (k.version.as_deref(), k.sha.as_deref())),
+                        &reported.version,
+                        reported.commit.as_deref(),
+                        ctx.clock.now(),
+                    );
+                    if let Some(change) = change {
+                        super::effects::record(ctx, &target.repo, &[change])
                             .await
                             .map_err(|e| ProcessError::Retryable(e.to_string()))?;
                     }

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use semver::Version;
 use serde::Deserialize;
 
 use super::commands::{Invocation, Outcome};
@@ -15,11 +14,11 @@ use super::error::HandlerError;
 use super::events::Common;
 use super::release_facts::load_train;
 use crate::config::repo::parse_repo_config;
+use crate::domain::environments::{Released, followed, register_stamps};
 use crate::domain::expedited::Kind;
 use crate::domain::stats::{
     Entry, Outcome as StatsOutcome, Stats, compute, render_chart, render_table,
 };
-use crate::domain::version::version_of_tag;
 use crate::github::{Deployment, DeploymentStatus};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
@@ -156,59 +155,46 @@ pub async fn observe_deployment(ctx: &Context, item: &ClaimedItem) -> Result<(),
     else {
         return Ok(());
     };
-    let environment = if event.deployment_status.environment.is_empty() {
-        &event.deployment.environment
-    } else {
-        &event.deployment_status.environment
-    };
-    let production = if *environment == config.environments.production.name {
-        true
-    } else if *environment == config.environments.staging.name {
-        false
-    } else {
+    let Some((environment, production)) = followed(
+        &config.environments,
+        &event.deployment.environment,
+        &event.deployment_status.environment,
+    ) else {
         return Ok(());
     };
     let at = event
         .deployment_status
         .created_at
         .unwrap_or_else(|| ctx.clock.now());
-    let rows = ctx.store.register(&key).await.map_err(retry)?;
-    let released: Vec<_> = rows
-        .iter()
+    let released: Vec<Released> = ctx
+        .store
+        .register(&key)
+        .await
+        .map_err(retry)?
+        .into_iter()
         .filter(|r| r.state == ReleaseState::Released)
+        .map(|r| Released {
+            id: r.id,
+            tag: r.tag,
+            version: r.version,
+            sha: r.sha,
+            production_at: r.production_at,
+        })
         .collect();
     let git_ref = &event.deployment.git_ref;
-    let deployed = released.iter().find(|r| {
-        r.tag.as_deref() == Some(git_ref.as_str())
-            || r.sha.as_deref() == Some(event.deployment.sha.as_str())
-    });
-    let version = version_of_tag(git_ref, &config.versioning.tag_prefix).or_else(|| {
-        deployed.and_then(|r| r.version.as_deref().and_then(|v| Version::parse(v).ok()))
-    });
-    let tags: Vec<String> = if production {
-        released
-            .iter()
-            .filter(|r| r.production_at.is_none())
-            .filter(|r| {
-                let v = r.version.as_deref().and_then(|v| Version::parse(v).ok());
-                matches!((&v, &version), (Some(v), Some(top)) if v <= top)
-                    || deployed.is_some_and(|d| d.id == r.id)
-            })
-            .filter_map(|r| r.tag.clone())
-            .collect()
-    } else {
-        deployed.and_then(|r| r.tag.clone()).into_iter().collect()
-    };
-    if tags.is_empty() {
+    let Some(stamps) = register_stamps(
+        &released,
+        production,
+        git_ref,
+        &event.deployment.sha,
+        &config.versioning.tag_prefix,
+        at,
+    ) else {
         return Ok(());
-    }
-    let marked = ctx
-        .store
-        .mark_deployed(&key, production, &tags, crate::store::to_millis(at))
+    };
+    tracing::debug!(repo = %key, environment = %environment, git_ref = %git_ref, "stamping the register");
+    super::effects::record(ctx, &key, &[stamps])
         .await
-        .map_err(retry)?;
-    if marked > 0 {
-        tracing::info!(repo = %key, environment = %environment, git_ref = %git_ref, marked, "releases reached an environment");
-    }
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
     Ok(())
 }
