@@ -289,7 +289,7 @@ pub async fn handle_installation(
             };
             persist_config(ctx, github, &repo, installed.private, &config, where_).await?;
             // A fresh install opens the next release's tracking issue at once.
-            super::tracking::run_train(ctx, github, &repo)
+            super::train::tracking::run_train(ctx, github, &repo)
                 .await
                 .map_err(ProcessError::from)?;
         }

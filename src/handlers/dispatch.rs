@@ -7,7 +7,8 @@ use super::events::{
     CommandComment, Common, IssueCommentEvent, PullRequestEvent, ReleaseEvent, ReviewCommentEvent,
     ReviewEvent,
 };
-use super::{commands, config_check, deferral, merged_pr, tracking};
+use super::train::tracking;
+use super::{commands, config_check, deferral, merged_pr};
 use crate::github::RepoName;
 use crate::inbox::{ProcessError, Processor};
 use crate::store::work::{ClaimedItem, WorkKind};
@@ -15,7 +16,7 @@ use crate::store::work::{ClaimedItem, WorkKind};
 /// Jobs that only keep things up to date for people to read — dashboard refreshes, release
 /// announcements — and wait for the rate-limit reset when an installation is short (version
 /// polls, one global job, leave such installations out instead: `environments::poll_versions`).
-pub const DEFERRABLE_JOBS: &[&str] = &[tracking::REFRESH_JOB, super::release::ANNOUNCE_JOB];
+pub const DEFERRABLE_JOBS: &[&str] = &[tracking::REFRESH_JOB, super::train::publish::ANNOUNCE_JOB];
 
 /// The production [`Processor`].
 pub struct Dispatcher {
@@ -69,7 +70,7 @@ impl Dispatcher {
                 }
                 Ok(())
             }
-            super::release::ANNOUNCE_JOB => super::release::announce(ctx, item).await,
+            super::train::publish::ANNOUNCE_JOB => super::train::publish::announce(ctx, item).await,
             super::monitoring::REMINDER_JOB => super::monitoring::remind(ctx, item).await,
             super::environments::POLL_JOB => super::environments::poll_versions(ctx).await,
             crate::redeliver::JOB => {

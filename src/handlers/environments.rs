@@ -7,9 +7,9 @@ use serde::Deserialize;
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::Common;
-use super::release_facts::{Train, load_train};
-use super::tracking::{TICK_EVERY, schedule_refresh};
-use crate::domain::version::version_of_tag;
+use super::production::tag_of_deployment;
+use super::release_facts::load_train;
+use super::train::tracking::{TICK_EVERY, schedule_refresh};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
@@ -55,31 +55,6 @@ pub struct DeploymentStatusEvent {
     pub deployment_status: StatusBody,
     #[serde(default, deserialize_with = "null_default")]
     pub deployment: DeploymentBody,
-}
-
-/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
-/// the configured prefix, else a tag pointing at the commit (one tags read).
-pub async fn tag_of_deployment(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    prefix: &str,
-    git_ref: &str,
-    sha: &str,
-) -> Result<Option<String>, HandlerError> {
-    if version_of_tag(git_ref, prefix).is_some() {
-        return Ok(Some(git_ref.to_string()));
-    }
-    if sha.is_empty() {
-        return Ok(None);
-    }
-    let tags = github.list_tags(repo, 100).await?;
-    let mut matching: Vec<(semver::Version, String)> = tags
-        .into_iter()
-        .filter(|t| t.sha == sha)
-        .filter_map(|t| version_of_tag(&t.name, prefix).map(|v| (v, t.name)))
-        .collect();
-    matching.sort();
-    Ok(matching.pop().map(|(_, tag)| tag))
 }
 
 pub async fn handle_deployment_status(
@@ -151,59 +126,6 @@ async fn record_success(
         super::monitoring::after_production(ctx, github, repo, &train, tag).await?;
     }
     Ok(())
-}
-
-/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
-/// deployment from the Deployments API, recorded so the API is asked once.
-pub async fn environment_version(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    train: &Train,
-    environment: &str,
-) -> Result<Option<EnvironmentVersion>, HandlerError> {
-    let key = repo.to_string();
-    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
-        return Ok(Some(known));
-    }
-    let mut found = EnvironmentVersion {
-        environment: environment.to_string(),
-        sha: None,
-        version: None,
-        source: "deployments_api".into(),
-        deployment_id: None,
-        at: ctx.clock.now_ms(),
-    };
-    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
-        let statuses = github.deployment_statuses(repo, deployment.id).await?;
-        // Statuses come newest first; the deployment counts if its latest status is success.
-        if statuses.first().is_some_and(|s| s.state == "success") {
-            found.version = tag_of_deployment(
-                github,
-                repo,
-                &train.config.versioning.tag_prefix,
-                &deployment.git_ref,
-                &deployment.sha,
-            )
-            .await?;
-            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
-            found.deployment_id = Some(deployment.id);
-            // When it reached the environment, so a version found on a fresh install has
-            // soaked as long as it really ran there.
-            if let Some(at) = statuses
-                .first()
-                .and_then(|s| s.created_at)
-                .or(deployment.created_at)
-            {
-                found.at = at.timestamp_millis().min(found.at);
-            }
-            break;
-        }
-    }
-    // Recorded even when nothing was found, so a repository that never deployed is not asked
-    // on every refresh; the next deployment_status replaces it.
-    ctx.store.set_environment_version(&key, &found).await?;
-    Ok(Some(found))
 }
 
 /// The poll job: each configured `version_url` of each repository.

@@ -12,7 +12,8 @@ use super::context::Context;
 use super::error::HandlerError;
 use super::events::PullRequestEvent;
 use super::release_facts::{Train, last_release, load_train};
-use super::tracking::schedule_refresh;
+use super::train::CHECKLIST_KIND;
+use super::train::tracking::schedule_refresh;
 use crate::domain::changelog::Change;
 use crate::domain::checklist::{ShipsIn, render_checklist};
 use crate::domain::conventional::bump_for_changes;
@@ -23,8 +24,6 @@ use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
 use crate::store::to_millis;
-
-pub const CHECKLIST_KIND: &str = "checklist";
 
 pub async fn handle_pull_request(
     ctx: &Context,

@@ -11,6 +11,7 @@ pub mod environments;
 pub mod error;
 pub mod events;
 pub mod hotfix;
+pub mod invocation;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod permissions;
@@ -25,7 +26,7 @@ pub mod release_status;
 pub mod roles;
 pub mod rotation;
 pub mod signoff;
-pub mod tracking;
+pub mod train;
 pub mod version_poll;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).

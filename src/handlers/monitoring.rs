@@ -6,9 +6,9 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::error::HandlerError;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::Train;
 use crate::domain::expedited::Kind;
 use crate::github::comments::upsert_comment;

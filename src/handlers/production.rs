@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::context::Context;
-use super::environments::environment_version;
 use super::error::HandlerError;
 use super::release_facts::{Train, commit_checks, fold_log, tag_commit};
 use crate::config::repo::Soak;
 use crate::domain::expedited::Kind;
 use crate::domain::production::{Candidate, ProductionFacts, ProductionPlan, production_plan};
 use crate::domain::requirements::{Environment, Facts, Verdict, evaluate};
+use crate::domain::version::version_of_tag;
 use crate::github::{GitHubError, GitHubPort, RepoName};
+use crate::store::environments::EnvironmentVersion;
 use crate::store::releases::{ReleaseState, version_key};
 
 /// The production half of a repository's train right now.
@@ -249,4 +250,82 @@ pub async fn production_gate(
     Ok(candidate_facts(ctx, github, repo, train, candidate)
         .await?
         .map(|facts| evaluate(Environment::Production, &train.config.requirements, &facts)))
+}
+
+/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
+/// the configured prefix, else a tag pointing at the commit (one tags read).
+pub async fn tag_of_deployment(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    prefix: &str,
+    git_ref: &str,
+    sha: &str,
+) -> Result<Option<String>, HandlerError> {
+    if version_of_tag(git_ref, prefix).is_some() {
+        return Ok(Some(git_ref.to_string()));
+    }
+    if sha.is_empty() {
+        return Ok(None);
+    }
+    let tags = github.list_tags(repo, 100).await?;
+    let mut matching: Vec<(semver::Version, String)> = tags
+        .into_iter()
+        .filter(|t| t.sha == sha)
+        .filter_map(|t| version_of_tag(&t.name, prefix).map(|v| (v, t.name)))
+        .collect();
+    matching.sort();
+    Ok(matching.pop().map(|(_, tag)| tag))
+}
+
+/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
+/// deployment from the Deployments API, recorded so the API is asked once.
+pub async fn environment_version(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    environment: &str,
+) -> Result<Option<EnvironmentVersion>, HandlerError> {
+    let key = repo.to_string();
+    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
+        return Ok(Some(known));
+    }
+    let mut found = EnvironmentVersion {
+        environment: environment.to_string(),
+        sha: None,
+        version: None,
+        source: "deployments_api".into(),
+        deployment_id: None,
+        at: ctx.clock.now_ms(),
+    };
+    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
+        let statuses = github.deployment_statuses(repo, deployment.id).await?;
+        // Statuses come newest first; the deployment counts if its latest status is success.
+        if statuses.first().is_some_and(|s| s.state == "success") {
+            found.version = tag_of_deployment(
+                github,
+                repo,
+                &train.config.versioning.tag_prefix,
+                &deployment.git_ref,
+                &deployment.sha,
+            )
+            .await?;
+            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
+            found.deployment_id = Some(deployment.id);
+            // When it reached the environment, so a version found on a fresh install has
+            // soaked as long as it really ran there.
+            if let Some(at) = statuses
+                .first()
+                .and_then(|s| s.created_at)
+                .or(deployment.created_at)
+            {
+                found.at = at.timestamp_millis().min(found.at);
+            }
+            break;
+        }
+    }
+    // Recorded even when nothing was found, so a repository that never deployed is not asked
+    // on every refresh; the next deployment_status replaces it.
+    ctx.store.set_environment_version(&key, &found).await?;
+    Ok(Some(found))
 }

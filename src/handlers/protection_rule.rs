@@ -9,9 +9,9 @@
 use serde::Deserialize;
 
 use super::context::Context;
-use super::environments::tag_of_deployment;
 use super::error::HandlerError;
 use super::events::Common;
+use super::production::tag_of_deployment;
 use super::production::{candidate_facts, production_state};
 use super::release_facts::{commit_checks, facts_for, load_train};
 use crate::domain::production::Candidate;

@@ -12,8 +12,8 @@
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::ReleaseEvent;
-use super::release::unmet_list;
 use super::release_facts::{Train, commit_checks, facts_for, load_train};
+use super::train::publish::unmet_list;
 use crate::config::repo::OnViolation;
 use crate::domain::requirements::{Environment, all_met, evaluate};
 use crate::github::comments::upsert_comment;

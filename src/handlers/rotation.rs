@@ -1,8 +1,8 @@
 //! `/rotation` shows who is release manager now and next; `/rotation swap @a @b <period>`
 //! (admins) records an exchange of turns, reassigning the open tracking issues it affects.
 
-use super::commands::{Invocation, Outcome};
 use super::error::HandlerError;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::load_train;
 use crate::config::repo::{Period, RotationEvery};
 use crate::domain::rotation::{AssignmentSource, Swap};
@@ -161,7 +161,7 @@ pub async fn swap(
         }
     }
     if !reassigned.is_empty() {
-        super::tracking::refresh_all(
+        super::train::tracking::refresh_all(
             at.ctx,
             at.github,
             at.repo,

@@ -6,12 +6,12 @@
 
 use relman_commands::Environment as CommandEnvironment;
 
-use super::commands::{Invocation, Outcome};
 use super::error::HandlerError;
+use super::invocation::{Invocation, Outcome};
 use super::merged_pr::expected_version;
 use super::production::production_state;
 use super::release_facts::{default_head, load_train};
-use super::tracking::{close_tracking, refresh_all};
+use super::train::tracking::{close_tracking, refresh_all};
 use crate::domain::expedited::Kind;
 use crate::domain::production::soaked_for;
 use crate::domain::requirements::Environment;
