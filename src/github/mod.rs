@@ -5,6 +5,8 @@ pub mod client;
 pub mod comments;
 pub mod conditional;
 pub mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod issues;
 pub mod port;
 pub mod rate_budget;
@@ -13,5 +15,5 @@ pub mod route;
 pub mod types;
 
 pub use error::{GitHubError, GitHubResult};
-pub use port::GitHubPort;
+pub use port::{GitHubAppPort, GitHubPort};
 pub use types::*;

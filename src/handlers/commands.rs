@@ -323,7 +323,7 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let now_ms = ctx.clock.now_ms();
 
     react(github, &repo, comment, Reaction::Eyes).await?;

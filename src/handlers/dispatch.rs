@@ -62,11 +62,11 @@ impl Dispatcher {
                     .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
                 let client = ctx.github.installation(installation as u64)?;
                 if item.name == tracking::TRAIN_JOB {
-                    tracking::run_train(ctx, &client, &repo).await?;
+                    tracking::run_train(ctx, &*client, &repo).await?;
                 } else if let Some(train) =
-                    super::release_facts::load_train(ctx, &client, &repo).await?
+                    super::release_facts::load_train(ctx, &*client, &repo).await?
                 {
-                    tracking::refresh_all(ctx, &client, &repo, &train).await?;
+                    tracking::refresh_all(ctx, &*client, &repo, &train).await?;
                 }
                 Ok(())
             }
@@ -74,7 +74,13 @@ impl Dispatcher {
             super::monitoring::REMINDER_JOB => super::monitoring::remind(ctx, item).await,
             super::environments::POLL_JOB => super::environments::poll_versions(ctx).await,
             crate::redeliver::JOB => {
-                crate::redeliver::job(&ctx.github, &ctx.store, ctx.clock.now(), &item.payload).await
+                crate::redeliver::job(
+                    ctx.github.as_ref(),
+                    &ctx.store,
+                    ctx.clock.now(),
+                    &item.payload,
+                )
+                .await
             }
             _ => {
                 tracing::warn!(job = %item.name, "no handler for this job; dropping it");

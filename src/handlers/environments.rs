@@ -71,7 +71,7 @@ pub async fn handle_deployment_status(
     };
     if event.deployment_status.state == "success" {
         let client = ctx.github.installation(installation.id)?;
-        record_success(ctx, &client, &repo, event).await?;
+        record_success(ctx, &*client, &repo, event).await?;
     }
     schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
         .await
@@ -150,7 +150,7 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
             continue;
         }
         let client = ctx.github.installation(target.installation_id)?;
-        let Some(train) = load_train(ctx, &client, &repo).await? else {
+        let Some(train) = load_train(ctx, &*client, &repo).await? else {
             continue;
         };
         for env in [

@@ -55,7 +55,7 @@ pub async fn handle_pull_request(
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let key = repo.to_string();
     ctx.store
         .set_repo_installation(
@@ -114,7 +114,7 @@ async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<()
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let Some(train) = load_train(ctx, github, &repo).await.map_err(retry)? else {
         return Ok(());
     };

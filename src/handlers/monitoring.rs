@@ -146,7 +146,7 @@ pub async fn remind(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessErro
     let client = ctx.github.installation(installation as u64)?;
     let manager = rec.manager.as_deref().unwrap_or("release manager");
     upsert_comment(
-        &client,
+        &*client,
         &ctx.store,
         &repo_name,
         issue,

@@ -80,7 +80,7 @@ pub async fn handle(ctx: &Context, event: &ProtectionRuleEvent) -> Result<(), Pr
         )));
     };
     let client = ctx.github.installation(installation.id)?;
-    let (approved, comment) = decide(ctx, &client, &repo, event).await?;
+    let (approved, comment) = decide(ctx, &*client, &repo, event).await?;
     client
         .review_deployment_protection_rule(&repo, run_id, &event.environment, approved, &comment)
         .await?;

@@ -57,10 +57,10 @@ pub async fn handle_release(ctx: &Context, event: &ReleaseEvent) -> Result<(), P
         tracing::debug!(repo = %repo, tag = %release.tag_name, "relman's own release: not gated");
         return Ok(());
     }
-    let Some(train) = load_train(ctx, &client, &repo).await? else {
+    let Some(train) = load_train(ctx, &*client, &repo).await? else {
         return Ok(());
     };
-    gate(ctx, &client, &repo, &train, event).await?;
+    gate(ctx, &*client, &repo, &train, event).await?;
     Ok(())
 }
 

@@ -156,7 +156,7 @@ pub async fn announce(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessEr
     );
     for pr in &announcement.prs {
         upsert_comment(
-            &client,
+            &*client,
             &ctx.store,
             &repo,
             *pr,
@@ -169,4 +169,102 @@ pub async fn announce(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessEr
         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::github::fake::{FakeApp, FakeGitHub};
+    use crate::store::Store;
+    use crate::store::work::WorkKind;
+
+    fn repo() -> RepoName {
+        "acme/shop".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_tag_at_the_same_commit_is_a_retry_and_elsewhere_a_refusal() {
+        let github = FakeGitHub::default();
+        assert_eq!(
+            create_tag(&github, &repo(), "v1.2.0", "aaaaaaa1")
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        // The retry after a crash between the tag and the release.
+        assert_eq!(
+            create_tag(&github, &repo(), "v1.2.0", "aaaaaaa1")
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        let refusal = create_tag(&github, &repo(), "v1.2.0", "bbbbbbb2")
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(refusal.contains("already exists at aaaaaaa"), "{refusal}");
+        assert!(
+            refusal.contains("git push --delete origin v1.2.0"),
+            "{refusal}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_announcement_job_comments_once_per_pr_through_the_context_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("relman.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let github = FakeGitHub::default();
+        let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap());
+        let ctx = Context::new(
+            Arc::new(FakeApp::new(github.clone())),
+            store.clone(),
+            Arc::new(clock),
+        );
+        let item = ClaimedItem {
+            id: 1,
+            kind: WorkKind::Job,
+            dedupe_key: "acme/shop:v1.2.0".into(),
+            name: ANNOUNCE_JOB.into(),
+            action: None,
+            queue_key: "repo:1".into(),
+            repo: Some("acme/shop".into()),
+            installation_id: Some(7),
+            payload: serde_json::to_vec(&Announcement {
+                tag: "v1.2.0".into(),
+                url: "https://github.test/releases/v1.2.0".into(),
+                prs: vec![11, 12],
+            })
+            .unwrap(),
+            attempts: 1,
+            created_at: 0,
+        };
+        announce(&ctx, &item).await.unwrap();
+        // Run again, as after a crash before the item was marked done: no second comment.
+        announce(&ctx, &item).await.unwrap();
+        for pr in [11, 12] {
+            let comments = github.comments_on(pr);
+            assert_eq!(comments.len(), 1, "PR #{pr}: {comments:?}");
+            assert!(
+                comments[0]
+                    .body
+                    .contains("🚀 Released in [v1.2.0](https://github.test/releases/v1.2.0)."),
+                "{}",
+                comments[0].body
+            );
+        }
+        assert_eq!(
+            github
+                .state()
+                .calls
+                .iter()
+                .filter(|c| *c == "create_comment")
+                .count(),
+            2
+        );
+        store.close().await;
+    }
 }
