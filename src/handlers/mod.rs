@@ -11,6 +11,7 @@ pub mod environments;
 pub mod error;
 pub mod events;
 pub mod hotfix;
+pub mod inbound;
 pub mod invocation;
 pub mod merged_pr;
 pub mod monitoring;
