@@ -1,10 +1,12 @@
 //! The release train's shared operations, below the capabilities that use them: publishing a
-//! release (tag, GitHub release, announcements), the tracking issues (regular and expedited)
+//! release (tag, GitHub release, announcements), the cherry-picked branch of an expedited release,
+//! the tracking issues (regular and expedited)
 //! kept current, and filing the deployment request. Commands and events reach these through
 //! their capability; nothing here imports a capability, the command router or dispatch.
 //!
 //! Inside, the order is `tracking` → `deploy_request`, `expedited` → `publish`.
 
+pub mod cherry_pick;
 pub mod deploy_request;
 pub mod expedited;
 pub mod publish;
