@@ -17,10 +17,10 @@ use super::CHECKLIST_KIND;
 use crate::domain::changelog::Change;
 use crate::domain::checklist::read_checklist;
 use crate::domain::deploy_request::{
-    Reason, RequestView, late_reason, render_request, request_title,
+    Facts, Next, Reason, RequestView, Standing, candidate, decide, render_request, request_title,
 };
 use crate::domain::production::{Candidate, soaked_for};
-use crate::domain::requirements::{Environment, Verdict, all_met, evaluate};
+use crate::domain::requirements::{Environment, all_met, evaluate};
 use crate::github::comments::{marker, upsert_comment};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubPort, NewIssue, RepoName};
@@ -31,58 +31,14 @@ use crate::handlers::release_facts::{Train, changes_of, fold_log, tag_commit};
 use crate::store::register::RegisterRow;
 use crate::store::releases::{LogKind, regular_key, version_key};
 
-/// Who asks for a deployment.
-#[derive(Debug, Clone, Copy)]
-pub enum Ask<'a> {
-    /// The train, on and after release day: the soaked version, once its requirements hold.
-    Train,
-    /// The release manager with `/deploy production` (`now`: also a version that has not
-    /// soaked a cycle).
-    Explicit { by: &'a str, now: bool },
-}
-
-/// What asking for a deployment came to.
-#[derive(Debug)]
-pub enum Decision {
-    /// Nothing is due: production runs what soaked (or nothing soaked yet).
-    NothingDue {
-        running: Option<String>,
-        /// Staging's newer version and the day it becomes due.
-        soaking: Option<(String, String, Option<NaiveDate>)>,
-    },
-    /// Asked by hand for a version that has not soaked yet.
-    NotSoaked {
-        version: String,
-        soaked: String,
-        due_on: Option<NaiveDate>,
-    },
-    /// A hotfix replaced this release day's production release.
-    Replaced { day: NaiveDate },
-    /// What soaked lacks a fix production runs.
-    Held { version: String, why: String },
-    /// The version's commit is not among the repository's tags.
-    Unknown { version: String },
-    /// The production requirements do not hold for the version.
-    Unmet {
-        version: String,
-        verdicts: Vec<Verdict>,
-    },
-    /// Filed now.
-    Filed {
-        version: String,
-        url: String,
-        soaked: Option<String>,
-    },
-    /// Filed before (one request per version).
-    AlreadyFiled { version: String, url: String },
-}
+pub use crate::domain::deploy_request::{Ask, Decision};
 
 fn request_marker(repo: &RepoName, version: &str) -> String {
     marker("deploy-request", &format!("{repo}@{version}"))
 }
 
 /// Files the deployment request of the version due for production (or, asked by hand, the one
-/// soaking) when its production requirements hold.
+/// soaking) when its production requirements hold: gathers the facts, [`decide`]s, files.
 pub async fn consider(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -92,62 +48,67 @@ pub async fn consider(
 ) -> Result<Decision, HandlerError> {
     let state = production_state(ctx, github, repo, train).await?;
     let now = ctx.clock.now();
-    let plan = &state.plan;
-    let (candidate, on_request) = match (ask, &plan.due, &plan.staging_now) {
-        (_, Some(due), _) => (due.clone(), None),
-        // Asked for before it soaked: what staging runs, on the release manager's word.
-        (Ask::Explicit { by, now: true }, None, Some(current)) => {
-            (current.clone(), Some(by.to_string()))
-        }
-        _ => return Ok(not_due(plan, &state, train, ask, now)),
-    };
-    let version = candidate.version.clone();
     let key = repo.to_string();
-    if let Some(existing) = ctx.store.deployment_request(&key, &version).await?
-        && let Some(url) = existing.issue_url
-    {
-        return Ok(Decision::AlreadyFiled { version, url });
-    }
-    let Some(facts) = candidate_facts(ctx, github, repo, train, &candidate).await? else {
-        return Ok(Decision::Unknown { version });
-    };
-    let verdicts = evaluate(Environment::Production, &train.config.requirements, &facts);
-    if !all_met(&verdicts) {
-        return Ok(Decision::Unmet { version, verdicts });
-    }
-    let today = train.today(now);
-    let reason = match (on_request, &plan.release_day) {
-        (Some(by), _) => Reason::OnRequest { by },
-        (None, Some(day)) => {
-            let date = day.date.unwrap_or(day.scheduled);
-            let late = match plan.days_late(today) {
-                Some(_) => {
-                    let ended = train.calendar.start_of_day(date.succ_opt().unwrap_or(date));
-                    let log = ctx.store.release_log(&key, &version_key(&version)).await?;
-                    let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
-                        .iter()
-                        .filter_map(|e| {
-                            let what = match (e.entry, e.environment) {
-                                (LogKind::Signoff, Some(Environment::Production)) => {
-                                    "the production sign-off"
-                                }
-                                (LogKind::QaOk, _) => "QA's `/qa ok`",
-                                (LogKind::QaClear, _) => "QA clearing its blockers",
-                                _ => return None,
-                            };
-                            Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
-                        })
-                        .collect();
-                    Some(late_reason(ended, today, date, &said))
+    // The facts of the version a request would be for, cheapest first: a request filed before
+    // spares the checks.
+    let mut standing = None;
+    let mut sha = None;
+    let mut log = Vec::new();
+    if let Some((candidate, _)) = candidate(&state.plan, ask) {
+        let version = &candidate.version;
+        let filed = ctx
+            .store
+            .deployment_request(&key, version)
+            .await?
+            .and_then(|r| r.issue_url);
+        standing = Some(match filed {
+            Some(url) => Standing::Filed(url),
+            None => match candidate_facts(ctx, github, repo, train, candidate).await? {
+                None => Standing::Unknown,
+                Some(facts) => {
+                    let verdicts =
+                        evaluate(Environment::Production, &train.config.requirements, &facts);
+                    if all_met(&verdicts) {
+                        log = ctx.store.release_log(&key, &version_key(version)).await?;
+                    }
+                    sha = Some(facts.sha);
+                    Standing::Judged(verdicts)
                 }
-                _ => None,
+            },
+        });
+    }
+    let said: Vec<(&str, &str, chrono::DateTime<chrono::Utc>)> = log
+        .iter()
+        .filter_map(|e| {
+            let what = match (e.entry, e.environment) {
+                (LogKind::Signoff, Some(Environment::Production)) => "the production sign-off",
+                (LogKind::QaOk, _) => "QA's `/qa ok`",
+                (LogKind::QaClear, _) => "QA clearing its blockers",
+                _ => return None,
             };
-            Reason::ReleaseDay { day: date, late }
-        }
-        (None, None) => Reason::ReleaseDay {
-            day: today,
-            late: None,
+            Some((what, e.actor.as_str(), crate::store::from_millis(e.at)))
+        })
+        .collect();
+    let next = decide(&Facts {
+        plan: &state.plan,
+        running: state.running.as_deref(),
+        ask,
+        now,
+        today: train.today(now),
+        calendar: &train.calendar,
+        standing,
+        said: &said,
+    });
+    let (to_file, Some(sha)) = (
+        match next {
+            Next::Answer(decision) => return Ok(decision),
+            Next::File(to_file) => to_file,
         },
+        sha,
+    ) else {
+        return Err(HandlerError::Other(
+            "a request to file without its commit".into(),
+        ));
     };
     let url = file(
         ctx,
@@ -156,63 +117,19 @@ pub async fn consider(
         train,
         &state,
         &Filing {
-            candidate: &candidate,
-            sha: &facts.sha,
-            reason,
-            requested_by: match ask {
-                Ask::Explicit { by, .. } => Some(by),
-                Ask::Train => None,
-            },
-            release_day: plan.release_day.as_ref().map(|d| d.scheduled),
+            candidate: &to_file.candidate,
+            sha: &sha,
+            reason: to_file.reason,
+            requested_by: to_file.requested_by.as_deref(),
+            release_day: to_file.release_day,
         },
     )
     .await?;
     Ok(Decision::Filed {
-        version,
+        version: to_file.candidate.version,
         url,
-        soaked: Some(soaked_for(candidate.on_staging_since, now)),
+        soaked: Some(to_file.soaked),
     })
-}
-
-/// Why nothing is requested when nothing is due (or, asked by hand, why not yet).
-fn not_due(
-    plan: &crate::domain::production::ProductionPlan,
-    state: &ProductionState,
-    train: &Train,
-    ask: Ask<'_>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Decision {
-    if let Some((version, why)) = &plan.held {
-        return Decision::Held {
-            version: version.clone(),
-            why: why.clone(),
-        };
-    }
-    if let (Ask::Explicit { now: false, .. }, Some(soaking)) = (ask, &plan.soaking) {
-        return Decision::NotSoaked {
-            version: soaking.version.clone(),
-            soaked: soaked_for(soaking.on_staging_since, now),
-            due_on: plan.soaking_due_on,
-        };
-    }
-    if plan.replaced {
-        return Decision::Replaced {
-            day: plan
-                .release_day
-                .as_ref()
-                .map_or_else(|| train.today(now), |d| d.scheduled),
-        };
-    }
-    Decision::NothingDue {
-        running: state.running.clone(),
-        soaking: plan.soaking.as_ref().map(|c| {
-            (
-                c.version.clone(),
-                soaked_for(c.on_staging_since, now),
-                plan.soaking_due_on,
-            )
-        }),
-    }
 }
 
 /// Files the request of a released hotfix at once, whatever staging runs: the process's
