@@ -25,7 +25,9 @@ use super::release_facts::{
 use super::train::cherry_pick::{Built, build_branch};
 use super::train::expedited::{refresh_issue, render_and_write};
 use super::train::publish::{create_release, create_tag, unmet_list};
-use crate::domain::expedited::{Kind, Pick, branch_of, expedited_key, expedited_version, replaces};
+use crate::domain::expedited::{
+    Kind, Pick, branch_of, expedited_key, expedited_version, replaced_environment, replaces,
+};
 use crate::domain::requirements::{Environment, all_met, evaluate};
 use crate::domain::version::{tag_of, version_of_tag};
 use crate::github::{GitHubError, GitHubPort, RepoName};
@@ -341,7 +343,7 @@ pub async fn release_instead(
         let replaced = at.ctx.store.replacements_of(&key, &rec.key).await?;
         return Ok(replaced
             .iter()
-            .find(|r| r.replaces_env.as_deref() == Some("staging"))
+            .find(|r| replaced_environment(r.replaces_env.as_deref()) == Some(Environment::Staging))
             .map(|w| {
                 let issue = w.issue_number.map_or_else(String::new, |n| format!(" (#{n})"));
                 Outcome::Refused(format!(
@@ -544,10 +546,10 @@ async fn close_replaced(
     train: &Train,
     row: &RegisterRow,
 ) -> Result<(), HandlerError> {
-    let (Kind::Warmfix, Some(regular), Some("staging")) = (
+    let (Kind::Warmfix, Some(regular), Some(Environment::Staging)) = (
         row.kind,
         row.replaces_key.as_deref(),
-        row.replaces_env.as_deref(),
+        replaced_environment(row.replaces_env.as_deref()),
     ) else {
         return Ok(());
     };

@@ -112,7 +112,10 @@ async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, Hand
         .filter(|r| {
             r.kind == Kind::Hotfix && matches!(r.state, ReleaseState::Open | ReleaseState::Released)
         })
-        .filter(|r| r.replaces_env.as_deref() == Some("production"))
+        .filter(|r| {
+            crate::domain::expedited::replaced_environment(r.replaces_env.as_deref())
+                == Some(Environment::Production)
+        })
         .filter_map(|r| r.replaces_key)
         .filter_map(|k| k.strip_prefix("regular:").and_then(|d| d.parse().ok()))
         .collect())

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::expedited::{
     ExpeditedStage, ExpeditedView, Pick, Progress, Replacement, expedited_title, render_expedited,
+    replaced_environment,
 };
 use crate::domain::requirements::{Environment, evaluate};
 use crate::domain::stats::QuarterRate;
@@ -185,11 +186,7 @@ pub async fn render_and_write(
                 crate::domain::expedited::Replaces {
                     scheduled,
                     date,
-                    environment: if env == "production" {
-                        Environment::Production
-                    } else {
-                        Environment::Staging
-                    },
+                    environment: replaced_environment(Some(env)).unwrap_or(Environment::Staging),
                     week: row
                         .replaces_week
                         .unwrap_or_else(|| crate::domain::expedited::week_of(date)),
@@ -324,11 +321,8 @@ pub async fn tracking_notes(
             kind: r.kind,
             tag: r.tag.unwrap_or_default(),
             issue: r.issue_number,
-            environment: if r.replaces_env.as_deref() == Some("production") {
-                Environment::Production
-            } else {
-                Environment::Staging
-            },
+            environment: replaced_environment(r.replaces_env.as_deref())
+                .unwrap_or(Environment::Staging),
         })
         .collect();
     Ok(TrackingNotes {
