@@ -155,7 +155,7 @@ impl GitHubApp {
 }
 
 #[async_trait::async_trait]
-impl super::port::GitHubAppPort for GitHubApp {
+impl super::app_port::GitHubAppPort for GitHubApp {
     fn installation(&self, id: u64) -> GitHubResult<Arc<dyn super::GitHubPort>> {
         Ok(Arc::new(GitHubApp::installation(self, id)?))
     }

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use super::app_port::GitHubAppPort;
 use super::error::{GitHubError, GitHubResult};
-use super::port::{GitHubAppPort, GitHubPort};
+use super::port::GitHubPort;
 use super::rate_budget::RateBudget;
 use super::rest::RestClient;
 use super::types::*;

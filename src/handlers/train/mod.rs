@@ -4,7 +4,7 @@
 //! kept current, and filing the deployment request. Commands and events reach these through
 //! their capability; nothing here imports a capability, the command router or dispatch.
 //!
-//! Inside, the order is `tracking` → `deploy_request`, `expedited` → `publish`.
+//! Inside, only `tracking` calls its siblings (`deploy_request`, `expedited`).
 
 pub mod cherry_pick;
 pub mod deploy_request;
