@@ -1,15 +1,12 @@
-//! The deployment request: when production runs an older version than staging and the
-//! production requirements hold — or on `/deploy production` by the release manager — one issue
-//! for Ops, in `deployment_request.repo`, per (repository, version): the version to deploy, the
-//! rollback target, every change between the two with the config changes authors described in
-//! their PR checklists, QA and sign-off with who and when, the dashboards.
-
-//! The deployment request: on release day, one issue for Ops (in `deployment_request.repo`)
-//! asking to deploy the version that soaked on staging since the previous release day — once
-//! its production requirements hold, later in the cycle when they only hold later (the request
-//! then says it is late and why). A hotfix is requested at once; `/deploy production` asks for
-//! the soaked version by hand, `/deploy production now` for one that has not soaked a cycle.
-//! One request per (repository, version).
+//! Filing the deployment request: on release day, one issue for Ops (in
+//! `deployment_request.repo`) asking to deploy the version that soaked on staging since the
+//! previous release day — once its production requirements hold, later in the cycle when they
+//! only hold later (the request then says it is late and why); a hotfix's at once; the soaked
+//! version, or with `now` what staging runs, when `/deploy production` asks. One request per
+//! (repository, version): the version to deploy, the rollback target, every change between the
+//! two with the config changes authors described in their PR checklists, QA and sign-off with
+//! who and when, the dashboards. Whether to file is [`decide`]d in the domain; this gathers its
+//! facts and files.
 
 use chrono::NaiveDate;
 
