@@ -5,7 +5,8 @@ use std::hint::black_box;
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use relman::config::repo::parse_repo_config;
-use relman::domain::calendar::{Calendar, calendar_entries};
+use relman::domain::calendar::Calendar;
+use relman::domain::calendar_view::calendar_entries;
 use relman::domain::ics::parse_holiday_ics;
 use relman::domain::rotation::Rotation;
 

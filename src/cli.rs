@@ -10,10 +10,10 @@ use crate::config::repo::{
     ConfigErrors, RepoConfig, RepoSlug, check_config_summary, parse_repo_config,
 };
 use crate::domain::calendar::Calendar;
-use crate::domain::calendar::render::{
-    calendar_entries, render_calendar_json, render_calendar_text,
+use crate::domain::calendar_view::{
+    calendar_entries, render_calendar_ics, render_calendar_json, render_calendar_text,
 };
-use crate::domain::ics::{IcsHoliday, render_calendar_ics};
+use crate::domain::ics::IcsHoliday;
 use crate::domain::rotation::Rotation;
 use crate::domain::stats::{Stats, render_csv, render_table};
 use crate::store::Store;

@@ -11,6 +11,7 @@
 
 mod decode;
 mod extends;
+mod keys;
 mod types;
 pub(crate) mod yaml;
 

@@ -6,8 +6,6 @@
 //! to the next business day (Monday to Friday, not a holiday) or is skipped. Time is always
 //! passed in; nothing here reads a clock.
 
-pub mod render;
-
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -16,8 +14,6 @@ use serde::Serialize;
 
 use super::ics::{IcsHoliday, YearlyRule};
 use crate::config::repo::{HolidayDates, OnHoliday, RepoConfig};
-
-pub use render::{CalendarEntry, calendar_entries, render_calendar_json, render_calendar_text};
 
 /// How many cycles [`Calendar::next_release`] looks ahead before concluding that no release
 /// will happen (for example when holidays cover every day for centuries).

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Days, Utc};
 
 use super::calendar::Calendar;
-use super::calendar::render::calendar_entries;
-use super::ics::{IcsHoliday, render_calendar_ics};
+use super::calendar_view::{calendar_entries, render_calendar_ics};
+use super::ics::IcsHoliday;
 use super::rotation::Rotation;
 use crate::config::repo::{RepoConfig, RepoSlug};
 

@@ -1,5 +1,5 @@
-//! iCalendar in both directions: reading a holiday calendar (`holidays.ics`) and writing the
-//! release calendar as an RFC 5545 feed.
+//! Reading a holiday calendar (`holidays.ics`). Writing the release calendar as a feed is in
+//! `calendar_view`, above the calendar that uses these holidays.
 //!
 //! Reading supports what holiday calendars use: all-day and multi-day events, timed events
 //! (counted on the local dates written in the file), and yearly recurrence
@@ -9,13 +9,8 @@
 //! event's name rather than silently misread. Yearly rules are evaluated per queried date
 //! instead of being expanded, so they cost nothing up front and have no horizon.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use icalendar::{
-    CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventLike, EventStatus,
-};
-
-use super::calendar::CalendarEntry;
-use crate::config::repo::RepoSlug;
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use icalendar::{CalendarComponent, CalendarDateTime, Component, DatePerhapsTime, EventStatus};
 
 /// A holiday read from an iCalendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,63 +358,6 @@ fn parse_nth_weekday(value: &str) -> Option<(i32, chrono::Weekday)> {
     };
     let n: i32 = ordinal.strip_prefix('+').unwrap_or(ordinal).parse().ok()?;
     (n != 0 && n.abs() <= 5).then_some((n, weekday))
-}
-
-/// The release calendar as an RFC 5545 feed: one all-day `VEVENT` per release day with the
-/// release manager in `SUMMARY`; skipped days are `STATUS:CANCELLED` on their scheduled date.
-/// A day's `UID` is `<scheduled date>@<owner>.<repo>.relman`, stable when the day moves, so
-/// subscribed calendars update the event instead of adding one. `dtstamp` is when the feed was
-/// generated (RFC 5545 requires it; passed in to keep this pure).
-pub fn render_calendar_ics(
-    repo: &RepoSlug,
-    entries: &[CalendarEntry],
-    dtstamp: DateTime<Utc>,
-) -> String {
-    let mut calendar = icalendar::Calendar::empty();
-    calendar
-        .append_property(icalendar::Property::new("VERSION", "2.0"))
-        .append_property(icalendar::Property::new(
-            "PRODID",
-            "-//relman//release calendar//EN",
-        ))
-        .append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"))
-        .append_property(icalendar::Property::new("METHOD", "PUBLISH"))
-        .name(&format!("{repo} releases"));
-    for entry in entries {
-        let day = &entry.day;
-        let on = day.date.unwrap_or(day.scheduled);
-        let mut event = icalendar::Event::new();
-        event
-            .uid(&format!(
-                "{}@{}.{}.relman",
-                day.scheduled, repo.owner, repo.name
-            ))
-            .timestamp(dtstamp)
-            .starts(on)
-            .ends(on.succ_opt().unwrap_or(on));
-        let manager = &entry.release_manager.manager;
-        match &day.reason {
-            None => {
-                event
-                    .summary(&format!("{repo} release ({manager})"))
-                    .status(EventStatus::Confirmed);
-            }
-            Some(reason) if day.date.is_some() => {
-                event
-                    .summary(&format!("{repo} release ({manager})"))
-                    .description(&format!("Scheduled for {}; {reason}.", day.scheduled))
-                    .status(EventStatus::Confirmed);
-            }
-            Some(reason) => {
-                event
-                    .summary(&format!("{repo} release skipped ({manager})"))
-                    .description(&format!("Scheduled for {}; {reason}.", day.scheduled))
-                    .status(EventStatus::Cancelled);
-            }
-        }
-        calendar.push(event.done());
-    }
-    calendar.to_string()
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! The pure core: no I/O, no clock of its own (time is passed in).
 
 pub mod calendar;
+pub mod calendar_view;
 pub mod changelog;
 pub mod checklist;
+pub mod config_report;
 pub mod conventional;
 pub mod deploy_request;
 pub mod expedited;

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use relman_commands::{Command, ParseError, ParsedCommand, parse};
 
+use super::config_report::Notice;
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::{CommandComment, CommentKind};
@@ -327,6 +328,7 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
     let now_ms = ctx.clock.now_ms();
 
     react(github, &repo, comment, Reaction::Eyes).await?;
+    let notice = super::config_report::notice(ctx, github, &repo).await?;
 
     let user = &comment.author;
     let access = ctx
@@ -369,7 +371,10 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
 
     let mut records = Vec::with_capacity(commands.len());
     for result in &commands {
-        let record = settle(result, &comment.body, &invocation).await;
+        let record = match Notice::refusal(&notice, result) {
+            Some((parsed, why)) => CommandRecord::of(parsed, Verdict::Refused, Some(why)),
+            None => settle(result, &comment.body, &invocation).await,
+        };
         ctx.store
             .record_command(&record.audit_entry(comment, &repo, now_ms))
             .await
@@ -378,7 +383,9 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
     }
 
     let answers: Vec<Answer> = records.iter().map(|r| r.answer(comment.kind)).collect();
-    if let Some(body) = render_reply(&actor.login, &answers) {
+    if let Some(body) =
+        Notice::prefixed(&notice, &actor.login, render_reply(&actor.login, &answers))
+    {
         upsert_comment(
             github,
             &ctx.store,

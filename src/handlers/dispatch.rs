@@ -20,7 +20,8 @@ impl Processor for Dispatcher {
         match item.kind {
             WorkKind::Webhook => self.webhook(item).await,
             WorkKind::Job => self.job(item).await,
-        }
+        }?;
+        super::config_report::after(&self.ctx, item).await
     }
 }
 

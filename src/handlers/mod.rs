@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod config_report;
 pub mod context;
 pub mod deferral;
 pub mod deploy_request;

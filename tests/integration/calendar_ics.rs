@@ -5,8 +5,9 @@ use std::io::BufReader;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use relman::config::repo::{RepoSlug, parse_repo_config};
-use relman::domain::calendar::{Calendar, HolidaySource, calendar_entries};
-use relman::domain::ics::{IcsError, IcsHoliday, parse_holiday_ics, render_calendar_ics};
+use relman::domain::calendar::{Calendar, HolidaySource};
+use relman::domain::calendar_view::{calendar_entries, render_calendar_ics};
+use relman::domain::ics::{IcsError, IcsHoliday, parse_holiday_ics};
 use relman::domain::rotation::Rotation;
 
 fn date(text: &str) -> NaiveDate {

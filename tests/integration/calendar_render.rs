@@ -2,9 +2,8 @@
 
 use chrono::NaiveDate;
 use relman::config::repo::{OnHoliday, Period, parse_repo_config};
-use relman::domain::calendar::{
-    Calendar, calendar_entries, render_calendar_json, render_calendar_text,
-};
+use relman::domain::calendar::Calendar;
+use relman::domain::calendar_view::{calendar_entries, render_calendar_json, render_calendar_text};
 use relman::domain::rotation::{Rotation, Swap};
 
 fn example() -> (Calendar, Rotation) {

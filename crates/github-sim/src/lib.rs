@@ -9,7 +9,9 @@
 //! the ways GitHub fails. [`events`] builds webhook payloads from the world.
 //! Installations have a rate-limit budget; GET answers carry ETags and
 //! conditional requests get `304`s that cost nothing ([`GitHubSim::usage`]
-//! counts requests and points apart).
+//! counts requests and points apart). "Sign in with GitHub" works too: the OAuth web flow
+//! signs in whoever a test chose with [`World::sign_in`], and user access tokens see only
+//! what their user can read.
 //!
 //! Modelled on rust-lang/bors' test harness (a GitHub state model behind a
 //! server), with the routing, auth and rendering written for relman's needs.
@@ -39,6 +41,10 @@ use server::{Shared, lock};
 pub const APP_ID: u64 = 4242;
 /// The App's slug; its bot user is `relman-test[bot]`.
 pub const APP_SLUG: &str = "relman-test";
+/// The App's OAuth client id (`GITHUB_CLIENT_ID`), for signing in with GitHub.
+pub const CLIENT_ID: &str = "Iv23liRelmanTest0001";
+/// The App's OAuth client secret in a fresh sim (`GITHUB_CLIENT_SECRET`).
+pub const CLIENT_SECRET: &str = "relman-test-client-secret-0000000000000";
 /// The App's private key, PKCS#1 PEM (test-only key).
 pub const PRIVATE_KEY_PKCS1_PEM: &str = include_str!("../keys/test-app-key.pkcs1.pem");
 /// The same private key, PKCS#8 PEM.

@@ -1,6 +1,6 @@
 //! Parsing one command line into a [`Command`].
 //!
-//! The line has already been found to start with `/` (see [`crate::scan`]). Command and
+//! The line has already been found to start with `/` (see [`crate::lines`]). Command and
 //! subcommand words are matched ignoring ASCII case, because phone keyboards capitalise the
 //! first word; arguments keep their case. Words are separated by whitespace; free text (`<why>`,
 //! `<text>`) runs to the end of the line and is trimmed.
@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use crate::ParsedCommand;
 use crate::command::{Command, Environment};
 use crate::error::{ParseError, ParseErrorKind, RotationSwapProblem, Span};
-use crate::scan::CandidateLine;
+use crate::lines::CandidateLine;
 use crate::spec::{self, CommandSpec, SPECS, command_words, forms_of};
 use crate::suggest::{Extensions, nearest};
 

@@ -8,33 +8,29 @@
 //!
 //! # Which lines are commands
 //!
-//! A command is a line of ordinary text whose first word, after at most three spaces, is
-//! `/name`; a `/word` anywhere else on a line is not a command. Lines end at `\n`, `\r\n` or a
-//! lone `\r`. What a reader sees as code, as a quotation or not at all never runs:
+//! A command is a line whose first word, after at most three spaces, is `/name`, and whose `/`
+//! begins ordinary text when the comment is read as GitHub reads it: CommonMark with GFM's
+//! tables, strikethrough, task lists, footnotes and alerts, parsed by pulldown-cmark. A `/word`
+//! anywhere else on a line is not a command. Lines end at `\n`, `\r\n` or a lone `\r`. What a
+//! reader sees as code, as a heading, as a quotation or not at all never runs:
 //!
-//! - **Fenced code blocks** (```` ``` ```` or `~~~`, three or more, indented at most three
-//!   columns, any info string) are skipped up to the closing fence of the same character and at
-//!   least the same length; an unclosed fence runs to the end of the comment.
+//! - **Code**: fenced code blocks (```` ``` ```` or `~~~`), indented code blocks and inline code,
+//!   also spanning lines, as CommonMark delimits them (an unclosed fence runs to the end of the
+//!   comment or of the list item or quote holding it).
 //! - **Indented lines** (four or more columns, a tab counting to the next multiple of four) are
-//!   never commands. CommonMark makes such a line either an indented code block or, right after
-//!   paragraph text, a lazy continuation of that paragraph; neither starts a command, so the
-//!   only thing tracked is that a continuation keeps the paragraph open and an indented line
-//!   never opens a fence.
-//! - **Block quotes**: a line starting with `>` (at any depth, `> >` or `>>`) is skipped. A line
-//!   right after a quote that does not start with `>` is, by CommonMark, a lazy continuation
-//!   rendered inside the quote, but it is still read: quoting tools (GitHub's "Quote reply",
-//!   email replies) prefix every quoted line, so such a line was typed by the commenter, and
-//!   ignoring `> Ready?` followed by `/release` would silently drop what they asked for.
-//! - **HTML comments** (`<!--` … `-->`) and raw HTML blocks (`<pre>`, `<script>`, `<style>`,
-//!   `<textarea>`) starting a line are skipped up to the line holding their end: issue templates
-//!   keep instructions in comments, and a reader does not see them.
-//! - **Inline code** spanning lines: a line inside a code span opened on an earlier line of the
-//!   same paragraph is not a command (the span is resolved with CommonMark's rule that an
-//!   opening backtick run is closed by the next run of the same length).
-//!
-//! Deliberately not tracked, to keep the scan one fast pass: fences nested deeper than three
-//! columns inside list items (their lines are indented, so they hold no commands anyway), HTML
-//! blocks other than the ones above, and the end of a list item closing a fence inside it.
+//!   never commands, even where CommonMark makes them a lazy continuation of a paragraph.
+//! - **Block quotes**: a line starting with `>` is never a command. A line right after a quote
+//!   that does not start with `>` is, by CommonMark, a lazy continuation rendered inside the
+//!   quote, but it is read as the commenter's own: quoting tools (GitHub's "Quote reply", email
+//!   replies) prefix every quoted line, and ignoring `> Ready?` followed by `/release` would
+//!   silently drop what they asked for. The quote ends before that line.
+//! - **Headings** (`# /release`, or `/release` underlined by `---` or `===`), image
+//!   descriptions and link destinations are not text.
+//! - **HTML**: comments (`<!--` … `-->`, also inline), and HTML blocks that start with a
+//!   raw-text element (`<pre>`, `<script>`, `<style>`, `<textarea>`), `<?` or `<!` hide their
+//!   lines: issue templates keep instructions in comments, and a reader does not see them. Other
+//!   HTML blocks (a `<div>`, or the `<img>` GitHub inserts for a pasted screenshot) show their
+//!   text, so a command in them is read unless a comment or raw-text element inside hides it.
 //!
 //! A `/word` that is not close to any command, such as a path (`/usr/bin/env`) or another bot's
 //! command (`/cc`), is not addressed to relman and yields nothing; one that is close (`/relase`)
@@ -66,8 +62,8 @@
 mod command;
 mod error;
 mod grammar;
+mod lines;
 mod markdown;
-mod scan;
 mod spec;
 mod suggest;
 
@@ -93,7 +89,7 @@ pub struct ParsedCommand {
 /// cannot be run is an `Err` with the reply to give.
 pub fn parse(body: &str) -> Vec<Result<ParsedCommand, ParseError>> {
     let mut results = Vec::new();
-    scan::for_each_candidate(body, |candidate| {
+    lines::for_each_candidate(body, |candidate| {
         if let Some(result) = grammar::parse_line(body, candidate) {
             results.push(result);
         }

@@ -11,27 +11,9 @@ use chrono_tz::Tz;
 
 use super::ConfigError;
 use super::extends::extends_target;
+use super::keys::keys_of;
 use super::types::*;
 use super::yaml::{Entry, Location, Node, Resolved, Value};
-
-const TOP_LEVEL_KEYS: &[&str] = &[
-    "_extends",
-    "timezone",
-    "schedule",
-    "holidays",
-    "rotation",
-    "versioning",
-    "requirements",
-    "environments",
-    "deployment_request",
-    "functional_tests",
-    "qa",
-    "dashboards",
-    "pr_checklist",
-    "release",
-    "gate",
-    "monitoring",
-];
 
 const WEEKDAYS: &[(&str, Weekday)] = &[
     ("monday", Weekday::Monday),
@@ -129,12 +111,19 @@ struct Fields<'n> {
     at: &'n Location,
     entries: &'n [Entry],
     path: String,
+    known: &'static [&'static str],
 }
 
 impl<'n> Fields<'n> {
     /// The value of `key`; None when it is absent or set to nothing (`key:` / `key: ~`), which
     /// means "use the default".
     fn get(&self, key: &str) -> Option<&'n Node> {
+        // A key the types do not declare would be rejected as unknown before it is read here.
+        debug_assert!(
+            self.known.contains(&key),
+            "the decoder reads `{key}` in `{}`, which its type does not declare",
+            self.path
+        );
         self.entries
             .iter()
             .find(|entry| entry.key == key)
@@ -171,7 +160,12 @@ impl Decoder {
     }
 
     /// Checks that `node` is a mapping whose keys are all in `known`.
-    fn fields<'n>(&mut self, node: &'n Node, path: &str, known: &[&str]) -> Option<Fields<'n>> {
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        known: &'static [&'static str],
+    ) -> Option<Fields<'n>> {
         let Value::Mapping(entries) = &node.value else {
             let what = if path.is_empty() {
                 "the configuration".to_owned()
@@ -195,9 +189,10 @@ impl Decoder {
                 } else {
                     format!("unknown key `{}` in `{path}`", entry.key)
                 };
-                let hint = match did_you_mean(&entry.key, known.iter().copied()) {
+                let names = known.iter().copied();
+                let hint = match did_you_mean(&entry.key, names.clone()) {
                     Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("expected one of {}", list_of(known.iter().copied())),
+                    None => format!("expected one of {}", list_of(names)),
                 };
                 self.report(&entry.key_at, message, Some(hint));
             }
@@ -206,6 +201,7 @@ impl Decoder {
             at: &node.at,
             entries,
             path: path.to_owned(),
+            known,
         })
     }
 
@@ -412,7 +408,7 @@ impl Decoder {
     }
 
     fn config(&mut self, root: &Node) -> Option<RepoConfig> {
-        let top = self.fields(root, "", TOP_LEVEL_KEYS)?;
+        let top = self.fields(root, "", keys_of::<RepoConfig>())?;
         let extends = match top.get("_extends") {
             Some(node) => self.extends(node).map(Some),
             None => Some(None),
@@ -537,16 +533,7 @@ impl Decoder {
     }
 
     fn schedule(&mut self, node: &Node) -> Option<Schedule> {
-        let fields = self.fields(
-            node,
-            "schedule",
-            &[
-                "every_weeks",
-                "weekday",
-                "anchor",
-                "tracking_issue_days_before",
-            ],
-        )?;
+        let fields = self.fields(node, "schedule", keys_of::<Schedule>())?;
         let every_weeks = fields
             .get("every_weeks")
             .map_or(Some(default_every_weeks()), |node| {
@@ -610,7 +597,7 @@ impl Decoder {
     }
 
     fn holidays(&mut self, node: &Node) -> Option<Holidays> {
-        let fields = self.fields(node, "holidays", &["dates", "on_holiday", "ics"])?;
+        let fields = self.fields(node, "holidays", keys_of::<Holidays>())?;
         let dates = fields.get("dates").map_or(Some(Vec::new()), |node| {
             self.list(node, "holidays.dates", |d, node, path| {
                 d.holiday_dates(node, path)
@@ -669,11 +656,7 @@ impl Decoder {
     }
 
     fn rotation(&mut self, node: &Node, schedule: Option<&Schedule>) -> Option<RotationConfig> {
-        let fields = self.fields(
-            node,
-            "rotation",
-            &["every", "starts", "members", "overrides"],
-        )?;
+        let fields = self.fields(node, "rotation", keys_of::<RotationConfig>())?;
         let every = fields
             .get("every")
             .map_or(Some(RotationEvery::default()), |node| {
@@ -819,11 +802,7 @@ impl Decoder {
     }
 
     fn versioning(&mut self, node: &Node) -> Option<Versioning> {
-        let fields = self.fields(
-            node,
-            "versioning",
-            &["tag_prefix", "default_bump", "bump_labels", "source"],
-        )?;
+        let fields = self.fields(node, "versioning", keys_of::<Versioning>())?;
         let tag_prefix = fields
             .get("tag_prefix")
             .map_or(Some(default_tag_prefix()), |node| self.tag_prefix(node));
@@ -883,7 +862,7 @@ impl Decoder {
 
     fn bump_labels(&mut self, node: &Node) -> Option<BumpLabels> {
         const PATH: &str = "versioning.bump_labels";
-        let fields = self.fields(node, PATH, &["major", "minor", "patch"])?;
+        let fields = self.fields(node, PATH, keys_of::<BumpLabels>())?;
         let level = |d: &mut Self, key: &str, default: fn() -> Vec<String>| match fields.get(key) {
             Some(node) => d
                 .string_list(node, &fields.path(key))
@@ -932,11 +911,7 @@ impl Decoder {
     }
 
     fn requirements(&mut self, node: &Node) -> Option<Requirements> {
-        let fields = self.fields(
-            node,
-            "requirements",
-            &["staging", "production", "required_checks", "qa_mode"],
-        )?;
+        let fields = self.fields(node, "requirements", keys_of::<Requirements>())?;
         let staging = fields
             .get("staging")
             .map_or(Some(default_staging_requirements()), |node| {
@@ -990,7 +965,7 @@ impl Decoder {
     }
 
     fn environments(&mut self, node: &Node) -> Option<Environments> {
-        let fields = self.fields(node, "environments", &["staging", "production"])?;
+        let fields = self.fields(node, "environments", keys_of::<Environments>())?;
         let staging = fields
             .get("staging")
             .map_or(Some(Environment::staging()), |node| {
@@ -1013,7 +988,7 @@ impl Decoder {
         path: &str,
         default: Environment,
     ) -> Option<Environment> {
-        let fields = self.fields(node, path, &["name", "version_url", "soak"])?;
+        let fields = self.fields(node, path, keys_of::<Environment>())?;
         let name = fields.get("name").map_or(Some(default.name), |node| {
             self.non_empty_string(node, &fields.path("name"))
         });
@@ -1066,7 +1041,7 @@ impl Decoder {
     }
 
     fn deployment_request(&mut self, node: &Node) -> Option<DeploymentRequest> {
-        let fields = self.fields(node, "deployment_request", &["repo", "labels", "assignees"])?;
+        let fields = self.fields(node, "deployment_request", keys_of::<DeploymentRequest>())?;
         let repo = match fields.get("repo") {
             Some(node) => self.repo_slug(node, "deployment_request.repo").map(Some),
             None => Some(None),
@@ -1087,7 +1062,7 @@ impl Decoder {
     }
 
     fn functional_tests(&mut self, node: &Node) -> Option<FunctionalTests> {
-        let fields = self.fields(node, "functional_tests", &["repo"])?;
+        let fields = self.fields(node, "functional_tests", keys_of::<FunctionalTests>())?;
         let repo = match fields.get("repo") {
             Some(node) => self.repo_slug(node, "functional_tests.repo").map(Some),
             None => Some(None),
@@ -1096,7 +1071,7 @@ impl Decoder {
     }
 
     fn qa(&mut self, node: &Node) -> Option<Qa> {
-        let fields = self.fields(node, "qa", &["members"])?;
+        let fields = self.fields(node, "qa", keys_of::<Qa>())?;
         let members = fields
             .get("members")
             .map_or(Some(Vec::new()), |node| self.logins(node, "qa.members"));
@@ -1105,7 +1080,7 @@ impl Decoder {
 
     fn dashboards(&mut self, node: &Node) -> Option<Vec<Dashboard>> {
         self.list(node, "dashboards", |d, node, path| {
-            let fields = d.fields(node, path, &["name", "url"])?;
+            let fields = d.fields(node, path, keys_of::<Dashboard>())?;
             let name = d
                 .require(&fields, "name", "name the dashboard, e.g. `name: Grafana`")
                 .and_then(|node| d.non_empty_string(node, "dashboards.name"));
@@ -1124,7 +1099,7 @@ impl Decoder {
     }
 
     fn release(&mut self, node: &Node) -> Option<ReleaseSettings> {
-        let fields = self.fields(node, "release", &["mode", "version_files", "changelog"])?;
+        let fields = self.fields(node, "release", keys_of::<ReleaseSettings>())?;
         let mode = fields
             .get("mode")
             .map_or(Some(ReleaseMode::default()), |node| {
@@ -1152,7 +1127,7 @@ impl Decoder {
     /// A version file: a path relman knows the format of, or `{ path, pattern }`.
     fn version_file(&mut self, node: &Node, path: &str) -> Option<VersionFile> {
         if let Value::Mapping(_) = &node.value {
-            let fields = self.fields(node, path, &["path", "pattern"])?;
+            let fields = self.fields(node, path, keys_of::<VersionPattern>())?;
             let file = self
                 .require(
                     &fields,
@@ -1224,7 +1199,7 @@ impl Decoder {
     }
 
     fn gate(&mut self, node: &Node) -> Option<Gate> {
-        let fields = self.fields(node, "gate", &["on_violation"])?;
+        let fields = self.fields(node, "gate", keys_of::<Gate>())?;
         let on_violation = fields
             .get("on_violation")
             .map_or(Some(OnViolation::default()), |node| {
@@ -1236,7 +1211,7 @@ impl Decoder {
     }
 
     fn monitoring(&mut self, node: &Node) -> Option<Monitoring> {
-        let fields = self.fields(node, "monitoring", &["watch_hours"])?;
+        let fields = self.fields(node, "monitoring", keys_of::<Monitoring>())?;
         let watch_hours = fields
             .get("watch_hours")
             .map_or(Some(default_watch_hours()), |node| {

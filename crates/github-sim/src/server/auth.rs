@@ -2,6 +2,7 @@
 
 use std::sync::LazyLock;
 
+use axum::http::StatusCode;
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -105,6 +106,31 @@ pub(super) fn require_installation(world: &World, request: &ApiRequest) -> Resul
         return Err(ApiError::BadCredentials);
     }
     Ok(token.installation_id)
+}
+
+/// The login a user access token acts for. No credential is 401 "Requires authentication";
+/// an installation token is 403 with `not_for_installations` (what GitHub says on that
+/// route); anything else is 401 "Bad credentials".
+pub(super) fn require_user(
+    world: &World,
+    request: &ApiRequest,
+    not_for_installations: &str,
+) -> Result<String, ApiError> {
+    let Some(value) = credential(request) else {
+        return Err(ApiError::Unauthorized(
+            "Requires authentication".to_string(),
+        ));
+    };
+    if let Some(token) = world.oauth.user_tokens.get(value) {
+        return Ok(token.login.clone());
+    }
+    if require_installation(world, request).is_ok() {
+        return Err(ApiError::Other(
+            StatusCode::FORBIDDEN,
+            not_for_installations.to_string(),
+        ));
+    }
+    Err(ApiError::BadCredentials)
 }
 
 /// The installation of a valid installation token, if the request carries one: whom its

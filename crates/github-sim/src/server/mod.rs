@@ -12,6 +12,7 @@ mod checks;
 mod deployments;
 mod git;
 mod issues;
+mod oauth;
 mod pulls;
 mod releases;
 
@@ -53,6 +54,10 @@ pub(crate) struct ApiRequest {
     pub(crate) raw_query: Option<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) authorization: Option<String>,
+    /// The raw `Accept` header (the OAuth token exchange answers in the format it asks for).
+    pub(crate) accept: Option<String>,
+    /// The raw `Content-Type` header (the OAuth token exchange takes a form or JSON).
+    pub(crate) content_type: Option<String>,
     pub(crate) body: Bytes,
 }
 
@@ -84,6 +89,9 @@ impl ApiRequest {
 pub(crate) struct ApiResponse {
     pub(crate) status: StatusCode,
     pub(crate) body: Option<Value>,
+    /// A body that is not JSON (a form-encoded token, a web page); its `Content-Type` is in
+    /// `headers`. Used only when `body` is `None`.
+    pub(crate) text: Option<String>,
     pub(crate) headers: Vec<(HeaderName, String)>,
 }
 
@@ -92,6 +100,7 @@ impl ApiResponse {
         ApiResponse {
             status: StatusCode::OK,
             body: Some(body),
+            text: None,
             headers: Vec::new(),
         }
     }
@@ -102,6 +111,7 @@ impl ApiResponse {
         let mut response = ApiResponse {
             status: StatusCode::CREATED,
             body: Some(body),
+            text: None,
             headers: Vec::new(),
         };
         if let Some(location) = location {
@@ -114,6 +124,7 @@ impl ApiResponse {
         ApiResponse {
             status: StatusCode::ACCEPTED,
             body: Some(body),
+            text: None,
             headers: Vec::new(),
         }
     }
@@ -122,6 +133,7 @@ impl ApiResponse {
         ApiResponse {
             status: StatusCode::NO_CONTENT,
             body: None,
+            text: None,
             headers: Vec::new(),
         }
     }
@@ -194,6 +206,7 @@ impl ApiError {
         ApiResponse {
             status,
             body: Some(body),
+            text: None,
             headers: Vec::new(),
         }
     }
@@ -222,6 +235,8 @@ async fn handle(
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .map(str::to_string),
+        accept: header_text(&headers, header::ACCEPT),
+        content_type: header_text(&headers, header::CONTENT_TYPE),
         body,
     };
     let if_none_match = headers
@@ -249,7 +264,14 @@ async fn handle(
     into_http(response)
 }
 
-fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+pub(crate) fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -358,6 +380,7 @@ fn error_answer(status: StatusCode, message: &str, docs: &str) -> ApiResponse {
             "documentation_url": docs,
             "status": status.as_u16().to_string(),
         })),
+        text: None,
         headers: Vec::new(),
     }
 }
@@ -408,7 +431,10 @@ fn into_http(response: ApiResponse) -> Response {
             body.to_string(),
         )
             .into_response(),
-        None => response.status.into_response(),
+        None => match response.text {
+            Some(text) => (response.status, text).into_response(),
+            None => response.status.into_response(),
+        },
     };
     let headers = http.headers_mut();
     headers.insert(
@@ -502,6 +528,14 @@ fn dispatch(world: &mut World, request: &ApiRequest) -> ApiResult {
         ("GET", ["orgs", org, "teams", team, "memberships", username]) => {
             auth::require_installation_on_account(world, request, org)?;
             access::team_membership(world, org, team, username)
+        }
+        // Signing in with GitHub: github.com's web flow, then the API with a user token.
+        ("GET", ["login", "oauth", "authorize"]) => oauth::authorize(world, request),
+        ("POST", ["login", "oauth", "access_token"]) => oauth::access_token(world, request),
+        ("GET", ["user"]) => oauth::authenticated_user(world, request),
+        ("GET", ["user", "installations"]) => oauth::user_installations(world, request),
+        ("GET", ["user", "installations", id, "repositories"]) => {
+            oauth::user_installation_repositories(world, request, id)
         }
         (_, ["repos", owner, name, rest @ ..]) => {
             let full = format!("{owner}/{name}");

@@ -7,6 +7,7 @@ mod auth;
 mod endpoints;
 mod faults;
 mod fixtures;
+mod oauth;
 mod octocrab_client;
 mod pagination;
 mod rate_limits;

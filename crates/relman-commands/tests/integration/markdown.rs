@@ -95,7 +95,7 @@ fn block_quotes_are_skipped_at_any_depth() {
         ("> Alice wrote:\n> /release\n\n/stats", vec![Command::Stats]),
         // A code block inside a quote ends with the quote.
         ("> ```\n> /help\n/release", vec![Command::Release]),
-        // The line after a quote was typed by the commenter, not quoted (see `scan`).
+        // The line after a quote was typed by the commenter, not quoted (see `lines`).
         ("> Ready to ship?\n/release", vec![Command::Release]),
         // A quote ends the paragraph before it, so its inline code cannot hide the next line.
         ("> quoted `open\n/release\nclose`", vec![Command::Release]),
@@ -153,6 +153,144 @@ fn html_comments_and_raw_html_blocks_are_skipped() {
             "<details>\n\n/release\n\n</details>",
             vec![Command::Release],
         ),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn indented_code_blocks_follow_commonmark() {
+    let cases = [
+        // An unindented line ends an indented code block.
+        (
+            "Example:\n\n    /release\n    /help\n/stats",
+            vec![Command::Stats],
+        ),
+        // A tab is four columns of indentation, so this is code too.
+        ("Output:\n\n\t/release\n\n/stats", vec![Command::Stats]),
+        // Inside a list item, three spaces are the item's paragraph, not code.
+        ("1. step one\n\n   /release", vec![Command::Release]),
+        ("- item\n  /release", vec![Command::Release]),
+        // A code block in a list item ends with the item.
+        (
+            "- item\n\n  ```\n  /release\n  ```\n/stats",
+            vec![Command::Stats],
+        ),
+        ("- item\n\n  ```\n/release\n  ```", vec![Command::Release]),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn tilde_fences_close_only_with_tildes() {
+    let cases = [
+        // A tilde fence's info string may hold backticks.
+        (
+            "~~~ ```\n/release\n```\n/help\n~~~\n/stats",
+            vec![Command::Stats],
+        ),
+        (
+            "~~~~\n/release\n~~~\n/help\n~~~~~\n/stats",
+            vec![Command::Stats],
+        ),
+        ("  ~~~\n/release\n  ~~~\n/stats", vec![Command::Stats]),
+        // Two tildes are not a fence.
+        ("~~\n/release", vec![Command::Release]),
+        ("~~~\n/release", vec![]),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn quotes_nested_in_lists_are_skipped() {
+    let cases = [
+        ("- > quoted\n  > /release\n\n/stats", vec![Command::Stats]),
+        ("1. item\n   > > /release\n/stats", vec![Command::Stats]),
+        ("> - item\n>   /release\n\n/stats", vec![Command::Stats]),
+        (
+            "> 1. item\n>    ```\n>    /release\n/stats",
+            vec![Command::Stats],
+        ),
+        // Typed after the quote, as at the top level.
+        ("> - quoted item\n/release", vec![Command::Release]),
+        ("- > Ready to ship?\n  /release", vec![Command::Release]),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn html_comments_hide_commands_wherever_they_start() {
+    let cases = [
+        ("<!-- /release -->\n/stats", vec![Command::Stats]),
+        ("  <!--\n/release\n  -->\n/stats", vec![Command::Stats]),
+        // A comment opened in a paragraph is inline HTML, hidden all the same.
+        ("Notes <!--\n/release\n-->\n/stats", vec![Command::Stats]),
+        ("- item <!--\n  /release -->", vec![]),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn text_in_other_html_blocks_is_read() {
+    let cases = [
+        // GitHub inserts an <img> on its own line for a pasted screenshot; the text under it is
+        // shown and was typed by the commenter.
+        (
+            "<img width=\"600\" alt=\"image\" src=\"https://example.net/a.png\">\n/qa blocker see the screenshot",
+            vec![Command::QaBlocker {
+                text: "see the screenshot".to_owned(),
+            }],
+        ),
+        ("<div>\n/release\n</div>", vec![Command::Release]),
+        // Comments and raw text inside such a block still hide their lines.
+        (
+            "<div>\n<!--\n/release\n-->\n/stats\n</div>",
+            vec![Command::Stats],
+        ),
+        (
+            "<details>\n<summary>Logs</summary>\n<PRE>\n/release\n</pre>\n/help\n</details>",
+            vec![Command::Help],
+        ),
+        ("<div><!-->\n/stats", vec![Command::Stats]),
+        // Kinds of HTML block that hide everything up to their end.
+        (
+            "<script>\n/release\n</SCRIPT>\n/stats",
+            vec![Command::Stats],
+        ),
+        ("<?php\n/release\n?>\n/stats", vec![Command::Stats]),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(commands(body), expected, "{body:?}");
+    }
+}
+
+#[test]
+fn headings_and_link_definitions_are_not_text() {
+    let cases = [
+        // A setext heading: the line is shown as a heading, like `# /release`.
+        ("/release\n---\n/stats", vec![Command::Stats]),
+        ("/release\n===", vec![]),
+        // A link reference definition's destination is not shown.
+        ("[docs]:\n/release", vec![]),
+        // A table row, even one continued lazily, is shown as text.
+        ("| a | b |\n| - | - |\n/release", vec![Command::Release]),
+        // Emphasis and links spanning lines keep their lines as text.
+        ("*note\n/release\nend*", vec![Command::Release]),
+        (
+            "[see\n/release\nhere](https://example.net)",
+            vec![Command::Release],
+        ),
+        // An image's description is not shown as text.
+        ("![see\n/release](https://example.net/a.png)", vec![]),
     ];
     for (body, expected) in cases {
         assert_eq!(commands(body), expected, "{body:?}");

@@ -73,6 +73,13 @@ fn seeds_mean_what_their_names_say() {
     assert_eq!(commands_of("14-fenced-backticks.md"), vec![Command::Stats]);
     assert_eq!(commands_of("16-unclosed-fence.md"), vec![Command::Help]);
     assert_eq!(
+        commands_of("33-html-after-screenshot.md"),
+        vec![Command::QaBlocker {
+            text: "the export button is missing".to_owned()
+        }]
+    );
+    assert_eq!(commands_of("34-list-fence-setext.md"), vec![Command::Stats]);
+    assert_eq!(
         commands_of("25-crlf.md"),
         vec![
             Command::Release,

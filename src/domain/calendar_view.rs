@@ -1,11 +1,14 @@
-//! The release calendar for people (`relman calendar`) and programs (`--json`).
+//! The release calendar with its release managers, for people (`relman calendar`), programs
+//! (`--json`) and calendar apps (the RFC 5545 feed).
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use icalendar::{Component, EventLike, EventStatus};
 use serde::Serialize;
 
-use super::{Calendar, ReleaseDay};
+use crate::config::repo::RepoSlug;
+use crate::domain::calendar::{Calendar, ReleaseDay};
 use crate::domain::rotation::{Assignment, Rotation, Swap};
 
 /// A release day with its release manager.
@@ -148,4 +151,61 @@ fn short_weekday(date: NaiveDate) -> &'static str {
         chrono::Weekday::Sat => "Sat",
         chrono::Weekday::Sun => "Sun",
     }
+}
+
+/// The release calendar as an RFC 5545 feed: one all-day `VEVENT` per release day with the
+/// release manager in `SUMMARY`; skipped days are `STATUS:CANCELLED` on their scheduled date.
+/// A day's `UID` is `<scheduled date>@<owner>.<repo>.relman`, stable when the day moves, so
+/// subscribed calendars update the event instead of adding one. `dtstamp` is when the feed was
+/// generated (RFC 5545 requires it; passed in to keep this pure).
+pub fn render_calendar_ics(
+    repo: &RepoSlug,
+    entries: &[CalendarEntry],
+    dtstamp: DateTime<Utc>,
+) -> String {
+    let mut calendar = icalendar::Calendar::empty();
+    calendar
+        .append_property(icalendar::Property::new("VERSION", "2.0"))
+        .append_property(icalendar::Property::new(
+            "PRODID",
+            "-//relman//release calendar//EN",
+        ))
+        .append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"))
+        .append_property(icalendar::Property::new("METHOD", "PUBLISH"))
+        .name(&format!("{repo} releases"));
+    for entry in entries {
+        let day = &entry.day;
+        let on = day.date.unwrap_or(day.scheduled);
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&format!(
+                "{}@{}.{}.relman",
+                day.scheduled, repo.owner, repo.name
+            ))
+            .timestamp(dtstamp)
+            .starts(on)
+            .ends(on.succ_opt().unwrap_or(on));
+        let manager = &entry.release_manager.manager;
+        match &day.reason {
+            None => {
+                event
+                    .summary(&format!("{repo} release ({manager})"))
+                    .status(EventStatus::Confirmed);
+            }
+            Some(reason) if day.date.is_some() => {
+                event
+                    .summary(&format!("{repo} release ({manager})"))
+                    .description(&format!("Scheduled for {}; {reason}.", day.scheduled))
+                    .status(EventStatus::Confirmed);
+            }
+            Some(reason) => {
+                event
+                    .summary(&format!("{repo} release skipped ({manager})"))
+                    .description(&format!("Scheduled for {}; {reason}.", day.scheduled))
+                    .status(EventStatus::Cancelled);
+            }
+        }
+        calendar.push(event.done());
+    }
+    calendar.to_string()
 }
