@@ -114,6 +114,14 @@ pub struct Replaces {
     pub week: NaiveDate,
 }
 
+/// The environment a fix's recorded replacement names (`replaces_env` in the register: what
+/// [`Environment::name`] wrote); anything else is no environment.
+pub fn replaced_environment(name: Option<&str>) -> Option<Environment> {
+    [Environment::Staging, Environment::Production]
+        .into_iter()
+        .find(|e| Some(e.name()) == name)
+}
+
 /// The seed's fix table: a fix asked for in the release week (from the Monday, in the
 /// repository's time zone, up to the release day itself) replaces that day's planned release — its
 /// staging release for a warmfix, its production release for a hotfix. A fix asked for in the
@@ -456,6 +464,15 @@ fn kind_word(kind: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_replacement_reads_back_as_the_environment_that_wrote_it() {
+        for env in [Environment::Staging, Environment::Production] {
+            assert_eq!(replaced_environment(Some(env.name())), Some(env));
+        }
+        assert_eq!(replaced_environment(Some("Production")), None);
+        assert_eq!(replaced_environment(None), None);
+    }
     use crate::config::repo::parse_repo_config;
 
     fn d(s: &str) -> NaiveDate {

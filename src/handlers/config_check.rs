@@ -196,7 +196,7 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
     }
     let (installation, repo, private, default_branch) = repo_of(&event.common)?;
     let client = ctx.github.installation(installation)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
 
     let fetched = fetch_config(github, &repo, Some(&event.after)).await?;
     let on_default_branch = event.git_ref == format!("refs/heads/{default_branch}");
@@ -269,7 +269,7 @@ pub async fn handle_installation(
         ));
     };
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     for installed in event.repositories.iter().chain(&event.repositories_added) {
         let Ok(repo) = installed.full_name.parse::<RepoName>() else {
             continue;
@@ -284,7 +284,7 @@ pub async fn handle_installation(
             };
             persist_config(ctx, github, &repo, installed.private, &config, where_).await?;
             // A fresh install opens the next release's tracking issue at once.
-            super::tracking::run_train(ctx, github, &repo)
+            super::train::tracking::run_train(ctx, github, &repo)
                 .await
                 .map_err(ProcessError::from)?;
         }

@@ -319,9 +319,9 @@ pub async fn after(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessError
         let client = ctx.github.installation(installation as u64)?;
         let done = match (&state, report) {
             (ConfigState::Invalid { errors, .. }, Report::Errors) => {
-                report_errors(ctx, &client, &target, &state, errors).await
+                report_errors(ctx, &*client, &target, &state, errors).await
             }
-            (_, Report::Close) => close(ctx, &client, &target.repo, &state).await,
+            (_, Report::Close) => close(ctx, &*client, &target.repo, &state).await,
             _ => Ok(()),
         };
         match done {

@@ -10,14 +10,14 @@ use super::context::Context;
 use super::effects::apply;
 use super::error::HandlerError;
 use super::events::Common;
-use super::release_facts::{Train, load_train};
-use super::tracking::{TICK_EVERY, schedule_refresh};
-use crate::domain::environments::{deployed, followed, polled, tag_at, tag_of_ref};
+use super::production::tag_of_deployment;
+use super::release_facts::load_train;
+use super::train::tracking::{TICK_EVERY, schedule_refresh};
+use crate::domain::environments::{deployed, followed, polled};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::Periodic;
-use crate::store::environments::EnvironmentVersion;
 
 /// Polls every environment's `/__version__`.
 pub const POLL_JOB: &str = "version-poll";
@@ -60,30 +60,6 @@ pub struct DeploymentStatusEvent {
     pub deployment: DeploymentBody,
 }
 
-/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
-/// the configured prefix, else a tag pointing at the commit (one tags read).
-pub async fn tag_of_deployment(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    prefix: &str,
-    git_ref: &str,
-    sha: &str,
-) -> Result<Option<String>, HandlerError> {
-    if let Some(tag) = tag_of_ref(git_ref, prefix) {
-        return Ok(Some(tag));
-    }
-    if sha.is_empty() {
-        return Ok(None);
-    }
-    let tags: Vec<(String, String)> = github
-        .list_tags(repo, 100)
-        .await?
-        .into_iter()
-        .map(|t| (t.name, t.sha))
-        .collect();
-    Ok(tag_at(&tags, prefix, sha))
-}
-
 pub async fn handle_deployment_status(
     ctx: &Context,
     event: &DeploymentStatusEvent,
@@ -98,7 +74,7 @@ pub async fn handle_deployment_status(
     };
     if event.deployment_status.state == "success" {
         let client = ctx.github.installation(installation.id)?;
-        record_success(ctx, &client, &repo, event).await?;
+        record_success(ctx, &*client, &repo, event).await?;
     }
     schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
         .await
@@ -146,59 +122,6 @@ async fn record_success(
     Ok(())
 }
 
-/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
-/// deployment from the Deployments API, recorded so the API is asked once.
-pub async fn environment_version(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    train: &Train,
-    environment: &str,
-) -> Result<Option<EnvironmentVersion>, HandlerError> {
-    let key = repo.to_string();
-    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
-        return Ok(Some(known));
-    }
-    let mut found = EnvironmentVersion {
-        environment: environment.to_string(),
-        sha: None,
-        version: None,
-        source: "deployments_api".into(),
-        deployment_id: None,
-        at: ctx.clock.now_ms(),
-    };
-    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
-        let statuses = github.deployment_statuses(repo, deployment.id).await?;
-        // Statuses come newest first; the deployment counts if its latest status is success.
-        if statuses.first().is_some_and(|s| s.state == "success") {
-            found.version = tag_of_deployment(
-                github,
-                repo,
-                &train.config.versioning.tag_prefix,
-                &deployment.git_ref,
-                &deployment.sha,
-            )
-            .await?;
-            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
-            found.deployment_id = Some(deployment.id);
-            // When it reached the environment, so a version found on a fresh install has
-            // soaked as long as it really ran there.
-            if let Some(at) = statuses
-                .first()
-                .and_then(|s| s.created_at)
-                .or(deployment.created_at)
-            {
-                found.at = at.timestamp_millis().min(found.at);
-            }
-            break;
-        }
-    }
-    // Recorded even when nothing was found, so a repository that never deployed is not asked
-    // on every refresh; the next deployment_status replaces it.
-    ctx.store.set_environment_version(&key, &found).await?;
-    Ok(Some(found))
-}
-
 /// The poll job: each configured `version_url` of each repository.
 pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
     let repos = ctx
@@ -221,7 +144,7 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
             continue;
         }
         let client = ctx.github.installation(target.installation_id)?;
-        let Some(train) = load_train(ctx, &client, &repo).await? else {
+        let Some(train) = load_train(ctx, &*client, &repo).await? else {
             continue;
         };
         for env in [

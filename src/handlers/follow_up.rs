@@ -3,10 +3,10 @@
 //! tracking issue closed. Everything else goes to `effects::apply_one`. This sits above
 //! `tracking` and `release_pr`, so the plain shell (`effects`) stays below them.
 
-use super::commands::Outcome;
 use super::context::Context;
 use super::effects::{Applied, apply_one};
 use super::error::HandlerError;
+use super::invocation::Outcome;
 use super::release_facts::load_train;
 use crate::domain::effects::{Effect, Reply};
 use crate::github::{GitHubPort, RepoName};
@@ -25,15 +25,20 @@ pub async fn apply(
         match effect {
             Effect::RefreshTracking => {
                 if let Some(train) = load_train(ctx, github, repo).await? {
-                    super::tracking::refresh_all(ctx, github, repo, &train).await?;
+                    super::train::tracking::refresh_all(ctx, github, repo, &train).await?;
                 }
             }
             Effect::ScheduleRefresh {
                 installation_id,
                 repository_id,
             } => {
-                super::tracking::schedule_refresh(ctx, repo, *installation_id, *repository_id)
-                    .await?;
+                super::train::tracking::schedule_refresh(
+                    ctx,
+                    repo,
+                    *installation_id,
+                    *repository_id,
+                )
+                .await?;
             }
             Effect::RebuildReleasePr { merged } => {
                 if let Some(train) = load_train(ctx, github, repo).await? {
@@ -57,7 +62,7 @@ pub async fn apply(
                         "release {release_id} is no longer tracked on #{issue}"
                     )));
                 };
-                super::tracking::close_tracking(
+                super::train::tracking::close_tracking(
                     ctx,
                     github,
                     repo,

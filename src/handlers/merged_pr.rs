@@ -59,7 +59,7 @@ pub async fn handle_pull_request(
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let retry = |e: HandlerError| ProcessError::Retryable(e.to_string());
 
     let facts = merged_facts(ctx, github, &repo, event)
@@ -95,7 +95,7 @@ async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<()
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let Some(train) = load_train(ctx, github, &repo).await.map_err(retry)? else {
         return Ok(());
     };

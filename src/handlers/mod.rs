@@ -14,6 +14,8 @@ pub mod error;
 pub mod events;
 pub mod follow_up;
 pub mod hotfix;
+pub mod inbound;
+pub mod invocation;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod permissions;
@@ -28,7 +30,7 @@ pub mod release_status;
 pub mod roles;
 pub mod rotation;
 pub mod signoff;
-pub mod tracking;
+pub mod train;
 pub mod version_poll;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).

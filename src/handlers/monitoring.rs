@@ -7,11 +7,11 @@
 
 use serde::Deserialize;
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::effects::{apply, view};
 use super::error::HandlerError;
 use super::follow_up::outcome;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::Train;
 use crate::domain::monitoring::{Arrival, HealthyFacts, NextFacts, decide_healthy};
 use crate::github::{GitHubPort, RepoName};
@@ -101,7 +101,7 @@ pub async fn remind(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessErro
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation as u64)?;
-    apply(ctx, &client, &repo_name, &effects)
+    apply(ctx, &*client, &repo_name, &effects)
         .await
         .map_err(retry)?;
     Ok(())

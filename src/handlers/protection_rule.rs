@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use super::context::Context;
 use super::effects::apply;
-use super::environments::tag_of_deployment;
 use super::error::HandlerError;
 use super::events::Common;
+use super::production::tag_of_deployment;
 use super::production::{candidate_facts, production_state};
 use super::release_facts::{commit_checks, facts_for, load_train};
 use crate::domain::production::Candidate;
@@ -86,10 +86,10 @@ pub async fn handle(ctx: &Context, event: &ProtectionRuleEvent) -> Result<(), Pr
         )));
     };
     let client = ctx.github.installation(installation.id)?;
-    let answer = answer(ctx, &client, &repo, event).await?;
+    let answer = answer(ctx, &*client, &repo, event).await?;
     let approved = answer.0;
     let effects = [review(run_id, &event.environment, answer)];
-    apply(ctx, &client, &repo, &effects).await?;
+    apply(ctx, &*client, &repo, &effects).await?;
     tracing::info!(repo = %repo, environment = %event.environment, run_id, approved, "deployment protection rule answered");
     Ok(())
 }

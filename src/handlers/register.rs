@@ -2,23 +2,18 @@
 //! deployments to the staging and production environments stamp when each release got there
 //! (the lead times start from the merges relman records as they happen).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::Common;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::load_train;
 use crate::config::repo::parse_repo_config;
 use crate::domain::environments::{Released, followed, register_stamps};
-use crate::domain::expedited::Kind;
-use crate::domain::stats::{
-    Entry, Outcome as StatsOutcome, Stats, compute, render_chart, render_table,
-};
+use crate::domain::stats::{Stats, compute, render_chart, render_table};
 use crate::github::{Deployment, DeploymentStatus};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
@@ -27,39 +22,6 @@ use crate::store::{Store, StoreError, from_millis};
 
 /// How many months `/stats` shows (the chart shows as many).
 const MONTHS_SHOWN: usize = 12;
-
-/// The register of `repo` as statistics entries.
-pub async fn entries(store: &Store, repo: &str) -> Result<Vec<Entry>, StoreError> {
-    let mut picked: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
-    for (key, at) in store.all_pick_merges(repo).await? {
-        picked.entry(key).or_default().push(from_millis(at));
-    }
-    Ok(store
-        .register(repo)
-        .await?
-        .into_iter()
-        .map(|r| Entry {
-            kind: r.kind,
-            outcome: match r.state {
-                ReleaseState::Open => StatsOutcome::Open,
-                ReleaseState::Released => StatsOutcome::Released,
-                ReleaseState::Skipped => StatsOutcome::Skipped,
-                ReleaseState::NoChanges => StatsOutcome::NoChanges,
-            },
-            tag: r.tag,
-            date: match r.kind {
-                Kind::Regular => r.release_date.unwrap_or(r.scheduled_date),
-                _ => r.scheduled_date,
-            },
-            requested_by: r.requested_by,
-            reason: r.reason,
-            released_at: r.released_at.map(from_millis),
-            staged_at: r.staged_at.map(from_millis),
-            production_at: r.production_at.map(from_millis),
-            picked_merges: picked.remove(&r.key).unwrap_or_default(),
-        })
-        .collect())
-}
 
 /// The time zone of a repository's stored config (UTC when relman has none).
 pub async fn stored_timezone(store: &Store, repo: &str) -> Result<Tz, StoreError> {
@@ -79,7 +41,7 @@ pub async fn stats_for(
     since: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Stats, StoreError> {
-    let entries = entries(store, repo).await?;
+    let entries = super::release_facts::register_entries(store, repo).await?;
     let merges: Vec<DateTime<Utc>> = store
         .merge_times(repo)
         .await?

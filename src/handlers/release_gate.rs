@@ -15,8 +15,8 @@ use super::context::Context;
 use super::effects::{apply, view};
 use super::error::HandlerError;
 use super::events::ReleaseEvent;
-use super::release::unmet_list;
 use super::release_facts::{Train, commit_checks, facts_for, load_train};
+use super::train::publish::unmet_list;
 use crate::domain::release_gate::{GateFacts, HandMade, decide, gated};
 use crate::domain::requirements::{Environment, all_met, evaluate};
 use crate::github::{GitHubPort, RepoName};
@@ -53,10 +53,10 @@ pub async fn handle_release(ctx: &Context, event: &ReleaseEvent) -> Result<(), P
         tracing::debug!(repo = %repo, tag = %release.tag_name, "relman's own release: not gated");
         return Ok(());
     }
-    let Some(train) = load_train(ctx, &client, &repo).await? else {
+    let Some(train) = load_train(ctx, &*client, &repo).await? else {
         return Ok(());
     };
-    gate(ctx, &client, &repo, &train, event).await?;
+    gate(ctx, &*client, &repo, &train, event).await?;
     Ok(())
 }
 

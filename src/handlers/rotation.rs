@@ -4,10 +4,10 @@
 //! The train and the open releases are read here, `domain::rotation_commands` decides, and
 //! `effects::apply` records the swap and reassigns.
 
-use super::commands::{Invocation, Outcome};
 use super::effects::view;
 use super::error::HandlerError;
 use super::follow_up::{apply, outcome};
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::load_train;
 use crate::domain::rotation_commands::{RotationFacts, SwapRequest, decide_swap};
 

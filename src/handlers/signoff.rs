@@ -9,10 +9,10 @@
 
 use relman_commands::Environment as CommandEnvironment;
 
-use super::commands::{Invocation, Outcome};
 use super::effects::view;
 use super::error::HandlerError;
 use super::follow_up::{apply, outcome};
+use super::invocation::{Invocation, Outcome};
 use super::merged_pr::expected_version;
 use super::production::production_state;
 use super::release_facts::{default_head, load_train};

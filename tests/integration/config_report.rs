@@ -325,7 +325,7 @@ async fn after_a_restart_the_same_errors_are_not_posted_again() {
 
     // Some work read the config (a command, the train): the issue is looked up once, and left.
     let client = ctx.github.installation(INSTALLATION).unwrap();
-    ctx.configs.get(&client, &ctx.store, &repo).await.unwrap();
+    ctx.configs.get(&*client, &ctx.store, &repo).await.unwrap();
     t.clear_calls();
     after(&ctx, &item).await.unwrap();
     let calls = t.calls();
@@ -362,7 +362,7 @@ async fn after_a_restart_the_push_that_fixes_the_file_closes_the_issue() {
     // What the push's handler leaves in the cache: the file loads.
     let repo: relman::github::RepoName = REPO.parse().unwrap();
     let client = ctx.github.installation(INSTALLATION).unwrap();
-    ctx.configs.get(&client, &ctx.store, &repo).await.unwrap();
+    ctx.configs.get(&*client, &ctx.store, &repo).await.unwrap();
     after(&ctx, &claimed("push", serde_json::to_vec(&push).unwrap()))
         .await
         .unwrap();
