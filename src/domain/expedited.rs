@@ -15,50 +15,7 @@ use super::requirements::{Environment, Verdict, render_gate};
 use super::stats::QuarterRate;
 use crate::config::repo::Dashboard;
 
-/// What kind of release a register row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Regular,
-    Warmfix,
-    Hotfix,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Regular => "regular",
-            Kind::Warmfix => "warmfix",
-            Kind::Hotfix => "hotfix",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "regular" => Some(Kind::Regular),
-            "warmfix" => Some(Kind::Warmfix),
-            "hotfix" => Some(Kind::Hotfix),
-            _ => None,
-        }
-    }
-
-    /// `Hotfix` / `Warmfix` / `Release`, as titles start.
-    pub fn title_word(self) -> &'static str {
-        match self {
-            Kind::Regular => "Release",
-            Kind::Warmfix => "Warmfix",
-            Kind::Hotfix => "Hotfix",
-        }
-    }
-
-    /// The environment whose version an expedited release patches: production for a hotfix,
-    /// staging for a warmfix.
-    pub fn base_environment(self) -> Environment {
-        match self {
-            Kind::Hotfix => Environment::Production,
-            Kind::Regular | Kind::Warmfix => Environment::Staging,
-        }
-    }
-}
+pub use super::release_kind::Kind;
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -17,6 +17,7 @@ pub mod monitoring;
 pub mod production;
 pub mod protection_rule;
 pub mod release_gate;
+pub mod release_kind;
 pub mod requirements;
 pub mod rotation;
 pub mod rotation_commands;
