@@ -717,6 +717,11 @@ impl Repo {
     }
 
     /// The best common ancestor of two commits (the newest by committer date).
+    ///
+    /// Linear in the history: a common ancestor is "best" unless it is a proper ancestor of
+    /// another, and every ancestor of a common ancestor is common, so the ones that are not best
+    /// are exactly those reachable from a common ancestor's parents (one walk, not one per pair;
+    /// a pull request is rendered with this, and a list renders each).
     pub fn merge_base(&self, a: &str, b: &str) -> Option<String> {
         let from_a = self.ancestors(a);
         let common: Vec<String> = self
@@ -724,17 +729,22 @@ impl Repo {
             .into_iter()
             .filter(|sha| from_a.contains(sha))
             .collect();
-        // A common ancestor that is an ancestor of another common ancestor is
-        // not "best"; among the rest, take the newest for determinism.
-        let best: Vec<&String> = common
+        let mut below = HashSet::new();
+        let mut queue: VecDeque<&String> = common
             .iter()
-            .filter(|candidate| {
-                !common
-                    .iter()
-                    .any(|other| other != *candidate && self.is_ancestor(candidate, other))
-            })
+            .filter_map(|sha| self.commits.get(sha))
+            .flat_map(|commit| commit.parents.iter())
             .collect();
-        best.into_iter()
+        while let Some(sha) = queue.pop_front() {
+            if below.insert(sha.as_str())
+                && let Some(commit) = self.commits.get(sha)
+            {
+                queue.extend(commit.parents.iter());
+            }
+        }
+        common
+            .iter()
+            .filter(|candidate| !below.contains(candidate.as_str()))
             .max_by_key(|sha| {
                 self.commits
                     .get(sha.as_str())
