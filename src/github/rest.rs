@@ -30,8 +30,28 @@ pub trait WriteRecorder: Send + Sync {
     async fn record(&self, method: &str, route: &str, body: Option<&Value>);
 }
 
+/// How the client waits before an attempt again (a backoff, a `Retry-After`, a rate limit's
+/// reset). Production sleeps on tokio's clock ([`TokioSleeper`]); a test passes one that
+/// records the waits and returns at once, so it checks what relman waited for without timing
+/// anything.
+#[async_trait::async_trait]
+pub trait Sleeper: Send + Sync {
+    async fn sleep(&self, wait: Duration);
+}
+
+/// Waits on tokio's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleeper;
+
+#[async_trait::async_trait]
+impl Sleeper for TokioSleeper {
+    async fn sleep(&self, wait: Duration) {
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// How hard to try before giving a request up to the job's own retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct RetryBudget {
     /// Attempts per request, the first included.
     pub max_attempts: u32,
@@ -42,6 +62,20 @@ pub struct RetryBudget {
     pub max_wait: Duration,
     /// All waiting for one request together.
     pub total_wait: Duration,
+    /// What waits between attempts. `'static` so that the budget stays `Copy`: every client
+    /// takes its own copy.
+    pub sleeper: &'static dyn Sleeper,
+}
+
+impl std::fmt::Debug for RetryBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryBudget")
+            .field("max_attempts", &self.max_attempts)
+            .field("base_backoff", &self.base_backoff)
+            .field("max_wait", &self.max_wait)
+            .field("total_wait", &self.total_wait)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RetryBudget {
@@ -51,6 +85,7 @@ impl Default for RetryBudget {
             base_backoff: Duration::from_millis(500),
             max_wait: Duration::from_secs(60),
             total_wait: Duration::from_secs(120),
+            sleeper: &TokioSleeper,
         }
     }
 }
@@ -211,7 +246,7 @@ impl RestClient {
                     tracing::warn!(route, wait_ms = wait.as_millis() as u64, attempt, error = %e, "GitHub call will be retried");
                     metrics::counter!("relman_github_retries_total", "route" => template.clone())
                         .increment(1);
-                    tokio::time::sleep(wait).await;
+                    self.budget.sleeper.sleep(wait).await;
                     waited += wait;
                 }
             }

@@ -3,7 +3,7 @@
 //! the sim behind a GitHub Enterprise style `/api/v3` base path.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,7 +17,7 @@ use relman::config::settings::AppCredentials;
 use relman::github::RepoName;
 use relman::github::app::GitHubApp;
 use relman::github::client::GitHubClient;
-use relman::github::rest::{RetryBudget, WriteRecorder};
+use relman::github::rest::{RetryBudget, Sleeper, WriteRecorder};
 use tokio::sync::oneshot;
 
 /// The installation id the webhook fixtures use.
@@ -45,6 +45,31 @@ pub fn fast_budget() -> RetryBudget {
         base_backoff: Duration::from_millis(10),
         max_wait: Duration::from_secs(5),
         total_wait: Duration::from_secs(10),
+        ..RetryBudget::default()
+    }
+}
+
+/// A sleeper for relman's client that records each wait it is asked for and returns at once:
+/// a test reads what relman waited for (a backoff, a `Retry-After`) instead of timing it.
+#[derive(Debug, Default)]
+pub struct RecordedWaits(Mutex<Vec<Duration>>);
+
+impl RecordedWaits {
+    /// A new recorder for one test (leaked: a budget holds its sleeper for `'static`).
+    pub fn leaked() -> &'static RecordedWaits {
+        Box::leak(Box::default())
+    }
+
+    /// The waits so far, in order, and forgets them.
+    pub fn take(&self) -> Vec<Duration> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+#[async_trait::async_trait]
+impl Sleeper for RecordedWaits {
+    async fn sleep(&self, wait: Duration) {
+        self.0.lock().unwrap().push(wait);
     }
 }
 

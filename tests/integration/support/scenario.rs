@@ -144,6 +144,7 @@ impl Tester {
                 base_backoff: Duration::from_millis(10),
                 max_wait: Duration::from_secs(2),
                 total_wait: Duration::from_secs(5),
+                ..RetryBudget::default()
             },
             None,
         )
