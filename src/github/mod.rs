@@ -11,6 +11,7 @@ pub mod rate_budget;
 pub mod rest;
 pub mod route;
 pub mod types;
+pub mod user;
 
 pub use error::{GitHubError, GitHubResult};
 pub use port::GitHubPort;
