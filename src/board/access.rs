@@ -19,6 +19,19 @@ pub type Repos = Arc<BTreeSet<String>>;
 /// Per user id: when GitHub said what they can read, and what.
 type Entries = HashMap<u64, (DateTime<Utc>, Repos)>;
 
+/// Who is looking, and what they may see.
+pub struct Viewer {
+    pub login: String,
+    pub repos: Repos,
+}
+
+impl Viewer {
+    /// Whether `repo` (`owner/name`) is one the person can read.
+    pub fn may_see(&self, repo: &str) -> bool {
+        self.repos.contains(&repo.to_lowercase())
+    }
+}
+
 /// The readable repositories per user id, with when GitHub said so.
 #[derive(Default)]
 pub struct AccessCache {

@@ -1,7 +1,6 @@
 //! Sign in with GitHub (the App's OAuth web flow), sign out, and who is signed in.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,26 +9,13 @@ use axum_extra::extract::cookie::PrivateCookieJar;
 use serde::Deserialize;
 
 use super::Board;
-use super::access::admitted;
+use super::access::{Viewer, admitted};
 use super::pages::message;
 use super::session::{
     SESSION_COOKIE, SESSION_TTL, STATE_COOKIE, Session, new_state, read_session, removal,
     removal_header, session_cookie, state_cookie, state_matches,
 };
 use crate::github::GitHubError;
-
-/// Who is looking, and what they may see.
-pub struct Viewer {
-    pub login: String,
-    pub repos: Arc<BTreeSet<String>>,
-}
-
-impl Viewer {
-    /// Whether `repo` (`owner/name`) is one the person can read.
-    pub fn may_see(&self, repo: &str) -> bool {
-        self.repos.contains(&repo.to_lowercase())
-    }
-}
 
 impl Board {
     fn jar(&self, headers: &HeaderMap) -> PrivateCookieJar {

@@ -182,7 +182,7 @@ async fn visible_record(
     headers: &HeaderMap,
     owner: &str,
     name: &str,
-) -> Result<(super::auth::Viewer, RepositoryRecord), Response> {
+) -> Result<(super::access::Viewer, RepositoryRecord), Response> {
     let viewer = board.viewer(headers).await?;
     let wanted = format!("{owner}/{name}");
     if !viewer.may_see(&wanted) {
