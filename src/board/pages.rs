@@ -105,14 +105,35 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
         .await?;
     let waiting = super::views::waiting_for_production(staging.as_ref(), production.as_ref())
         .and_then(|s| s.version.clone());
-    let deployment_request = match waiting {
-        Some(version) => store.deployment_request(repo, &version).await?,
-        None => None,
+    let (deployment_request, production_log) = match &waiting {
+        Some(version) => (
+            store.deployment_request(repo, version).await?,
+            store
+                .release_log(repo, &crate::store::releases::version_key(version))
+                .await?,
+        ),
+        None => (None, Vec::new()),
+    };
+    let releases = store.releases(repo).await?;
+    // The current release day's sign-offs and QA calls (the earliest open regular release).
+    let current_key = releases
+        .iter()
+        .filter(|r| {
+            r.kind == crate::domain::expedited::Kind::Regular
+                && r.state == crate::store::releases::ReleaseState::Open
+        })
+        .min_by_key(|r| r.scheduled_date)
+        .map(|r| r.key.clone());
+    let staging_log = match current_key {
+        Some(key) => store.release_log(repo, &key).await?,
+        None => Vec::new(),
     };
     Ok(Some(RepoFacts {
         repo: repo.to_string(),
         swaps: store.rotation_swaps(repo).await?,
-        releases: store.releases(repo).await?,
+        releases,
+        staging_log,
+        production_log,
         config,
         holidays,
         staging,

@@ -9,10 +9,12 @@ use crate::domain::calendar::Calendar;
 use crate::domain::calendar_view::{CalendarEntry, calendar_entries};
 use crate::domain::expedited::Kind;
 use crate::domain::ics::IcsHoliday;
+use crate::domain::requirements::{Environment, Facts, State, evaluate};
 use crate::domain::rotation::{AssignmentSource, Rotation, Swap};
+use crate::handlers::release_facts::fold_log;
 use crate::store::environments::{DeploymentRequestRecord, EnvironmentVersion};
 use crate::store::from_millis;
-use crate::store::releases::{ReleaseRecord, ReleaseState};
+use crate::store::releases::{LogEntry, LogKind, ReleaseRecord, ReleaseState};
 
 /// How many release days the calendar shows.
 pub const CALENDAR_DAYS: usize = 12;
@@ -30,6 +32,28 @@ pub struct RepoFacts {
     pub releases: Vec<ReleaseRecord>,
     /// The request filed for the version waiting for production, if any.
     pub deployment_request: Option<DeploymentRequestRecord>,
+    /// The sign-offs and QA calls of the current release day (staging) …
+    pub staging_log: Vec<LogEntry>,
+    /// … and of the version waiting for production.
+    pub production_log: Vec<LogEntry>,
+}
+
+/// One requirement of one environment, as the store lets the board judge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementView {
+    pub environment: &'static str,
+    pub requirement: &'static str,
+    pub icon: &'static str,
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+/// A sign-off or QA call, with who and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallView {
+    pub what: String,
+    pub who: String,
+    pub when: String,
 }
 
 /// A link with its text.
@@ -106,6 +130,27 @@ pub struct RepoSummary {
     pub production: EnvView,
     pub waiting: Option<WaitingView>,
     pub expedited: Vec<ExpeditedView>,
+    /// Both environments' requirements of the current release.
+    pub requirements: Vec<RequirementView>,
+}
+
+impl RepoSummary {
+    /// `staging ✅⏳ · production ❌`: the states at a glance.
+    pub fn requirement_icons(&self) -> String {
+        ["staging", "production"]
+            .iter()
+            .filter_map(|env| {
+                let icons: String = self
+                    .requirements
+                    .iter()
+                    .filter(|r| r.environment == *env)
+                    .map(|r| r.icon)
+                    .collect();
+                (!icons.is_empty()).then(|| format!("{env} {icons}"))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
 }
 
 /// `/{owner}/{repo}`.
@@ -118,6 +163,7 @@ pub struct RepoPage {
     pub tracking_issue: Option<Link>,
     pub deployment_request: Option<DeployRequestView>,
     pub links: Vec<Link>,
+    pub calls: Vec<CallView>,
     /// The latest releases, newest first, each to its timeline.
     pub recent: Vec<Link>,
     pub commands: Vec<CommandView>,
@@ -194,6 +240,98 @@ fn issue_link(web_url: &str, repo: &str, number: Option<u64>, text: &str) -> Opt
     })
 }
 
+/// The requirements of both environments from what the store knows: sign-offs, QA calls, the
+/// holiday, the release manager. Test results live on GitHub, so `tests` shows as pending here
+/// with where to see it; the tracking issue has the live gate.
+pub fn requirements(
+    facts: &RepoFacts,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Vec<RequirementView> {
+    let today = now.with_timezone(&calendar.timezone()).date_naive();
+    let rotation = Rotation::from_config(&facts.config, calendar);
+    let manager = current_release(facts)
+        .and_then(|r| r.manager.clone())
+        .unwrap_or_else(|| rotation.manager_on(today, calendar, &facts.swaps).manager);
+    let mut out = Vec::new();
+    for (env, log) in [
+        (Environment::Staging, &facts.staging_log),
+        (Environment::Production, &facts.production_log),
+    ] {
+        let (signoffs, qa_blockers, qa_ok) = fold_log(log);
+        let known = Facts {
+            sha: String::new(),
+            checks: Vec::new(),
+            statuses: Vec::new(),
+            signoffs,
+            qa_blockers,
+            qa_ok,
+            holiday: calendar.holiday_on(today),
+            release_manager: Some(manager.clone()),
+        };
+        for verdict in evaluate(env, &facts.config.requirements, &known) {
+            let tests = verdict.requirement == crate::config::repo::Requirement::Tests;
+            let state = if tests { State::Pending } else { verdict.state };
+            out.push(RequirementView {
+                environment: env.name(),
+                requirement: verdict.requirement.name(),
+                icon: state.icon(),
+                reason: if tests {
+                    "the checks on the release commit, read from GitHub when the gate runs".into()
+                } else {
+                    verdict.reason
+                },
+                fix: if tests {
+                    Some("`/release status` on the tracking issue shows them".into())
+                } else {
+                    verdict.fix
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The release the train works on: the earliest regular one still open.
+fn current_release(facts: &RepoFacts) -> Option<&ReleaseRecord> {
+    facts
+        .releases
+        .iter()
+        .filter(|r| r.kind == Kind::Regular && r.state == ReleaseState::Open)
+        .min_by_key(|r| r.scheduled_date)
+}
+
+fn calls(facts: &RepoFacts, tz: Tz) -> Vec<CallView> {
+    let mut entries: Vec<&LogEntry> = facts
+        .staging_log
+        .iter()
+        .chain(&facts.production_log)
+        .collect();
+    entries.sort_by_key(|e| e.at);
+    entries
+        .into_iter()
+        .filter_map(|e| {
+            let env = e
+                .environment
+                .map(|e| format!(" ({})", e.name()))
+                .unwrap_or_default();
+            let what = match e.entry {
+                LogKind::Signoff => format!("/signoff{env}"),
+                LogKind::QaOk => "/qa ok".to_string(),
+                LogKind::QaBlocker => format!("/qa blocker {}", e.text.as_deref().unwrap_or("")),
+                LogKind::QaClear => "/qa clear".to_string(),
+                LogKind::Healthy => "/release healthy".to_string(),
+                LogKind::ReleasePr | LogKind::ReleasePrAbandoned => return None,
+            };
+            Some(CallView {
+                what,
+                who: e.actor.clone(),
+                when: local_time(e.at, tz),
+            })
+        })
+        .collect()
+}
+
 /// `/`'s line for one repository.
 pub fn summary(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoSummary {
     let calendar = Calendar::from_config(&facts.config, &facts.holidays);
@@ -231,6 +369,7 @@ pub fn summary(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoSumm
         production: env_view(&envs.production.name, facts.production.as_ref(), tz),
         waiting,
         expedited,
+        requirements: requirements(facts, &calendar, now),
     }
 }
 
@@ -245,12 +384,7 @@ pub fn repo_page(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoPa
             .iter()
             .map(day_view)
             .collect();
-    // The release the train works on: the earliest regular one still open.
-    let current = facts
-        .releases
-        .iter()
-        .filter(|r| r.kind == Kind::Regular && r.state == ReleaseState::Open)
-        .min_by_key(|r| r.scheduled_date);
+    let current = current_release(facts);
     let tracking_issue = current.and_then(|r| {
         issue_link(
             web_url,
@@ -328,6 +462,7 @@ pub fn repo_page(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoPa
         tracking_issue,
         deployment_request,
         links,
+        calls: calls(facts, calendar.timezone()),
         recent,
         commands,
         summary,
@@ -449,6 +584,15 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
                 ),
             ],
             deployment_request: None,
+            staging_log: vec![],
+            production_log: vec![LogEntry {
+                entry: LogKind::QaBlocker,
+                environment: Some(Environment::Production),
+                text: Some("EU cards declined".into()),
+                actor: "quinn".into(),
+                comment_id: 7,
+                at: now().timestamp_millis(),
+            }],
         }
     }
 
@@ -511,6 +655,40 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
                 .iter()
                 .any(|l| l.url == "https://github.com/acme/web/compare/v1.3.0...v1.4.0")
         );
+    }
+
+    #[test]
+    fn requirements_show_the_qa_blocker_and_leave_tests_to_github() {
+        let page = repo_page(&facts(), "https://github.com", now());
+        let qa = page
+            .summary
+            .requirements
+            .iter()
+            .find(|r| r.environment == "production" && r.requirement == "qa")
+            .unwrap();
+        assert_eq!(qa.icon, "❌");
+        assert!(qa.reason.contains("EU cards declined"), "{}", qa.reason);
+        let tests = page
+            .summary
+            .requirements
+            .iter()
+            .find(|r| r.requirement == "tests")
+            .unwrap();
+        assert_eq!(tests.icon, "⏳");
+        let signoff = page
+            .summary
+            .requirements
+            .iter()
+            .find(|r| r.environment == "staging" && r.requirement == "signoff")
+            .unwrap();
+        assert_eq!(signoff.icon, "⏳");
+        assert_eq!(
+            page.summary.requirement_icons(),
+            "staging ⏳⏳✅ · production ⏳❌⏳✅"
+        );
+        assert_eq!(page.calls.len(), 1);
+        assert_eq!(page.calls[0].what, "/qa blocker EU cards declined");
+        assert_eq!(page.calls[0].who, "quinn");
     }
 
     #[test]

@@ -137,6 +137,21 @@ async fn seed(store: &Store) {
         .await
         .unwrap();
     store
+        .append_release_log(
+            "acme/web",
+            &relman::store::releases::version_key("v1.4.0"),
+            &LogEntry {
+                entry: LogKind::QaBlocker,
+                environment: Some(Environment::Production),
+                text: Some("EU cards declined".into()),
+                actor: "quinn".into(),
+                comment_id: 8,
+                at: ms,
+            },
+        )
+        .await
+        .unwrap();
+    store
         .insert_expedited(
             &NewExpedited {
                 repo: "acme/web",
@@ -316,6 +331,7 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
     assert!(html.contains("<td>v1.3.0</td>"), "{html}");
     assert!(html.contains("checkout fails for EU cards"), "{html}");
     assert!(!html.contains("acme/secret"), "{html}");
+    assert!(html.contains("production ⏳❌"), "the QA blocker: {html}");
 
     let repo = browser.get(&f.router, "/acme/web").await;
     assert_eq!(repo.status, 200, "{}", repo.body);
@@ -334,6 +350,11 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
         "the tracking issue: {html}"
     );
     assert!(html.contains("<code>/release</code>"), "{html}");
+    assert!(
+        html.contains("<code>/qa blocker EU cards declined</code> by @quinn"),
+        "{html}"
+    );
+    assert!(html.contains("<td>qa</td><td>❌</td>"), "{html}");
     assert!(html.contains("/compare/v1.3.0...v1.4.0"), "{html}");
 }
 
