@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod metrics;
 pub mod pages;
 pub mod session;
 pub mod timeline;
@@ -85,5 +86,6 @@ pub fn router(board: Option<Board>) -> Router {
         .route("/logout", get(auth::logout).post(auth::logout))
         .route("/{owner}/{repo}", get(pages::repository))
         .route("/{owner}/{repo}/releases/{version}", get(pages::release))
+        .route("/{owner}/{repo}/metrics", get(pages::metrics))
         .with_state(board)
 }

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use askama::Template;
+use chrono::Datelike;
 
 use super::Board;
 use super::timeline::{TimelineFacts, TimelineView, timeline};
@@ -34,6 +35,13 @@ struct RepoTemplate<'a> {
 struct ReleaseTemplate<'a> {
     viewer: &'a str,
     view: &'a TimelineView,
+}
+
+#[derive(Template)]
+#[template(path = "metrics.html")]
+struct MetricsTemplate<'a> {
+    viewer: &'a str,
+    view: &'a super::metrics::MetricsView,
 }
 
 #[derive(Template)]
@@ -290,6 +298,57 @@ pub async fn release(
             )
         }
         Ok(None) => not_found(),
+        Err(e) => store_failed(&e),
+    }
+}
+
+/// How far back the metrics page looks.
+const METRICS_MONTHS: u32 = 12;
+
+/// `GET /{owner}/{repo}/metrics`: the register per month and production's deployment frequency.
+pub async fn metrics(
+    State(board): State<Board>,
+    headers: HeaderMap,
+    Path((owner, name)): Path<(String, String)>,
+) -> Response {
+    let (viewer, record) = match visible_record(&board, &headers, &owner, &name).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let Some(config) = record
+        .config_json
+        .as_deref()
+        .and_then(|json| parse_repo_config("stored", json).ok())
+    else {
+        return not_found();
+    };
+    let tz = config.timezone.0;
+    let now = board.0.clock.now();
+    let since = now
+        .with_timezone(&tz)
+        .date_naive()
+        .with_day(1)
+        .and_then(|first| first.checked_sub_months(chrono::Months::new(METRICS_MONTHS - 1)));
+    let store = &board.0.store;
+    let read = async {
+        let stats =
+            crate::handlers::register::stats_for(store, &record.repo, tz, since, now).await?;
+        let production = store
+            .deployment_history(&record.repo, &config.environments.production.name)
+            .await?;
+        Ok::<_, StoreError>((stats, production))
+    };
+    match read.await {
+        Ok((stats, production)) => {
+            let view = super::metrics::metrics(&stats, &production, tz, now);
+            render(
+                StatusCode::OK,
+                &MetricsTemplate {
+                    viewer: &viewer.login,
+                    view: &view,
+                },
+            )
+        }
         Err(e) => store_failed(&e),
     }
 }

@@ -403,6 +403,28 @@ async fn a_release_has_its_timeline() {
 }
 
 #[tokio::test]
+async fn the_metrics_page_shows_the_register_and_a_chart() {
+    let f = fixture().await;
+    let mut browser = Browser::default();
+    sign_in(&f, &mut browser).await;
+    let page = browser.get(&f.router, "/acme/web/metrics").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let html = page.body;
+    assert!(html.contains("<svg"), "{html}");
+    // November: the regular v1.4.0; December: production's deploy of v1.3.0 (seeded on Dec 1).
+    assert!(
+        html.contains("<tr><th scope=\"row\">2026-11</th><td>1</td><td>0</td><td>0</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<title>2026-11 regular: 1</title>"), "{html}");
+    assert!(html.contains("Four Keys"), "{html}");
+    assert_eq!(
+        browser.get(&f.router, "/acme/secret/metrics").await.status,
+        404
+    );
+}
+
+#[tokio::test]
 async fn a_repository_you_cannot_read_is_not_found_and_not_listed() {
     let f = fixture().await;
     let mut browser = Browser::default();
