@@ -21,6 +21,15 @@ pub struct MonthRow {
     pub staging_to_production: String,
     pub skipped: usize,
     pub production_deploys: usize,
+    /// DORA's time to restore: median from a hotfix asked for to it running in production.
+    pub time_to_restore: String,
+}
+
+/// A hotfix as the metrics see it: asked for, and in production (if it got there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Restore {
+    pub asked: DateTime<Utc>,
+    pub in_production: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +128,19 @@ fn chart(months: &[MonthRow]) -> String {
     svg
 }
 
-fn row(m: &crate::domain::stats::Month, production_deploys: usize) -> MonthRow {
+/// The median time to restore of the hotfixes that reached production, `–` without any.
+fn time_to_restore<'a>(restores: impl Iterator<Item = &'a Restore>) -> String {
+    let mut secs: Vec<i64> = restores
+        .filter_map(|r| Some((r.in_production? - r.asked).num_seconds()))
+        .collect();
+    crate::domain::stats::median(&mut secs).map_or_else(|| "–".to_string(), duration)
+}
+
+fn row(
+    m: &crate::domain::stats::Month,
+    production_deploys: usize,
+    time_to_restore: String,
+) -> MonthRow {
     let time = |secs: Option<i64>| secs.map_or_else(|| "–".to_string(), duration);
     MonthRow {
         month: m.month.clone(),
@@ -133,10 +154,17 @@ fn row(m: &crate::domain::stats::Month, production_deploys: usize) -> MonthRow {
         staging_to_production: time(m.staging_to_production_secs),
         skipped: m.skips.len(),
         production_deploys,
+        time_to_restore,
     }
 }
 
-pub fn metrics(stats: &Stats, production: &[Deployed], tz: Tz, now: DateTime<Utc>) -> MetricsView {
+pub fn metrics(
+    stats: &Stats,
+    production: &[Deployed],
+    hotfixes: &[Restore],
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> MetricsView {
     let local = |at: DateTime<Utc>| at.with_timezone(&tz).date_naive();
     let deploy_days: BTreeSet<NaiveDate> = production.iter().map(|d| local(d.at)).collect();
     let in_month = |month: &str| {
@@ -148,14 +176,31 @@ pub fn metrics(stats: &Stats, production: &[Deployed], tz: Tz, now: DateTime<Utc
             })
             .count()
     };
+    let month_of = |at: DateTime<Utc>| {
+        let day = local(at);
+        format!("{:04}-{:02}", day.year(), day.month())
+    };
+    // A restore counts in the month it reached production.
+    let restored_in = |month: &str| {
+        time_to_restore(
+            hotfixes
+                .iter()
+                .filter(|r| r.in_production.is_some_and(|at| month_of(at) == month)),
+        )
+    };
     let months: Vec<MonthRow> = stats
         .months
         .iter()
-        .map(|m| row(m, in_month(&m.month)))
+        .map(|m| row(m, in_month(&m.month), restored_in(&m.month)))
         .collect();
+    let shown: BTreeSet<&str> = months.iter().map(|m| m.month.as_str()).collect();
     let total = row(
         &stats.total,
         months.iter().map(|m| m.production_deploys).sum(),
+        time_to_restore(hotfixes.iter().filter(|r| {
+            r.in_production
+                .is_some_and(|at| shown.contains(month_of(at).as_str()))
+        })),
     );
     MetricsView {
         repo: stats.repo.clone(),
@@ -192,6 +237,32 @@ mod tests {
     }
 
     #[test]
+    fn time_to_restore_is_the_median_of_hotfixes_that_reached_production() {
+        use chrono::TimeZone;
+        let at = |day, hour| Utc.with_ymd_and_hms(2026, 12, day, hour, 0, 0).unwrap();
+        let restores = [
+            Restore {
+                asked: at(1, 10),
+                in_production: Some(at(1, 12)),
+            },
+            Restore {
+                asked: at(2, 10),
+                in_production: Some(at(2, 16)),
+            },
+            Restore {
+                asked: at(3, 10),
+                in_production: Some(at(3, 14)),
+            },
+            Restore {
+                asked: at(4, 10),
+                in_production: None,
+            },
+        ];
+        assert_eq!(time_to_restore(restores.iter()), "4h 0m");
+        assert_eq!(time_to_restore(restores[3..].iter()), "–");
+    }
+
+    #[test]
     fn the_chart_is_an_svg_with_a_title_and_one_bar_per_kind() {
         let month = |name: &str, regular, hotfix| MonthRow {
             month: name.into(),
@@ -203,6 +274,7 @@ mod tests {
             staging_to_production: String::new(),
             skipped: 0,
             production_deploys: 0,
+            time_to_restore: String::new(),
         };
         let svg = chart(&[month("2026-11", 2, 0), month("2026-12", 1, 1)]);
         assert!(svg.starts_with("<svg"), "{svg}");

@@ -138,6 +138,8 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
     };
     Ok(Some(RepoFacts {
         repo: repo.to_string(),
+        private: record.private,
+        calendar_token: record.calendar_token.clone(),
         swaps: store.rotation_swaps(repo).await?,
         releases,
         staging_log,
@@ -336,11 +338,21 @@ pub async fn metrics(
         let production = store
             .deployment_history(&record.repo, &config.environments.production.name)
             .await?;
-        Ok::<_, StoreError>((stats, production))
+        let hotfixes: Vec<super::metrics::Restore> = store
+            .register(&record.repo)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == crate::domain::expedited::Kind::Hotfix)
+            .map(|r| super::metrics::Restore {
+                asked: crate::store::from_millis(r.created_at),
+                in_production: r.production_at.map(crate::store::from_millis),
+            })
+            .collect();
+        Ok::<_, StoreError>((stats, production, hotfixes))
     };
     match read.await {
-        Ok((stats, production)) => {
-            let view = super::metrics::metrics(&stats, &production, tz, now);
+        Ok((stats, production, hotfixes)) => {
+            let view = super::metrics::metrics(&stats, &production, &hotfixes, tz, now);
             render(
                 StatusCode::OK,
                 &MetricsTemplate {

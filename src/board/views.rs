@@ -24,6 +24,9 @@ pub const CALENDAR_DAYS: usize = 12;
 pub struct RepoFacts {
     /// `owner/name` as relman stores it.
     pub repo: String,
+    pub private: bool,
+    /// The secret of the repository's calendar feed, if one was made.
+    pub calendar_token: Option<String>,
     pub config: RepoConfig,
     pub holidays: Vec<IcsHoliday>,
     pub swaps: Vec<Swap>,
@@ -163,6 +166,9 @@ pub struct RepoPage {
     pub tracking_issue: Option<Link>,
     pub deployment_request: Option<DeployRequestView>,
     pub links: Vec<Link>,
+    /// The calendar feed to subscribe to (a path on relman); None until `relman calendar-url`
+    /// made a secret one for a private repository.
+    pub calendar_feed: Option<String>,
     pub calls: Vec<CallView>,
     /// The latest releases, newest first, each to its timeline.
     pub recent: Vec<Link>,
@@ -463,6 +469,13 @@ pub fn repo_page(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoPa
         deployment_request,
         links,
         calls: calls(facts, calendar.timezone()),
+        calendar_feed: match (&facts.calendar_token, facts.private) {
+            // Whoever can read the repository may hold its secret link: it shows only the
+            // calendar, which the page shows too.
+            (Some(token), _) => Some(format!("/calendar/{}/{token}.ics", facts.repo)),
+            (None, false) => Some(format!("/calendar/{}.ics", facts.repo)),
+            (None, true) => None,
+        },
         recent,
         commands,
         summary,
@@ -566,6 +579,8 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
         RepoFacts {
             repo: "acme/web".into(),
+            private: true,
+            calendar_token: None,
             config: parse_repo_config("relman.yml", CONFIG).unwrap(),
             holidays: vec![],
             swaps: vec![],
@@ -632,6 +647,17 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
         assert_eq!(january.manager_by, "override");
         assert_eq!(page.rotation, ["alice", "bob", "carol"]);
         assert_eq!(page.timezone, "America/Los_Angeles");
+        assert_eq!(
+            page.calendar_feed, None,
+            "private, and no secret link made yet"
+        );
+        let mut public = facts();
+        public.private = false;
+        let page = repo_page(&public, "https://github.com", now());
+        assert_eq!(
+            page.calendar_feed.as_deref(),
+            Some("/calendar/acme/web.ics")
+        );
     }
 
     #[test]

@@ -355,6 +355,10 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
         "{html}"
     );
     assert!(html.contains("<td>qa</td><td>❌</td>"), "{html}");
+    assert!(
+        html.contains("<code>relman calendar-url --repo acme/web</code>"),
+        "how to subscribe: {html}"
+    );
     assert!(html.contains("/compare/v1.3.0...v1.4.0"), "{html}");
 }
 
