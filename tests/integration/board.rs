@@ -360,6 +360,17 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
         "how to subscribe: {html}"
     );
     assert!(html.contains("/compare/v1.3.0...v1.4.0"), "{html}");
+
+    // Page weight: the page and its one stylesheet well under the 100 KB, no script.
+    let css = browser.get(&f.router, "/board.css").await;
+    assert_eq!(css.status, 200);
+    assert!(
+        html.len() + css.body.len() < 100_000,
+        "{} + {}",
+        html.len(),
+        css.body.len()
+    );
+    assert!(!html.contains("<script"), "{html}");
 }
 
 #[tokio::test]
