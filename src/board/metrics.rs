@@ -23,6 +23,27 @@ pub struct MonthRow {
     pub production_deploys: usize,
     /// DORA's time to restore: median from a hotfix asked for to it running in production.
     pub time_to_restore: String,
+    /// DORA's change failure rate: production releases that a hotfix or warmfix replaced in
+    /// production ÷ production releases, by the month they reached production.
+    pub change_failure_rate: String,
+}
+
+/// A release that reached production, and whether a fix replaced it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductionRelease {
+    pub at: DateTime<Utc>,
+    pub failed: bool,
+}
+
+fn failure_rate<'a>(releases: impl Iterator<Item = &'a ProductionRelease>) -> String {
+    let (mut all, mut failed) = (0u32, 0u32);
+    for r in releases {
+        all += 1;
+        failed += u32::from(r.failed);
+    }
+    (failed * 100 + all / 2)
+        .checked_div(all)
+        .map_or_else(|| "–".to_string(), |p| format!("{p}% ({failed}/{all})"))
 }
 
 /// A hotfix as the metrics see it: asked for, and in production (if it got there).
@@ -139,7 +160,7 @@ fn time_to_restore<'a>(restores: impl Iterator<Item = &'a Restore>) -> String {
 fn row(
     m: &crate::domain::stats::Month,
     production_deploys: usize,
-    time_to_restore: String,
+    (time_to_restore, change_failure_rate): (String, String),
 ) -> MonthRow {
     let time = |secs: Option<i64>| secs.map_or_else(|| "–".to_string(), duration);
     MonthRow {
@@ -155,6 +176,7 @@ fn row(
         skipped: m.skips.len(),
         production_deploys,
         time_to_restore,
+        change_failure_rate,
     }
 }
 
@@ -162,6 +184,7 @@ pub fn metrics(
     stats: &Stats,
     production: &[Deployed],
     hotfixes: &[Restore],
+    released: &[ProductionRelease],
     tz: Tz,
     now: DateTime<Utc>,
 ) -> MetricsView {
@@ -181,26 +204,36 @@ pub fn metrics(
         format!("{:04}-{:02}", day.year(), day.month())
     };
     // A restore counts in the month it reached production.
-    let restored_in = |month: &str| {
-        time_to_restore(
-            hotfixes
-                .iter()
-                .filter(|r| r.in_production.is_some_and(|at| month_of(at) == month)),
+    let dora_of = |month: &str| {
+        (
+            time_to_restore(
+                hotfixes
+                    .iter()
+                    .filter(|r| r.in_production.is_some_and(|at| month_of(at) == month)),
+            ),
+            failure_rate(released.iter().filter(|r| month_of(r.at) == month)),
         )
     };
     let months: Vec<MonthRow> = stats
         .months
         .iter()
-        .map(|m| row(m, in_month(&m.month), restored_in(&m.month)))
+        .map(|m| row(m, in_month(&m.month), dora_of(&m.month)))
         .collect();
     let shown: BTreeSet<&str> = months.iter().map(|m| m.month.as_str()).collect();
     let total = row(
         &stats.total,
         months.iter().map(|m| m.production_deploys).sum(),
-        time_to_restore(hotfixes.iter().filter(|r| {
-            r.in_production
-                .is_some_and(|at| shown.contains(month_of(at).as_str()))
-        })),
+        (
+            time_to_restore(hotfixes.iter().filter(|r| {
+                r.in_production
+                    .is_some_and(|at| shown.contains(month_of(at).as_str()))
+            })),
+            failure_rate(
+                released
+                    .iter()
+                    .filter(|r| shown.contains(month_of(r.at).as_str())),
+            ),
+        ),
     );
     MetricsView {
         repo: stats.repo.clone(),
@@ -263,6 +296,19 @@ mod tests {
     }
 
     #[test]
+    fn the_change_failure_rate_counts_releases_a_fix_replaced_in_production() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        let releases = [
+            ProductionRelease { at, failed: true },
+            ProductionRelease { at, failed: false },
+            ProductionRelease { at, failed: false },
+        ];
+        assert_eq!(failure_rate(releases.iter()), "33% (1/3)");
+        assert_eq!(failure_rate([].iter()), "–");
+    }
+
+    #[test]
     fn the_chart_is_an_svg_with_a_title_and_one_bar_per_kind() {
         let month = |name: &str, regular, hotfix| MonthRow {
             month: name.into(),
@@ -275,6 +321,7 @@ mod tests {
             skipped: 0,
             production_deploys: 0,
             time_to_restore: String::new(),
+            change_failure_rate: String::new(),
         };
         let svg = chart(&[month("2026-11", 2, 0), month("2026-12", 1, 1)]);
         assert!(svg.starts_with("<svg"), "{svg}");

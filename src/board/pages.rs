@@ -338,9 +338,23 @@ pub async fn metrics(
         let production = store
             .deployment_history(&record.repo, &config.environments.production.name)
             .await?;
-        let hotfixes: Vec<super::metrics::Restore> = store
-            .register(&record.repo)
-            .await?
+        let register = store.register(&record.repo).await?;
+        // A release a fix replaced in production failed there (DORA's change failure).
+        let failed: std::collections::BTreeSet<&str> = register
+            .iter()
+            .filter(|r| r.replaces_env.as_deref() == Some("production"))
+            .filter_map(|r| r.replaces_key.as_deref())
+            .collect();
+        let released: Vec<super::metrics::ProductionRelease> = register
+            .iter()
+            .filter_map(|r| {
+                Some(super::metrics::ProductionRelease {
+                    at: crate::store::from_millis(r.production_at?),
+                    failed: failed.contains(r.key.as_str()),
+                })
+            })
+            .collect();
+        let hotfixes: Vec<super::metrics::Restore> = register
             .into_iter()
             .filter(|r| r.kind == crate::domain::expedited::Kind::Hotfix)
             .map(|r| super::metrics::Restore {
@@ -348,11 +362,11 @@ pub async fn metrics(
                 in_production: r.production_at.map(crate::store::from_millis),
             })
             .collect();
-        Ok::<_, StoreError>((stats, production, hotfixes))
+        Ok::<_, StoreError>((stats, production, hotfixes, released))
     };
     match read.await {
-        Ok((stats, production, hotfixes)) => {
-            let view = super::metrics::metrics(&stats, &production, &hotfixes, tz, now);
+        Ok((stats, production, hotfixes, released)) => {
+            let view = super::metrics::metrics(&stats, &production, &hotfixes, &released, tz, now);
             render(
                 StatusCode::OK,
                 &MetricsTemplate {

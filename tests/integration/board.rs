@@ -433,6 +433,12 @@ async fn the_metrics_page_shows_the_register_and_a_chart() {
     );
     assert!(html.contains("<title>2026-11 regular: 1</title>"), "{html}");
     assert!(html.contains("Four Keys"), "{html}");
+    assert!(
+        html.contains("<th scope=\"col\">Change failure rate</th>"),
+        "{html}"
+    );
+    // The seeded hotfix has not reached production: nothing restored yet.
+    assert!(html.contains("<td>–</td></tr>"), "{html}");
     assert_eq!(
         browser.get(&f.router, "/acme/secret/metrics").await.status,
         404
