@@ -338,7 +338,9 @@ impl Demo {
     /// The scheduler's release-train tick fires now (the demo's clock does not run by itself).
     async fn tick(&self) -> Result<(), DemoError> {
         let now = self.clock.now();
-        let job = crate::handlers::tracking::periodic().job(now).into_item();
+        let job = crate::handlers::train::tracking::periodic()
+            .job(now)
+            .into_item();
         self.store
             .enqueue_batch(&[job], now.timestamp_millis())
             .await?;

@@ -26,7 +26,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::github::GitHubError;
-use crate::github::app::GitHubApp;
 use crate::github::rest::{RestClient, next_link};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::{JobSpec, Periodic};
@@ -462,7 +461,7 @@ pub fn startup_job(now: DateTime<Utc>) -> JobSpec {
 /// Runs a stored `redeliver` job: the window comes from its payload (`window_seconds`), else
 /// [`PERIODIC_WINDOW`]. Called from the dispatcher's job arm.
 pub async fn job(
-    github: &GitHubApp,
+    github: &dyn crate::github::GitHubAppPort,
     store: &Store,
     now: DateTime<Utc>,
     payload: &[u8],

@@ -163,7 +163,7 @@ pub async fn serve_with_clock(
         // The release train's tick runs at start-up too (the first tick is immediate), which
         // catches up on release days missed while relman was down.
         vec![
-            crate::handlers::tracking::periodic(),
+            crate::handlers::train::tracking::periodic(),
             crate::handlers::environments::poll_periodic(),
             crate::redeliver::periodic(),
         ],

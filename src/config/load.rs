@@ -13,6 +13,7 @@ use super::repo::{
     CONFIG_PATH, ConfigDocument, ConfigError, ConfigErrors, ExtendsChain, RepoConfig,
     parse_repo_config,
 };
+use crate::domain::config_report::Told;
 use crate::github::{GitHubError, GitHubPort, RepoName};
 use crate::store::Store;
 
@@ -110,6 +111,10 @@ pub struct ConfigCache {
 struct Entry {
     fetched: Instant,
     state: ConfigState,
+    /// The commit the usable configuration came from, when relman saw it arrive (a push).
+    good_commit: Option<String>,
+    /// What relman last told the repository about its config (`handlers::config_report`).
+    told: Told,
 }
 
 impl Default for ConfigCache {
@@ -145,6 +150,19 @@ impl ConfigCache {
             return Ok(entry.state.clone());
         }
         let fetched = fetch_config(github, repo, None).await?;
+        Ok(self.adopt(store, repo, fetched, None).await)
+    }
+
+    /// [`ConfigCache::record_at`] for an answer read from the default branch (at `commit`, when
+    /// known), with the store's last good configuration standing in when this process has not
+    /// seen one (after a restart).
+    pub async fn adopt(
+        &self,
+        store: &Store,
+        repo: &RepoName,
+        fetched: Option<Result<RepoConfig, ConfigErrors>>,
+        commit: Option<&str>,
+    ) -> ConfigState {
         let known_good = self
             .lock()
             .get(repo)
@@ -155,7 +173,31 @@ impl ConfigCache {
         {
             self.record(repo, Some(Ok(config)));
         }
-        Ok(self.record(repo, fetched))
+        self.record_at(repo, fetched, commit)
+    }
+
+    /// The cached state, however old: for decisions that must cost no API call.
+    pub fn peek(&self, repo: &RepoName) -> Option<ConfigState> {
+        self.lock().get(repo).map(|e| e.state.clone())
+    }
+
+    /// The commit the usable configuration came from, if relman saw it arrive.
+    pub fn good_commit(&self, repo: &RepoName) -> Option<String> {
+        self.lock().get(repo).and_then(|e| e.good_commit.clone())
+    }
+
+    /// What relman last told the repository about its config.
+    pub fn told(&self, repo: &RepoName) -> Told {
+        self.lock()
+            .get(repo)
+            .map_or(Told::Unknown, |e| e.told.clone())
+    }
+
+    /// Remembers what relman told the repository (only for a repository it has a state for).
+    pub fn set_told(&self, repo: &RepoName, told: Told) {
+        if let Some(entry) = self.lock().get_mut(repo) {
+            entry.told = told;
+        }
     }
 
     /// Stores a fresh answer, keeping the last good configuration through an invalid one.
@@ -164,18 +206,36 @@ impl ConfigCache {
         repo: &RepoName,
         fetched: Option<Result<RepoConfig, ConfigErrors>>,
     ) -> ConfigState {
+        self.record_at(repo, fetched, None)
+    }
+
+    /// [`ConfigCache::record`] for the file as of `commit` (a push to the default branch).
+    pub fn record_at(
+        &self,
+        repo: &RepoName,
+        fetched: Option<Result<RepoConfig, ConfigErrors>>,
+        commit: Option<&str>,
+    ) -> ConfigState {
         let mut entries = self.lock();
-        let last_good = entries.get(repo).and_then(|e| e.state.usable().cloned());
-        let state = match fetched {
-            None => ConfigState::Missing,
-            Some(Ok(config)) => ConfigState::Valid(Arc::new(config)),
-            Some(Err(errors)) => ConfigState::Invalid { errors, last_good },
+        let previous = entries.get(repo);
+        let last_good = previous.and_then(|e| e.state.usable().cloned());
+        let kept_commit = previous.and_then(|e| e.good_commit.clone());
+        let told = previous.map_or(Told::Unknown, |e| e.told.clone());
+        let (state, good_commit) = match fetched {
+            None => (ConfigState::Missing, None),
+            Some(Ok(config)) => (
+                ConfigState::Valid(Arc::new(config)),
+                commit.map(str::to_string),
+            ),
+            Some(Err(errors)) => (ConfigState::Invalid { errors, last_good }, kept_commit),
         };
         entries.insert(
             repo.clone(),
             Entry {
                 fetched: Instant::now(),
                 state: state.clone(),
+                good_commit,
+                told,
             },
         );
         state

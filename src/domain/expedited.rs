@@ -15,50 +15,7 @@ use super::requirements::{Environment, Verdict, render_gate};
 use super::stats::QuarterRate;
 use crate::config::repo::Dashboard;
 
-/// What kind of release a register row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Regular,
-    Warmfix,
-    Hotfix,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Regular => "regular",
-            Kind::Warmfix => "warmfix",
-            Kind::Hotfix => "hotfix",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "regular" => Some(Kind::Regular),
-            "warmfix" => Some(Kind::Warmfix),
-            "hotfix" => Some(Kind::Hotfix),
-            _ => None,
-        }
-    }
-
-    /// `Hotfix` / `Warmfix` / `Release`, as titles start.
-    pub fn title_word(self) -> &'static str {
-        match self {
-            Kind::Regular => "Release",
-            Kind::Warmfix => "Warmfix",
-            Kind::Hotfix => "Hotfix",
-        }
-    }
-
-    /// The environment whose version an expedited release patches: production for a hotfix,
-    /// staging for a warmfix.
-    pub fn base_environment(self) -> Environment {
-        match self {
-            Kind::Hotfix => Environment::Production,
-            Kind::Regular | Kind::Warmfix => Environment::Staging,
-        }
-    }
-}
+pub use super::release_kind::Kind;
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,6 +69,14 @@ pub struct Replaces {
     pub environment: Environment,
     /// The Monday of the week it happens in.
     pub week: NaiveDate,
+}
+
+/// The environment a fix's recorded replacement names (`replaces_env` in the register: what
+/// [`Environment::name`] wrote); anything else is no environment.
+pub fn replaced_environment(name: Option<&str>) -> Option<Environment> {
+    [Environment::Staging, Environment::Production]
+        .into_iter()
+        .find(|e| Some(e.name()) == name)
 }
 
 /// The seed's fix table: a fix asked for in the release week (from the Monday, in the
@@ -456,6 +421,15 @@ fn kind_word(kind: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_replacement_reads_back_as_the_environment_that_wrote_it() {
+        for env in [Environment::Staging, Environment::Production] {
+            assert_eq!(replaced_environment(Some(env.name())), Some(env));
+        }
+        assert_eq!(replaced_environment(Some("Production")), None);
+        assert_eq!(replaced_environment(None), None);
+    }
     use crate::config::repo::parse_repo_config;
 
     fn d(s: &str) -> NaiveDate {

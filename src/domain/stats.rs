@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::expedited::Kind;
+use super::release_kind::Kind;
 
 /// What became of a release, as far as the statistics care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

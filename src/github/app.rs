@@ -154,6 +154,25 @@ impl GitHubApp {
     }
 }
 
+#[async_trait::async_trait]
+impl super::app_port::GitHubAppPort for GitHubApp {
+    fn installation(&self, id: u64) -> GitHubResult<Arc<dyn super::GitHubPort>> {
+        Ok(Arc::new(GitHubApp::installation(self, id)?))
+    }
+
+    fn rate_budget(&self) -> &RateBudget {
+        GitHubApp::rate_budget(self)
+    }
+
+    async fn installation_id_for(&self, repo: &super::RepoName) -> GitHubResult<u64> {
+        GitHubApp::installation_id_for(self, repo).await
+    }
+
+    fn app_rest(&self) -> GitHubResult<RestClient> {
+        GitHubApp::app_rest(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

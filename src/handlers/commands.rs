@@ -16,59 +16,17 @@ use std::collections::HashMap;
 
 use relman_commands::{Command, ParseError, ParsedCommand, parse};
 
+use super::config_report::Notice;
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::{CommandComment, CommentKind};
+use super::invocation::{Invocation, Outcome};
 use super::permissions::{Actor, Roles, denial, may_run};
 use super::roles::current_roles;
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubError, GitHubPort, Reaction, RepoName};
 use crate::inbox::ProcessError;
 use crate::store::audit::AuditEntry;
-
-/// What running one command came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Done; an optional message for the reply.
-    Done(Option<String>),
-    /// Not done, because of something the user can fix; the message says what.
-    Refused(String),
-}
-
-/// Where a command was given, independent of the event that carried it (an issue comment or a
-/// pull-request review comment).
-pub struct Invocation<'a> {
-    pub github: &'a dyn GitHubPort,
-    pub ctx: &'a Context,
-    pub repo: &'a RepoName,
-    /// The issue or pull request the comment is on.
-    pub issue_number: u64,
-    /// The comment that carried the command.
-    pub comment_id: u64,
-    /// A link to that comment, for records and replies elsewhere.
-    pub comment_url: &'a str,
-    pub actor: &'a Actor,
-    pub roles: &'a Roles,
-}
-
-impl Invocation<'_> {
-    /// What this command says about a release, for its log: by the comment's author, now.
-    pub fn log_entry(
-        &self,
-        entry: crate::store::releases::LogKind,
-        environment: Option<crate::domain::requirements::Environment>,
-        text: Option<String>,
-    ) -> crate::store::releases::LogEntry {
-        crate::store::releases::LogEntry {
-            entry,
-            environment,
-            text,
-            actor: self.actor.login.clone(),
-            comment_id: self.comment_id,
-            at: self.ctx.clock.now_ms(),
-        }
-    }
-}
 
 /// Runs one command that passed the permission check.
 async fn run(command: &Command, at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
@@ -366,10 +324,11 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let now_ms = ctx.clock.now_ms();
 
     react(github, &repo, comment, Reaction::Eyes).await?;
+    let notice = super::config_report::notice(ctx, github, &repo).await?;
 
     let user = &comment.author;
     let access = ctx
@@ -412,7 +371,10 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
 
     let mut records = Vec::with_capacity(commands.len());
     for result in &commands {
-        let record = settle(result, &comment.body, &invocation).await;
+        let record = match Notice::refusal(&notice, result) {
+            Some((parsed, why)) => CommandRecord::of(parsed, Verdict::Refused, Some(why)),
+            None => settle(result, &comment.body, &invocation).await,
+        };
         ctx.store
             .record_command(&record.audit_entry(comment, &repo, now_ms))
             .await
@@ -421,7 +383,9 @@ pub async fn handle_comment(ctx: &Context, comment: &CommandComment) -> Result<(
     }
 
     let answers: Vec<Answer> = records.iter().map(|r| r.answer(comment.kind)).collect();
-    if let Some(body) = render_reply(&actor.login, &answers) {
+    if let Some(body) =
+        Notice::prefixed(&notice, &actor.login, render_reply(&actor.login, &answers))
+    {
         upsert_comment(
             github,
             &ctx.store,

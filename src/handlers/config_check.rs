@@ -11,10 +11,10 @@ use super::events::Common;
 use crate::config::load::{ConfigState, fetch_config};
 use crate::config::repo::{CONFIG_PATH, ConfigErrors, RepoConfig, check_config_summary};
 use crate::github::types::null_default;
-use crate::github::{CheckAnnotation, CheckOutput, GitHubError, GitHubPort, NewCheckRun, RepoName};
+use crate::github::{CheckAnnotation, CheckOutput, GitHubPort, NewCheckRun, RepoName};
 use crate::inbox::ProcessError;
 
-pub const CHECK_NAME: &str = "relman/config";
+pub const CHECK_NAME: &str = crate::domain::config_report::CHECK_NAME;
 /// GitHub takes at most 50 annotations per request.
 const MAX_ANNOTATIONS: usize = 50;
 
@@ -196,12 +196,16 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
     }
     let (installation, repo, private, default_branch) = repo_of(&event.common)?;
     let client = ctx.github.installation(installation)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
 
     let fetched = fetch_config(github, &repo, Some(&event.after)).await?;
     let on_default_branch = event.git_ref == format!("refs/heads/{default_branch}");
     if on_default_branch {
-        match ctx.configs.record(&repo, fetched.clone()) {
+        match ctx
+            .configs
+            .adopt(&ctx.store, &repo, fetched.clone(), Some(&event.after))
+            .await
+        {
             ConfigState::Valid(config) => {
                 let installed = Installed {
                     installation,
@@ -217,23 +221,12 @@ pub async fn handle_push(ctx: &Context, event: &PushEvent) -> Result<(), Process
     }
     if event.touches(|p| p == CONFIG_PATH) {
         let run = config_check_run(&event.after, &fetched);
-        match github.create_check_run(&repo, &run).await {
-            Ok(_) => {}
-            // Rejected (e.g. an annotation GitHub does not accept): say so without them.
-            Err(GitHubError::Rejected {
-                status: 422,
-                message,
-                ..
-            }) => {
-                tracing::warn!(repo = %repo, %message, "check run refused; retrying without annotations");
-                let mut plain = run;
-                if let Some(output) = &mut plain.output {
-                    output.annotations.clear();
-                }
-                github.create_check_run(&repo, &plain).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        let meanwhile = on_default_branch
+            .then(|| ctx.configs.peek(&repo))
+            .flatten()
+            .map(|state| super::config_report::meanwhile(ctx, &repo, &state));
+        super::config_report::post_check_run(github, &repo, run, &fetched, meanwhile.as_ref())
+            .await?;
     }
     Ok(())
 }
@@ -276,20 +269,22 @@ pub async fn handle_installation(
         ));
     };
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     for installed in event.repositories.iter().chain(&event.repositories_added) {
         let Ok(repo) = installed.full_name.parse::<RepoName>() else {
             continue;
         };
         let fetched = fetch_config(github, &repo, None).await?;
-        if let ConfigState::Valid(config) = ctx.configs.record(&repo, fetched) {
+        if let ConfigState::Valid(config) =
+            ctx.configs.adopt(&ctx.store, &repo, fetched, None).await
+        {
             let where_ = Installed {
                 installation: installation.id,
                 repo_id: (installed.id != 0).then_some(installed.id),
             };
             persist_config(ctx, github, &repo, installed.private, &config, where_).await?;
             // A fresh install opens the next release's tracking issue at once.
-            super::tracking::run_train(ctx, github, &repo)
+            super::train::tracking::run_train(ctx, github, &repo)
                 .await
                 .map_err(ProcessError::from)?;
         }

@@ -1,16 +1,17 @@
-//! What every handler is given: the GitHub App, the store, the clock and short-lived caches.
+//! What every handler is given: the GitHub App (as a port, so a test can give a fake), the store,
+//! the clock and short-lived caches.
 
 use std::sync::Arc;
 
 use super::permissions::PermissionCache;
 use crate::clock::Clock;
 use crate::config::load::ConfigCache;
-use crate::github::app::GitHubApp;
+use crate::github::GitHubAppPort;
 use crate::store::Store;
 
 /// What handlers share: the GitHub App, the store, the clock and short-lived caches.
 pub struct Context {
-    pub github: Arc<GitHubApp>,
+    pub github: Arc<dyn GitHubAppPort>,
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub permissions: PermissionCache,
@@ -18,7 +19,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(github: Arc<GitHubApp>, store: Store, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(github: Arc<dyn GitHubAppPort>, store: Store, clock: Arc<dyn Clock>) -> Self {
         Context {
             github,
             store,

@@ -12,15 +12,15 @@ use crate::inbox::scheduler::JobSpec;
 use crate::store::Store;
 use crate::store::work::ClaimedItem;
 
-/// When `item` should run instead of `now`: the reset, if it is one of the `deferrable` jobs
-/// and its installation is under the reserve.
+/// When `item` should run instead of `now`: the reset, if it is a `deferrable` job and its
+/// installation is under the reserve.
 pub fn deferral(
     rate: &RateBudget,
-    deferrable: &[&str],
+    deferrable: bool,
     item: &ClaimedItem,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    if !deferrable.contains(&item.name.as_str()) {
+    if !deferrable {
         return None;
     }
     let installation = u64::try_from(item.installation_id?).ok()?;

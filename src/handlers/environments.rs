@@ -1,20 +1,23 @@
 //! Knowing what runs where: each environment's version from `deployment_status` success
 //! events; on a fresh install, from the Deployments API; and, when an environment has a
 //! `version_url`, from its Dockerflow `/__version__` polled on a schedule.
+//!
+//! What to record is decided in `domain::environments` and written by `effects::apply`.
 
 use serde::Deserialize;
 
 use super::context::Context;
+use super::effects::apply;
 use super::error::HandlerError;
 use super::events::Common;
-use super::release_facts::{Train, load_train};
-use super::tracking::{TICK_EVERY, schedule_refresh};
-use crate::domain::version::version_of_tag;
+use super::production::tag_of_deployment;
+use super::release_facts::load_train;
+use super::train::tracking::{TICK_EVERY, schedule_refresh};
+use crate::domain::environments::{deployed, followed, polled};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
 use crate::inbox::scheduler::Periodic;
-use crate::store::environments::EnvironmentVersion;
 
 /// Polls every environment's `/__version__`.
 pub const POLL_JOB: &str = "version-poll";
@@ -57,31 +60,6 @@ pub struct DeploymentStatusEvent {
     pub deployment: DeploymentBody,
 }
 
-/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
-/// the configured prefix, else a tag pointing at the commit (one tags read).
-pub async fn tag_of_deployment(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    prefix: &str,
-    git_ref: &str,
-    sha: &str,
-) -> Result<Option<String>, HandlerError> {
-    if version_of_tag(git_ref, prefix).is_some() {
-        return Ok(Some(git_ref.to_string()));
-    }
-    if sha.is_empty() {
-        return Ok(None);
-    }
-    let tags = github.list_tags(repo, 100).await?;
-    let mut matching: Vec<(semver::Version, String)> = tags
-        .into_iter()
-        .filter(|t| t.sha == sha)
-        .filter_map(|t| version_of_tag(&t.name, prefix).map(|v| (v, t.name)))
-        .collect();
-    matching.sort();
-    Ok(matching.pop().map(|(_, tag)| tag))
-}
-
 pub async fn handle_deployment_status(
     ctx: &Context,
     event: &DeploymentStatusEvent,
@@ -96,7 +74,7 @@ pub async fn handle_deployment_status(
     };
     if event.deployment_status.state == "success" {
         let client = ctx.github.installation(installation.id)?;
-        record_success(ctx, &client, &repo, event).await?;
+        record_success(ctx, &*client, &repo, event).await?;
     }
     schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
         .await
@@ -112,16 +90,14 @@ async fn record_success(
     let Some(train) = load_train(ctx, github, repo).await? else {
         return Ok(());
     };
-    let environments = &train.config.environments;
-    let environment = if event.deployment.environment.is_empty() {
-        event.deployment_status.environment.clone()
-    } else {
-        event.deployment.environment.clone()
-    };
     // Only the environments relman is configured for: others cost nothing.
-    if environment != environments.staging.name && environment != environments.production.name {
+    let Some((environment, production)) = followed(
+        &train.config.environments,
+        &event.deployment.environment,
+        &event.deployment_status.environment,
+    ) else {
         return Ok(());
-    }
+    };
     let d = &event.deployment;
     let tag = tag_of_deployment(
         github,
@@ -131,79 +107,19 @@ async fn record_success(
         &d.sha,
     )
     .await?;
-    ctx.store
-        .set_environment_version(
-            &repo.to_string(),
-            &EnvironmentVersion {
-                environment: environment.clone(),
-                sha: Some(d.sha.clone()).filter(|s| !s.is_empty()),
-                version: tag.clone(),
-                source: "deployment_status".into(),
-                deployment_id: Some(d.id),
-                at: ctx.clock.now_ms(),
-            },
-        )
-        .await?;
+    let effects = [deployed(
+        &environment,
+        &d.sha,
+        tag.as_deref(),
+        d.id,
+        ctx.clock.now(),
+    )];
+    apply(ctx, github, repo, &effects).await?;
     tracing::info!(repo = %repo, environment = %environment, version = ?tag, sha = %d.sha, "deployed");
-    if environment == environments.production.name
-        && let Some(tag) = &tag
-    {
+    if production && let Some(tag) = &tag {
         super::monitoring::after_production(ctx, github, repo, &train, tag).await?;
     }
     Ok(())
-}
-
-/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
-/// deployment from the Deployments API, recorded so the API is asked once.
-pub async fn environment_version(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    train: &Train,
-    environment: &str,
-) -> Result<Option<EnvironmentVersion>, HandlerError> {
-    let key = repo.to_string();
-    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
-        return Ok(Some(known));
-    }
-    let mut found = EnvironmentVersion {
-        environment: environment.to_string(),
-        sha: None,
-        version: None,
-        source: "deployments_api".into(),
-        deployment_id: None,
-        at: ctx.clock.now_ms(),
-    };
-    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
-        let statuses = github.deployment_statuses(repo, deployment.id).await?;
-        // Statuses come newest first; the deployment counts if its latest status is success.
-        if statuses.first().is_some_and(|s| s.state == "success") {
-            found.version = tag_of_deployment(
-                github,
-                repo,
-                &train.config.versioning.tag_prefix,
-                &deployment.git_ref,
-                &deployment.sha,
-            )
-            .await?;
-            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
-            found.deployment_id = Some(deployment.id);
-            // When it reached the environment, so a version found on a fresh install has
-            // soaked as long as it really ran there.
-            if let Some(at) = statuses
-                .first()
-                .and_then(|s| s.created_at)
-                .or(deployment.created_at)
-            {
-                found.at = at.timestamp_millis().min(found.at);
-            }
-            break;
-        }
-    }
-    // Recorded even when nothing was found, so a repository that never deployed is not asked
-    // on every refresh; the next deployment_status replaces it.
-    ctx.store.set_environment_version(&key, &found).await?;
-    Ok(Some(found))
 }
 
 /// The poll job: each configured `version_url` of each repository.
@@ -228,7 +144,7 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
             continue;
         }
         let client = ctx.github.installation(target.installation_id)?;
-        let Some(train) = load_train(ctx, &client, &repo).await? else {
+        let Some(train) = load_train(ctx, &*client, &repo).await? else {
             continue;
         };
         for env in [
@@ -245,23 +161,17 @@ pub async fn poll_versions(ctx: &Context) -> Result<(), ProcessError> {
                         .environment_version(&target.repo, &env.name)
                         .await
                         .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-                    let unchanged = known.as_ref().is_some_and(|k| {
-                        k.version.as_deref() == Some(reported.version.as_str())
-                            && (reported.commit.is_none() || k.sha == reported.commit)
-                    });
-                    if !unchanged {
-                        ctx.store
-                            .set_environment_version(
-                                &target.repo,
-                                &EnvironmentVersion {
-                                    environment: env.name.clone(),
-                                    sha: reported.commit.clone(),
-                                    version: Some(reported.version.clone()),
-                                    source: "version_url".into(),
-                                    deployment_id: None,
-                                    at: ctx.clock.now_ms(),
-                                },
-                            )
+                    let change = polled(
+                        &env.name,
+                        known
+                            .as_ref()
+                            .map(|k| (k.version.as_deref(), k.sha.as_deref())),
+                        &reported.version,
+                        reported.commit.as_deref(),
+                        ctx.clock.now(),
+                    );
+                    if let Some(change) = change {
+                        super::effects::record(ctx, &target.repo, &[change])
                             .await
                             .map_err(|e| ProcessError::Retryable(e.to_string()))?;
                     }

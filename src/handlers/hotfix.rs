@@ -14,31 +14,23 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
 use semver::Version;
-use sha2::{Digest, Sha256};
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::error::HandlerError;
-use super::release::{create_release, create_tag, unmet_list};
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::{
     TAGS_READ, Train, commit_checks, deployed, facts_for, load_train, tag_commit,
 };
+use super::train::cherry_pick::{Built, build_branch};
+use super::train::expedited::{refresh_issue, render_and_write};
+use super::train::publish::{create_release, create_tag, unmet_list};
 use crate::domain::expedited::{
-    ExpeditedStage, ExpeditedView, Files, Kind, Pick, PickPlan, Progress, Replacement, TreeFile,
-    branch_of, cherry_picked_from, cherry_picked_trailer, expedited_key, expedited_title,
-    expedited_version, plan_pick, render_expedited, replaces,
+    Kind, Pick, branch_of, expedited_key, expedited_version, replaced_environment, replaces,
 };
 use crate::domain::requirements::{Environment, all_met, evaluate};
-use crate::domain::stats::QuarterRate;
-use crate::domain::tracking::RELEASE_LABEL;
 use crate::domain::version::{tag_of, version_of_tag};
-use crate::github::comments::{marker, with_marker};
-use crate::github::issues::{WhenFound, find_or_create_issue};
-use crate::github::{
-    GitHubError, GitHubPort, GitTree, IssuePatch, NewIssue, NewTreeEntry, RepoName,
-};
+use crate::github::{GitHubError, GitHubPort, RepoName};
 use crate::store::register::{ExpeditedCut, NewExpedited, RegisterRow};
 use crate::store::releases::{ReleaseRecord, ReleaseState, regular_key};
 
@@ -351,7 +343,7 @@ pub async fn release_instead(
         let replaced = at.ctx.store.replacements_of(&key, &rec.key).await?;
         return Ok(replaced
             .iter()
-            .find(|r| r.replaces_env.as_deref() == Some("staging"))
+            .find(|r| replaced_environment(r.replaces_env.as_deref()) == Some(Environment::Staging))
             .map(|w| {
                 let issue = w.issue_number.map_or_else(String::new, |n| format!(" (#{n})"));
                 Outcome::Refused(format!(
@@ -371,163 +363,6 @@ pub async fn release_instead(
         )));
     };
     Ok(Some(cut(at, &train, rec, &row).await?))
-}
-
-/// A flattened tree, or why it cannot be used.
-fn files_of(tree: GitTree) -> Result<Files, HandlerError> {
-    if tree.truncated {
-        return Err(HandlerError::Other(format!(
-            "GitHub truncated the tree {}; relman cannot cherry-pick in a repository this large",
-            tree.sha
-        )));
-    }
-    Ok(tree
-        .tree
-        .into_iter()
-        .filter(|e| e.kind != "tree")
-        .map(|e| {
-            (
-                e.path,
-                TreeFile {
-                    mode: e.mode,
-                    sha: e.sha,
-                },
-            )
-        })
-        .collect())
-}
-
-/// What building the branch came to.
-enum Built {
-    /// The branch head with every pick on it.
-    Ready(String),
-    /// Stopped at a pick that conflicts; the branch has the picks before it.
-    Conflict {
-        head: String,
-        pick: Pick,
-        paths: Vec<String>,
-    },
-}
-
-/// Builds `branch` from `base_sha` with the picks, each once: a pick whose merge commit the
-/// branch already names in a `cherry picked from commit` line (relman's, or a person's who
-/// resolved a conflict by hand) is not applied again.
-async fn build_branch(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    branch: &str,
-    base_sha: &str,
-    picks: &[Pick],
-) -> Result<Built, HandlerError> {
-    let head_ref = format!("heads/{branch}");
-    let start = match github.get_ref(repo, &head_ref).await? {
-        Some(r) => r.sha,
-        None => {
-            match github
-                .create_ref(repo, &format!("refs/{head_ref}"), base_sha)
-                .await
-            {
-                Ok(()) => base_sha.to_string(),
-                // Created meanwhile by a retry of this command: carry on from it.
-                Err(GitHubError::Rejected { status: 422, .. }) => github
-                    .get_ref(repo, &head_ref)
-                    .await?
-                    .map(|r| r.sha)
-                    .ok_or_else(|| {
-                        HandlerError::Other(format!("cannot create the branch {branch}"))
-                    })?,
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
-    let applied: HashSet<String> = if start == base_sha {
-        HashSet::new()
-    } else {
-        github
-            .compare(repo, base_sha, &start)
-            .await?
-            .commits
-            .iter()
-            .flat_map(|c| cherry_picked_from(&c.message))
-            .collect()
-    };
-    let todo: Vec<&Pick> = picks
-        .iter()
-        .filter(|p| !applied.contains(&p.merge_sha))
-        .collect();
-    if todo.is_empty() {
-        return Ok(Built::Ready(start));
-    }
-    // A tree is read by its commit (GitHub resolves a commit to its tree), so a pick costs its
-    // commit, its tree and its parent's tree.
-    let head_tree = github.get_tree(repo, &start, true).await?;
-    let mut tree_sha = head_tree.sha.clone();
-    let mut head_files = files_of(head_tree)?;
-    let mut head = start.clone();
-    let mut outcome = None;
-    for pick in todo {
-        let Some(commit) = github.get_git_commit(repo, &pick.merge_sha).await? else {
-            return Err(HandlerError::Other(format!(
-                "the merge commit {} of #{} is not in the repository",
-                pick.merge_sha, pick.number
-            )));
-        };
-        let Some(parent) = commit.parents.first() else {
-            return Err(HandlerError::Other(format!(
-                "the merge commit {} of #{} has no parent",
-                pick.merge_sha, pick.number
-            )));
-        };
-        let picked = files_of(github.get_tree(repo, &commit.tree_sha, true).await?)?;
-        let before = files_of(github.get_tree(repo, parent, true).await?)?;
-        let changes = match plan_pick(&before, &picked, &head_files) {
-            PickPlan::AlreadyApplied => continue,
-            PickPlan::Conflict(paths) => {
-                outcome = Some((pick.clone(), paths));
-                break;
-            }
-            PickPlan::Apply(changes) => changes,
-        };
-        let entries: Vec<NewTreeEntry> = changes
-            .iter()
-            .map(|(path, file)| NewTreeEntry {
-                path: path.clone(),
-                mode: file
-                    .as_ref()
-                    .map_or_else(|| "100644".to_string(), |f| f.mode.clone()),
-                kind: if file.as_ref().is_some_and(|f| f.mode == "160000") {
-                    "commit".into()
-                } else {
-                    "blob".into()
-                },
-                sha: file.as_ref().map(|f| f.sha.clone()),
-            })
-            .collect();
-        tree_sha = github.create_tree(repo, &tree_sha, &entries).await?;
-        let message = format!(
-            "{} (#{})\n\n{}\n",
-            pick.title.replace(['\r', '\n'], " "),
-            pick.number,
-            cherry_picked_trailer(&pick.merge_sha)
-        );
-        head = github
-            .create_git_commit(repo, &message, &tree_sha, std::slice::from_ref(&head))
-            .await?
-            .sha;
-        for (path, file) in changes {
-            match file {
-                Some(f) => head_files.insert(path, f),
-                None => head_files.remove(&path),
-            };
-        }
-    }
-    if head != start {
-        github.update_ref(repo, &head_ref, &head, false).await?;
-    }
-    Ok(match outcome {
-        Some((pick, paths)) => Built::Conflict { head, pick, paths },
-        None => Built::Ready(head),
-    })
 }
 
 /// `/release` on an expedited release's issue.
@@ -645,7 +480,8 @@ async fn cut(
                 .ok_or_else(|| {
                     HandlerError::Other(format!("{} vanished after its cut", row.key))
                 })?;
-            let url = super::deploy_request::file_fix(ctx, github, repo, train, &cut).await?;
+            let url =
+                super::train::deploy_request::file_fix(ctx, github, repo, train, &cut).await?;
             format!(
                 "Deployment request for production filed for Ops: {url}. CI deploys it to staging too, for the manual tests. When it runs in production relman posts the monitoring checklist here; then `/release healthy`."
             )
@@ -710,10 +546,10 @@ async fn close_replaced(
     train: &Train,
     row: &RegisterRow,
 ) -> Result<(), HandlerError> {
-    let (Kind::Warmfix, Some(regular), Some("staging")) = (
+    let (Kind::Warmfix, Some(regular), Some(Environment::Staging)) = (
         row.kind,
         row.replaces_key.as_deref(),
-        row.replaces_env.as_deref(),
+        replaced_environment(row.replaces_env.as_deref()),
     ) else {
         return Ok(());
     };
@@ -731,7 +567,7 @@ async fn close_replaced(
         "warmfix {}{issue} replaced this cycle's planned staging release",
         row.tag.as_deref().unwrap_or("?")
     );
-    super::tracking::close_tracking(
+    super::train::tracking::close_tracking(
         ctx,
         github,
         repo,
@@ -745,7 +581,8 @@ async fn close_replaced(
     // Its body now says why (a closed issue is no longer refreshed by the train).
     match ctx.store.release_record(&key, regular).await? {
         Some(closed) => {
-            super::tracking::refresh_release(ctx, github, repo, train, &closed, None, None).await
+            super::train::tracking::refresh_release(ctx, github, repo, train, &closed, None, None)
+                .await
         }
         None => Ok(()),
     }
@@ -755,325 +592,8 @@ async fn close_replaced(
 /// and rate) for the end of the current window, as events do.
 async fn refresh_train_later(ctx: &Context, repo: &RepoName) -> Result<(), HandlerError> {
     if let Some(target) = ctx.store.repository_installation(&repo.to_string()).await? {
-        super::tracking::schedule_refresh(ctx, repo, target.installation_id, target.repo_id)
+        super::train::tracking::schedule_refresh(ctx, repo, target.installation_id, target.repo_id)
             .await?;
     }
     Ok(())
-}
-
-/// Re-renders one expedited release's tracking issue.
-async fn refresh_issue(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    key: &str,
-) -> Result<(), HandlerError> {
-    let Some(train) = load_train(ctx, github, repo).await? else {
-        return Ok(());
-    };
-    let Some(rec) = ctx.store.release_record(&repo.to_string(), key).await? else {
-        return Ok(());
-    };
-    refresh(ctx, github, repo, &train, &rec).await
-}
-
-/// Keeps an expedited release's tracking issue current (the train's refresh calls this for
-/// every non-regular release it follows).
-pub async fn refresh(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    train: &Train,
-    rec: &ReleaseRecord,
-) -> Result<(), HandlerError> {
-    render_and_write(ctx, github, repo, train, rec, None, false)
-        .await
-        .map(|_| ())
-}
-
-/// The commit an expedited release is judged on: the released commit, else the branch head,
-/// else the base tag's commit.
-async fn candidate_sha(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    row: &RegisterRow,
-) -> Result<Option<String>, HandlerError> {
-    if let Some(sha) = &row.sha {
-        return Ok(Some(sha.clone()));
-    }
-    if let Some(branch) = &row.branch
-        && let Some(r) = github.get_ref(repo, &format!("heads/{branch}")).await?
-    {
-        return Ok(Some(r.sha));
-    }
-    match &row.base_tag {
-        Some(tag) => Ok(github
-            .get_ref(repo, &format!("tags/{tag}"))
-            .await?
-            .filter(|r| r.object_type != "tag")
-            .map(|r| r.sha)),
-        None => Ok(None),
-    }
-}
-
-fn body_hash(body: &str) -> String {
-    hex::encode(Sha256::digest(body.as_bytes()))
-}
-
-/// A commit's check runs and statuses, as requirement facts.
-type Checks = (
-    Vec<crate::domain::requirements::CheckFact>,
-    Vec<crate::domain::requirements::StatusFact>,
-);
-
-/// Renders the issue and creates or edits it. `known` spares the lookups when the caller has
-/// the candidate commit and its checks; `fresh` says the row was just inserted (no earlier attempt can have
-/// opened the issue, so no search for it). Returns the issue number.
-async fn render_and_write(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    train: &Train,
-    rec: &ReleaseRecord,
-    known: Option<(&str, Checks)>,
-    fresh: bool,
-) -> Result<u64, HandlerError> {
-    let key = repo.to_string();
-    let Some(row) = ctx.store.register_row(&key, &rec.key).await? else {
-        return Err(HandlerError::Other(format!(
-            "no register row for {}",
-            rec.key
-        )));
-    };
-    let picks: Vec<Pick> = ctx
-        .store
-        .picks(&key, &row.key)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
-    let now = ctx.clock.now();
-    let stage = match row.state {
-        ReleaseState::Released => ExpeditedStage::Released {
-            tag: row.tag.clone().unwrap_or_default(),
-            url: row.release_url.clone().unwrap_or_default(),
-        },
-        ReleaseState::Open => ExpeditedStage::Open,
-        ReleaseState::Skipped | ReleaseState::NoChanges => ExpeditedStage::Skipped {
-            reason: row.reason.clone().unwrap_or_default(),
-        },
-    };
-    let open_or_released = !matches!(stage, ExpeditedStage::Skipped { .. });
-    let (verdicts, staging, production, progress) = if open_or_released {
-        let candidate = match known {
-            Some((sha, checks)) => Some((sha.to_string(), checks)),
-            None => match candidate_sha(github, repo, &row).await? {
-                Some(sha) => {
-                    let checks = commit_checks(github, repo, &sha).await?;
-                    Some((sha, checks))
-                }
-                None => None,
-            },
-        };
-        let facts = match candidate {
-            Some((sha, checks)) => {
-                Some(facts_for(ctx, train, repo, Some(rec), &sha, checks, now).await?)
-            }
-            None => None,
-        };
-        let environments = &train.config.environments;
-        let staging = deployed(github, repo, &environments.staging.name).await?;
-        let production = deployed(github, repo, &environments.production.name).await?;
-        let tag = row.tag.as_deref();
-        let released = row.state == ReleaseState::Released;
-        let progress = Progress {
-            on_staging: released && (row.staged_at.is_some() || staging.as_deref() == tag),
-            qa_ok: facts
-                .as_ref()
-                .is_some_and(|f| f.qa_ok.is_some() && f.qa_blockers.is_empty()),
-            in_production: released
-                && (row.production_at.is_some() || production.as_deref() == tag),
-        };
-        (
-            facts
-                .as_ref()
-                // A hotfix is requested for production at once, a warmfix goes with the train:
-                // either way only its staging gate is this issue's to show.
-                .map(|f| {
-                    vec![(
-                        Environment::Staging,
-                        evaluate(Environment::Staging, &train.config.requirements, f),
-                    )]
-                })
-                .unwrap_or_default(),
-            staging,
-            production,
-            progress,
-        )
-    } else {
-        (Vec::new(), None, None, Progress::default())
-    };
-    let replacing = match (&row.replaces_key, &row.replaces_env) {
-        (Some(k), Some(env)) => k
-            .strip_prefix("regular:")
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .map(|scheduled| {
-                let date = train
-                    .calendar
-                    .release_day(train.calendar.cycle_on_or_before(scheduled))
-                    .and_then(|d| d.date)
-                    .unwrap_or(scheduled);
-                crate::domain::expedited::Replaces {
-                    scheduled,
-                    date,
-                    environment: if env == "production" {
-                        Environment::Production
-                    } else {
-                        Environment::Staging
-                    },
-                    week: row
-                        .replaces_week
-                        .unwrap_or_else(|| crate::domain::expedited::week_of(date)),
-                }
-            }),
-        _ => None,
-    };
-    let rate = quarter(ctx, &key, train, now).await?;
-    let view = ExpeditedView {
-        kind: row.kind,
-        tag: row.tag.as_deref().unwrap_or("?"),
-        base_tag: row.base_tag.as_deref().unwrap_or("?"),
-        branch: row.branch.as_deref().unwrap_or("?"),
-        reason: row.reason.as_deref().unwrap_or(""),
-        requested_by: row.requested_by.as_deref().unwrap_or("?"),
-        origin: row.origin_issue,
-        manager: row.manager.as_deref(),
-        stage,
-        picks: &picks,
-        progress,
-        gates: &verdicts,
-        replaces: replacing.as_ref(),
-        staging: staging.as_deref(),
-        production: production.as_deref(),
-        dashboards: &train.config.dashboards,
-        short_circuit: Some(&rate),
-    };
-    let body = with_marker("tracking", &row.key, &render_expedited(&view));
-    let title = expedited_title(
-        row.kind,
-        row.tag.as_deref().unwrap_or("?"),
-        row.reason.as_deref().unwrap_or(""),
-    );
-    write_issue(ctx, github, repo, &row, &title, &body, fresh).await
-}
-
-/// Creates the issue (finding it first when an earlier attempt may have opened it), or edits it
-/// when its body changed.
-async fn write_issue(
-    ctx: &Context,
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    row: &RegisterRow,
-    title: &str,
-    body: &str,
-    fresh: bool,
-) -> Result<u64, HandlerError> {
-    let now_ms = ctx.clock.now_ms();
-    let hash = body_hash(body);
-    let key = repo.to_string();
-    let stored_hash = ctx
-        .store
-        .release_record(&key, &row.key)
-        .await?
-        .and_then(|r| r.body_hash);
-    if let Some(n) = row.issue_number {
-        if stored_hash.as_deref() != Some(hash.as_str()) {
-            github
-                .update_issue(
-                    repo,
-                    n,
-                    &IssuePatch {
-                        body: Some(body.to_string()),
-                        ..IssuePatch::default()
-                    },
-                )
-                .await?;
-            ctx.store
-                .set_release_body_hash(row.id, &hash, now_ms)
-                .await?;
-        }
-        return Ok(n);
-    }
-    let label = row.kind.as_str().to_string();
-    let new = NewIssue {
-        title: title.to_string(),
-        body: body.to_string(),
-        labels: vec![RELEASE_LABEL.into(), label.clone()],
-        assignees: row.manager.iter().cloned().collect(),
-    };
-    // A fresh request has nothing to find; a retry looks for the issue it may have opened.
-    let number = if fresh {
-        github.create_issue(repo, &new).await?.number
-    } else {
-        let mark = marker("tracking", &row.key);
-        find_or_create_issue(github, repo, &mark, Some(&label), &new, WhenFound::Refresh)
-            .await?
-            .number
-    };
-    ctx.store
-        .set_release_issue(row.id, number, &hash, now_ms)
-        .await?;
-    tracing::info!(repo = %repo, issue = number, key = %row.key, "expedited tracking issue opened");
-    Ok(number)
-}
-
-/// The quarter's running short-circuit rate of `repo`, from the register.
-async fn quarter(
-    ctx: &Context,
-    key: &str,
-    train: &Train,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<QuarterRate, HandlerError> {
-    let entries = super::register::entries(&ctx.store, key).await?;
-    Ok(crate::domain::stats::quarter_rate(
-        &entries,
-        train.calendar.timezone(),
-        train.today(now),
-    ))
-}
-
-/// What a regular tracking issue shows of the register: the expedited releases that replace
-/// its parts, and the quarter's short-circuit rate.
-pub struct TrackingNotes {
-    pub replacements: Vec<Replacement>,
-    pub quarter: Option<QuarterRate>,
-}
-
-pub async fn tracking_notes(
-    ctx: &Context,
-    repo: &RepoName,
-    train: &Train,
-    rec: &ReleaseRecord,
-) -> Result<TrackingNotes, HandlerError> {
-    let key = repo.to_string();
-    let replacements = ctx
-        .store
-        .replacements_of(&key, &rec.key)
-        .await?
-        .into_iter()
-        .map(|r| Replacement {
-            kind: r.kind,
-            tag: r.tag.unwrap_or_default(),
-            issue: r.issue_number,
-            environment: if r.replaces_env.as_deref() == Some("production") {
-                Environment::Production
-            } else {
-                Environment::Staging
-            },
-        })
-        .collect();
-    Ok(TrackingNotes {
-        replacements,
-        quarter: Some(quarter(ctx, &key, train, ctx.clock.now()).await?),
-    })
 }

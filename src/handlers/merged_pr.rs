@@ -7,24 +7,27 @@
 //! the comment recorded and costs nothing: the author may already have ticked boxes, which a
 //! re-render would wipe. In `release.mode: pull_request` an open release PR is then rebuilt
 //! (see `release_pr.rs`), and relman's own release PR is handed to it instead of a checklist.
+//!
+//! The handler gathers the facts ([`merged_facts`]), `domain::merged_pr::decide` returns the
+//! effects, and `effects::apply` carries them out.
 
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::PullRequestEvent;
+use super::follow_up::apply;
 use super::release_facts::{Train, last_release, load_train};
-use super::tracking::schedule_refresh;
 use crate::domain::changelog::Change;
-use crate::domain::checklist::{ShipsIn, render_checklist};
-use crate::domain::conventional::bump_for_changes;
 use crate::domain::expedited::Kind;
-use crate::domain::version::{next_version, tag_of};
-use crate::github::comments::upsert_comment;
+use crate::domain::merged_pr::{
+    Checklist, Merge, MergedPull, RegularRelease, TrainView, VersionFacts, decide,
+};
+use crate::domain::version::TaggedVersion;
 use crate::github::{GitHubPort, PullRequest, RepoName};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
 use crate::store::to_millis;
 
-pub const CHECKLIST_KIND: &str = "checklist";
+pub use crate::domain::merged_pr::CHECKLIST_KIND;
 
 pub async fn handle_pull_request(
     ctx: &Context,
@@ -56,44 +59,21 @@ pub async fn handle_pull_request(
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
-    let key = repo.to_string();
-    ctx.store
-        .set_repo_installation(
-            &key,
-            installation.id,
-            Some(repository.id),
-            ctx.clock.now_ms(),
-        )
+    let github: &dyn GitHubPort = &*client;
+    let retry = |e: HandlerError| ProcessError::Retryable(e.to_string());
+
+    let facts = merged_facts(ctx, github, &repo, event)
         .await
-        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-    // The register's lead times start at the merge.
-    if let Some(merged_at) = pr.merged_at {
-        ctx.store
-            .record_merge(
-                &key,
-                pr.number,
-                crate::store::to_millis(merged_at),
-                pr.merge_commit_sha.as_deref(),
-            )
-            .await
-            .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-    }
-    post_checklist(ctx, github, &repo, event)
-        .await
-        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-    // An open release PR is rebuilt to include this merge.
-    if let Some(train) = load_train(ctx, github, &repo)
-        .await
-        .map_err(|e| ProcessError::Retryable(e.to_string()))?
-    {
-        super::release_pr::refresh_after_merge(ctx, github, &repo, &train, pr.number)
-            .await
-            .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-    }
-    schedule_refresh(ctx, &repo, installation.id, Some(repository.id))
-        .await
-        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+        .map_err(retry)?;
+    let merge = Merge {
+        pr: pr.number,
+        merged_at_ms: pr.merged_at.map(to_millis),
+        merge_sha: pr.merge_commit_sha.clone(),
+        installation_id: installation.id,
+        repository_id: repository.id,
+    };
+    let effects = decide(&merge, &facts.checklist(), ctx.clock.now());
+    apply(ctx, github, &repo, &effects).await.map_err(retry)?;
     Ok(())
 }
 
@@ -115,7 +95,7 @@ async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<()
         .parse()
         .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
     let client = ctx.github.installation(installation.id)?;
-    let github: &dyn GitHubPort = &client;
+    let github: &dyn GitHubPort = &*client;
     let Some(train) = load_train(ctx, github, &repo).await.map_err(retry)? else {
         return Ok(());
     };
@@ -124,110 +104,135 @@ async fn release_pr_closed(ctx: &Context, event: &PullRequestEvent) -> Result<()
         .map_err(retry)
 }
 
-async fn post_checklist(
+/// What the merged-PR decision reads, gathered before it is made.
+pub struct MergedFacts {
+    state: ChecklistState,
+}
+
+enum ChecklistState {
+    Posted,
+    NoTrain,
+    Due {
+        train: Box<Train>,
+        version: Box<GatheredVersion>,
+    },
+}
+
+/// The facts of the expected version, owned.
+pub(crate) struct GatheredVersion {
+    last: Option<TaggedVersion>,
+    regular: Vec<RegularRelease>,
+    pulls: Vec<MergedPull>,
+    own: Option<MergedPull>,
+}
+
+impl GatheredVersion {
+    fn facts<'a>(&'a self, train: &'a Train) -> VersionFacts<'a> {
+        VersionFacts {
+            versioning: &train.config.versioning,
+            last: self.last.as_ref(),
+            regular: &self.regular,
+            pulls: &self.pulls,
+            own: self.own.as_ref(),
+        }
+    }
+}
+
+impl MergedFacts {
+    fn checklist(&self) -> Checklist<'_> {
+        match &self.state {
+            ChecklistState::Posted => Checklist::Posted,
+            ChecklistState::NoTrain => Checklist::NoTrain,
+            ChecklistState::Due { train, version } => Checklist::Due {
+                train: TrainView {
+                    calendar: &train.calendar,
+                    rotation: &train.rotation,
+                    swaps: &train.swaps,
+                    soak: super::production::soak(train),
+                    items: &train.config.pr_checklist,
+                },
+                version: version.facts(train),
+            },
+        }
+    }
+}
+
+/// Reads what the checklist needs, and nothing when relman recorded the checklist already (a
+/// redelivery costs no API call).
+async fn merged_facts(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     event: &PullRequestEvent,
-) -> Result<(), HandlerError> {
+) -> Result<MergedFacts, HandlerError> {
     let pr = &event.pull_request;
-    let key = repo.to_string();
     let mark = crate::github::comments::marker(CHECKLIST_KIND, &pr.number.to_string());
     if ctx
         .store
-        .bot_comment_id(&key, pr.number, &mark)
+        .bot_comment_id(&repo.to_string(), pr.number, &mark)
         .await?
         .is_some()
     {
-        return Ok(());
+        return Ok(MergedFacts {
+            state: ChecklistState::Posted,
+        });
     }
     let Some(train) = load_train(ctx, github, repo).await? else {
-        return Ok(());
+        return Ok(MergedFacts {
+            state: ChecklistState::NoTrain,
+        });
     };
-    let ships = ships_in(ctx, github, repo, &train, event).await?;
-    let body = render_checklist(&ships, &train.config.pr_checklist);
-    upsert_comment(
-        github,
-        &ctx.store,
-        repo,
-        pr.number,
-        CHECKLIST_KIND,
-        &pr.number.to_string(),
-        &body,
-        ctx.clock.now_ms(),
-    )
-    .await?;
-    Ok(())
+    let version = version_facts(ctx, github, repo, &train, &pr.base.name, Some(pr)).await?;
+    Ok(MergedFacts {
+        state: ChecklistState::Due {
+            train: Box::new(train),
+            version: Box::new(version),
+        },
+    })
 }
 
-/// The release a change merged now ships in: the next release day that has not been cut yet.
-async fn ships_in(
+/// The facts of the next regular release's expected version: the register's regular releases,
+/// the last release tag, one page of closed pull requests into `base_branch`, and `own`.
+pub(crate) async fn version_facts(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     train: &Train,
-    event: &PullRequestEvent,
-) -> Result<ShipsIn, HandlerError> {
-    let key = repo.to_string();
-    let now = ctx.clock.now();
-    // Expedited releases are not release days.
-    let releases: Vec<_> = ctx
+    base_branch: &str,
+    own: Option<&PullRequest>,
+) -> Result<GatheredVersion, HandlerError> {
+    // Counted from the last regular release (a hotfix's tag is not where a train starts).
+    let regular = ctx
         .store
-        .releases(&key)
+        .releases(&repo.to_string())
         .await?
         .into_iter()
         .filter(|r| r.kind == Kind::Regular)
+        .map(|r| RegularRelease {
+            scheduled: r.scheduled_date,
+            done: r.state != ReleaseState::Open,
+            issue: r.issue_number,
+            tag: r.tag,
+            released_at: r.released_at,
+        })
         .collect();
-    // Today's release may already be cut (or closed): then the change waits for the next one.
-    let day = train
-        .calendar
-        .releases_from(train.today(now))
-        .take(crate::domain::calendar::MAX_CYCLES_SEARCHED)
-        .filter(|d| d.date.is_some())
-        .find(|d| {
-            !releases
-                .iter()
-                .any(|r| r.scheduled_date == d.scheduled && r.state != ReleaseState::Open)
-        });
-    let tracking_issue = day.as_ref().and_then(|d| {
-        releases
-            .iter()
-            .find(|r| r.scheduled_date == d.scheduled)
-            .and_then(|r| r.issue_number)
-    });
-    let manager = day
-        .as_ref()
-        .and_then(|d| train.manager_for_scheduled(d.scheduled));
-
-    let date = day.as_ref().and_then(|d| d.date);
-    Ok(ShipsIn {
-        production: date.and_then(|d| {
-            crate::domain::production::due_on(
-                &train.calendar,
-                super::production::soak(train),
-                train.calendar.start_of_day(d),
-            )
-        }),
-        date,
-        version: Some(
-            expected_version(
-                ctx,
-                github,
-                repo,
-                train,
-                &event.pull_request.base.name,
-                Some(&event.pull_request),
-            )
-            .await?,
-        ),
-        manager,
-        tracking_issue,
+    let last = last_release(github, repo, &train.config.versioning.tag_prefix).await?;
+    let pulls = github
+        .list_closed_pulls(repo, base_branch, 100)
+        .await?
+        .iter()
+        .map(merged_pull)
+        .collect();
+    Ok(GatheredVersion {
+        last,
+        regular,
+        pulls,
+        own: own.map(merged_pull),
     })
 }
 
-/// The tag the next regular release is expected to get: the last release bumped by what the
-/// PRs merged since ask for (with `own`, a PR GitHub's list may not show yet). The merge time
-/// of the last release relman cut bounds "since"; without one, the PRs listed.
+/// The tag the next regular release is expected to get (see
+/// [`crate::domain::merged_pr::expected_version`]), its facts read first.
 pub(crate) async fn expected_version(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -236,38 +241,10 @@ pub(crate) async fn expected_version(
     base_branch: &str,
     own: Option<&PullRequest>,
 ) -> Result<String, HandlerError> {
-    // Counted from the last regular release (a hotfix's tag is not where a train starts).
-    let releases: Vec<_> = ctx
-        .store
-        .releases(&repo.to_string())
-        .await?
-        .into_iter()
-        .filter(|r| r.kind == Kind::Regular)
-        .collect();
-    let versioning = &train.config.versioning;
-    let last = last_release(github, repo, &versioning.tag_prefix).await?;
-    let since = last.as_ref().and_then(|t| {
-        releases
-            .iter()
-            .find(|r| r.tag.as_deref() == Some(t.tag.as_str()))
-            .and_then(|r| r.released_at)
-    });
-    let pulls = github.list_closed_pulls(repo, base_branch, 100).await?;
-    let mut merged: Vec<Change> = pulls
-        .iter()
-        .filter(|p| {
-            p.merged_at
-                .is_some_and(|at| since.is_none_or(|since| to_millis(at) > since))
-                && own.is_none_or(|own| p.number != own.number)
-        })
-        .map(change_of)
-        .collect();
-    merged.extend(own.map(change_of));
-    let version = next_version(
-        last.as_ref().map(|t| &t.version),
-        bump_for_changes(&merged, versioning),
-    );
-    Ok(tag_of(&version, versioning))
+    let gathered = version_facts(ctx, github, repo, train, base_branch, own).await?;
+    Ok(crate::domain::merged_pr::expected_version(
+        &gathered.facts(train),
+    ))
 }
 
 /// After an expedited release took a version, the checklists of the changes still waiting for
@@ -295,24 +272,30 @@ pub async fn refresh_promises(
     }
     let branch = github.get_repo(repo).await?.default_branch;
     let expected = expected_version(ctx, github, repo, train, &branch, None).await?;
-    let mut updated = 0;
+    let mut checklists = Vec::new();
     for number in waiting {
         let mark = crate::github::comments::marker(CHECKLIST_KIND, &number.to_string());
         let Some(id) = ctx.store.bot_comment_id(&key, number, &mark).await? else {
             continue;
         };
-        let Some(comment) = github.get_comment(repo, id).await? else {
-            continue;
-        };
-        if let Some(body) = crate::domain::checklist::repromise(&comment.body, &expected) {
-            github.update_comment(repo, id, &body).await?;
-            updated += 1;
+        if let Some(comment) = github.get_comment(repo, id).await? {
+            checklists.push((id, comment.body));
         }
     }
+    let effects = crate::domain::merged_pr::repromise_checklists(&checklists, &expected);
+    let updated = apply(ctx, github, repo, &effects).await?.github;
     if updated > 0 {
         tracing::info!(repo = %repo, updated, expected = %expected, "checklists now promise the expected version");
     }
     Ok(updated)
+}
+
+fn merged_pull(p: &PullRequest) -> MergedPull {
+    MergedPull {
+        number: p.number,
+        merged_at_ms: p.merged_at.map(to_millis),
+        change: change_of(p),
+    }
 }
 
 /// What the bump is read from: title, description and labels.

@@ -3,14 +3,19 @@
 
 pub mod commands;
 pub mod config_check;
+pub mod config_report;
 pub mod context;
 pub mod deferral;
 pub mod deploy_request;
 pub mod dispatch;
+pub mod effects;
 pub mod environments;
 pub mod error;
 pub mod events;
+pub mod follow_up;
 pub mod hotfix;
+pub mod inbound;
+pub mod invocation;
 pub mod merged_pr;
 pub mod monitoring;
 pub mod permissions;
@@ -25,7 +30,7 @@ pub mod release_status;
 pub mod roles;
 pub mod rotation;
 pub mod signoff;
-pub mod tracking;
+pub mod train;
 pub mod version_poll;
 
 /// The webhook events relman subscribes to (kept equal to `app-manifest.yml` by a test).

@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::context::Context;
-use super::environments::environment_version;
 use super::error::HandlerError;
 use super::release_facts::{Train, commit_checks, fold_log, tag_commit};
 use crate::config::repo::Soak;
+use crate::domain::environments::{tag_at, tag_of_ref};
 use crate::domain::expedited::Kind;
 use crate::domain::production::{Candidate, ProductionFacts, ProductionPlan, production_plan};
 use crate::domain::requirements::{Environment, Facts, Verdict, evaluate};
 use crate::github::{GitHubError, GitHubPort, RepoName};
+use crate::store::environments::EnvironmentVersion;
 use crate::store::releases::{ReleaseState, version_key};
 
 /// The production half of a repository's train right now.
@@ -111,7 +112,10 @@ async fn replaced_days(ctx: &Context, repo: &str) -> Result<Vec<NaiveDate>, Hand
         .filter(|r| {
             r.kind == Kind::Hotfix && matches!(r.state, ReleaseState::Open | ReleaseState::Released)
         })
-        .filter(|r| r.replaces_env.as_deref() == Some("production"))
+        .filter(|r| {
+            crate::domain::expedited::replaced_environment(r.replaces_env.as_deref())
+                == Some(Environment::Production)
+        })
         .filter_map(|r| r.replaces_key)
         .filter_map(|k| k.strip_prefix("regular:").and_then(|d| d.parse().ok()))
         .collect())
@@ -249,4 +253,81 @@ pub async fn production_gate(
     Ok(candidate_facts(ctx, github, repo, train, candidate)
         .await?
         .map(|facts| evaluate(Environment::Production, &train.config.requirements, &facts)))
+}
+
+/// The release tag a deployed ref or commit is, if any: the ref itself when it is a tag under
+/// the configured prefix, else a tag pointing at the commit (one tags read).
+pub async fn tag_of_deployment(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    prefix: &str,
+    git_ref: &str,
+    sha: &str,
+) -> Result<Option<String>, HandlerError> {
+    if let Some(tag) = tag_of_ref(git_ref, prefix) {
+        return Ok(Some(tag));
+    }
+    if sha.is_empty() {
+        return Ok(None);
+    }
+    let tags: Vec<(String, String)> = github
+        .list_tags(repo, 100)
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.sha))
+        .collect();
+    Ok(tag_at(&tags, prefix, sha))
+}
+
+/// What `environment` runs: what relman recorded, else (a fresh install) the latest successful
+/// deployment from the Deployments API, recorded so the API is asked once.
+pub async fn environment_version(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    train: &Train,
+    environment: &str,
+) -> Result<Option<EnvironmentVersion>, HandlerError> {
+    let key = repo.to_string();
+    if let Some(known) = ctx.store.environment_version(&key, environment).await? {
+        return Ok(Some(known));
+    }
+    let mut found = EnvironmentVersion {
+        environment: environment.to_string(),
+        sha: None,
+        version: None,
+        source: "deployments_api".into(),
+        deployment_id: None,
+        at: ctx.clock.now_ms(),
+    };
+    for deployment in github.list_deployments(repo, Some(environment), 10).await? {
+        let statuses = github.deployment_statuses(repo, deployment.id).await?;
+        // Statuses come newest first; the deployment counts if its latest status is success.
+        if statuses.first().is_some_and(|s| s.state == "success") {
+            found.version = tag_of_deployment(
+                github,
+                repo,
+                &train.config.versioning.tag_prefix,
+                &deployment.git_ref,
+                &deployment.sha,
+            )
+            .await?;
+            found.sha = Some(deployment.sha).filter(|s| !s.is_empty());
+            found.deployment_id = Some(deployment.id);
+            // When it reached the environment, so a version found on a fresh install has
+            // soaked as long as it really ran there.
+            if let Some(at) = statuses
+                .first()
+                .and_then(|s| s.created_at)
+                .or(deployment.created_at)
+            {
+                found.at = at.timestamp_millis().min(found.at);
+            }
+            break;
+        }
+    }
+    // Recorded even when nothing was found, so a repository that never deployed is not asked
+    // on every refresh; the next deployment_status replaces it.
+    ctx.store.set_environment_version(&key, &found).await?;
+    Ok(Some(found))
 }

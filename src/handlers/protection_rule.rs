@@ -5,17 +5,23 @@
 //! repository: the run id is read from the callback URL's path, and the URL itself is never
 //! followed (it could name any host). An environment relman is not configured for is approved
 //! with a note.
+//!
+//! What the answer rests on is read step by step (each step decides whether the next is
+//! needed, so a refusal costs no further calls); `domain::protection_rule` makes each decision
+//! and the answer is sent as an effect.
 
 use serde::Deserialize;
 
 use super::context::Context;
-use super::environments::tag_of_deployment;
+use super::effects::apply;
 use super::error::HandlerError;
 use super::events::Common;
+use super::production::tag_of_deployment;
 use super::production::{candidate_facts, production_state};
 use super::release_facts::{commit_checks, facts_for, load_train};
 use crate::domain::production::Candidate;
-use crate::domain::requirements::{Environment, State, all_met, evaluate};
+use crate::domain::protection_rule::{guarded, review, soak_refusal, verdict};
+use crate::domain::requirements::{Environment, evaluate};
 use crate::github::types::null_default;
 use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
@@ -80,39 +86,33 @@ pub async fn handle(ctx: &Context, event: &ProtectionRuleEvent) -> Result<(), Pr
         )));
     };
     let client = ctx.github.installation(installation.id)?;
-    let (approved, comment) = decide(ctx, &client, &repo, event).await?;
-    client
-        .review_deployment_protection_rule(&repo, run_id, &event.environment, approved, &comment)
-        .await?;
+    let answer = answer(ctx, &*client, &repo, event).await?;
+    let approved = answer.0;
+    let effects = [review(run_id, &event.environment, answer)];
+    apply(ctx, &*client, &repo, &effects).await?;
     tracing::info!(repo = %repo, environment = %event.environment, run_id, approved, "deployment protection rule answered");
     Ok(())
 }
 
-async fn decide(
+/// Gathers what the answer rests on, in the order the decision needs it, deciding at each step
+/// (`domain::protection_rule`): the guarded environment, then for production the version and
+/// its soak, then the requirements' facts and their verdicts.
+async fn answer(
     ctx: &Context,
     github: &dyn GitHubPort,
     repo: &RepoName,
     event: &ProtectionRuleEvent,
 ) -> Result<(bool, String), HandlerError> {
-    let Some(train) = load_train(ctx, github, repo).await? else {
-        return Ok((
-            true,
-            "relman has no usable .github/relman.yml in this repository, so it guards nothing here.".into(),
-        ));
+    let train = load_train(ctx, github, repo).await?;
+    let env = match guarded(
+        train.as_ref().map(|t| &t.config.environments),
+        &event.environment,
+    ) {
+        Ok(env) => env,
+        Err(note) => return Ok((true, note)),
     };
-    let environments = &train.config.environments;
-    let env = if event.environment == environments.staging.name {
-        Environment::Staging
-    } else if event.environment == environments.production.name {
-        Environment::Production
-    } else {
-        return Ok((
-            true,
-            format!(
-                "relman guards only {} and {}; `{}` is not one of them.",
-                environments.staging.name, environments.production.name, event.environment
-            ),
-        ));
+    let Some(train) = train else {
+        return Ok((true, String::new()));
     };
     let deployment = event.deployment.clone().unwrap_or_default();
     let sha = if deployment.sha.is_empty() {
@@ -134,7 +134,6 @@ async fn decide(
             .find(|r| r.sha.as_deref() == Some(sha.as_str()))
             .or(ctx.store.open_releases(&key).await?.into_iter().next()),
     };
-    let short = &sha[..sha.len().min(7)];
     // Production takes a version: its own sign-offs and QA calls, and only once it soaked on
     // staging (or was requested: a hotfix, `/deploy production [now]`).
     let tag = match env {
@@ -158,20 +157,8 @@ async fn decide(
                 .await?
                 .is_some_and(|r| r.issue_url.is_some());
             let state = production_state(ctx, github, repo, &train).await?;
-            let due = state.plan.due.as_ref().is_some_and(|c| &c.version == tag);
-            if !requested && !due {
-                let soaking = match (&state.plan.soaking, state.plan.soaking_due_on) {
-                    (Some(c), Some(on)) if &c.version == tag => {
-                        format!(" it is due on the release day {}", on.format("%a %-d %b"))
-                    }
-                    _ => " it is not the version that soaked on staging".to_string(),
-                };
-                return Ok((
-                    false,
-                    format!(
-                        "relman: {tag} has not soaked on staging for production:{soaking}. The release manager can ask for it sooner with `/deploy production now`."
-                    ),
-                ));
+            if let Some(refusal) = soak_refusal(tag, requested, &state.plan) {
+                return Ok((false, refusal));
             }
             let candidate = Candidate {
                 version: tag.clone(),
@@ -199,28 +186,7 @@ async fn decide(
             evaluate(env, &train.config.requirements, &facts)
         }
     };
-    if all_met(&verdicts) {
-        return Ok((
-            true,
-            format!(
-                "relman: every {} requirement holds for {short}.",
-                env.name()
-            ),
-        ));
-    }
-    let reasons: Vec<String> = verdicts
-        .iter()
-        .filter(|v| v.state != State::Met)
-        .map(|v| format!("{}: {}", v.requirement.name(), v.reason))
-        .collect();
-    Ok((
-        false,
-        format!(
-            "relman: {} requirements not met for {short} — {}",
-            env.name(),
-            reasons.join("; ")
-        ),
-    ))
+    Ok(verdict(env, &sha, &verdicts))
 }
 
 #[cfg(test)]

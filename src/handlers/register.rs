@@ -2,24 +2,18 @@
 //! deployments to the staging and production environments stamp when each release got there
 //! (the lead times start from the merges relman records as they happen).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use semver::Version;
 use serde::Deserialize;
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::Common;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::load_train;
 use crate::config::repo::parse_repo_config;
-use crate::domain::expedited::Kind;
-use crate::domain::stats::{
-    Entry, Outcome as StatsOutcome, Stats, compute, render_chart, render_table,
-};
-use crate::domain::version::version_of_tag;
+use crate::domain::environments::{Released, followed, register_stamps};
+use crate::domain::stats::{Stats, compute, render_chart, render_table};
 use crate::github::{Deployment, DeploymentStatus};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
@@ -28,39 +22,6 @@ use crate::store::{Store, StoreError, from_millis};
 
 /// How many months `/stats` shows (the chart shows as many).
 const MONTHS_SHOWN: usize = 12;
-
-/// The register of `repo` as statistics entries.
-pub async fn entries(store: &Store, repo: &str) -> Result<Vec<Entry>, StoreError> {
-    let mut picked: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
-    for (key, at) in store.all_pick_merges(repo).await? {
-        picked.entry(key).or_default().push(from_millis(at));
-    }
-    Ok(store
-        .register(repo)
-        .await?
-        .into_iter()
-        .map(|r| Entry {
-            kind: r.kind,
-            outcome: match r.state {
-                ReleaseState::Open => StatsOutcome::Open,
-                ReleaseState::Released => StatsOutcome::Released,
-                ReleaseState::Skipped => StatsOutcome::Skipped,
-                ReleaseState::NoChanges => StatsOutcome::NoChanges,
-            },
-            tag: r.tag,
-            date: match r.kind {
-                Kind::Regular => r.release_date.unwrap_or(r.scheduled_date),
-                _ => r.scheduled_date,
-            },
-            requested_by: r.requested_by,
-            reason: r.reason,
-            released_at: r.released_at.map(from_millis),
-            staged_at: r.staged_at.map(from_millis),
-            production_at: r.production_at.map(from_millis),
-            picked_merges: picked.remove(&r.key).unwrap_or_default(),
-        })
-        .collect())
-}
 
 /// The time zone of a repository's stored config (UTC when relman has none).
 pub async fn stored_timezone(store: &Store, repo: &str) -> Result<Tz, StoreError> {
@@ -80,7 +41,7 @@ pub async fn stats_for(
     since: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Stats, StoreError> {
-    let entries = entries(store, repo).await?;
+    let entries = super::release_facts::register_entries(store, repo).await?;
     let merges: Vec<DateTime<Utc>> = store
         .merge_times(repo)
         .await?
@@ -156,59 +117,46 @@ pub async fn observe_deployment(ctx: &Context, item: &ClaimedItem) -> Result<(),
     else {
         return Ok(());
     };
-    let environment = if event.deployment_status.environment.is_empty() {
-        &event.deployment.environment
-    } else {
-        &event.deployment_status.environment
-    };
-    let production = if *environment == config.environments.production.name {
-        true
-    } else if *environment == config.environments.staging.name {
-        false
-    } else {
+    let Some((environment, production)) = followed(
+        &config.environments,
+        &event.deployment.environment,
+        &event.deployment_status.environment,
+    ) else {
         return Ok(());
     };
     let at = event
         .deployment_status
         .created_at
         .unwrap_or_else(|| ctx.clock.now());
-    let rows = ctx.store.register(&key).await.map_err(retry)?;
-    let released: Vec<_> = rows
-        .iter()
+    let released: Vec<Released> = ctx
+        .store
+        .register(&key)
+        .await
+        .map_err(retry)?
+        .into_iter()
         .filter(|r| r.state == ReleaseState::Released)
+        .map(|r| Released {
+            id: r.id,
+            tag: r.tag,
+            version: r.version,
+            sha: r.sha,
+            production_at: r.production_at,
+        })
         .collect();
     let git_ref = &event.deployment.git_ref;
-    let deployed = released.iter().find(|r| {
-        r.tag.as_deref() == Some(git_ref.as_str())
-            || r.sha.as_deref() == Some(event.deployment.sha.as_str())
-    });
-    let version = version_of_tag(git_ref, &config.versioning.tag_prefix).or_else(|| {
-        deployed.and_then(|r| r.version.as_deref().and_then(|v| Version::parse(v).ok()))
-    });
-    let tags: Vec<String> = if production {
-        released
-            .iter()
-            .filter(|r| r.production_at.is_none())
-            .filter(|r| {
-                let v = r.version.as_deref().and_then(|v| Version::parse(v).ok());
-                matches!((&v, &version), (Some(v), Some(top)) if v <= top)
-                    || deployed.is_some_and(|d| d.id == r.id)
-            })
-            .filter_map(|r| r.tag.clone())
-            .collect()
-    } else {
-        deployed.and_then(|r| r.tag.clone()).into_iter().collect()
-    };
-    if tags.is_empty() {
+    let Some(stamps) = register_stamps(
+        &released,
+        production,
+        git_ref,
+        &event.deployment.sha,
+        &config.versioning.tag_prefix,
+        at,
+    ) else {
         return Ok(());
-    }
-    let marked = ctx
-        .store
-        .mark_deployed(&key, production, &tags, crate::store::to_millis(at))
+    };
+    tracing::debug!(repo = %key, environment = %environment, git_ref = %git_ref, "stamping the register");
+    super::effects::record(ctx, &key, &[stamps])
         .await
-        .map_err(retry)?;
-    if marked > 0 {
-        tracing::info!(repo = %key, environment = %environment, git_ref = %git_ref, marked, "releases reached an environment");
-    }
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
     Ok(())
 }

@@ -10,34 +10,18 @@
 //! Idempotent: a retry finds the tag and the release already there and carries on; a second
 //! `/release` after success answers with the release.
 
-use serde::{Deserialize, Serialize};
-
-use super::commands::{Invocation, Outcome};
 use super::error::HandlerError;
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::{
     commit_checks, default_head, facts_for, last_release, load_train, pending_changes,
 };
-use super::tracking::refresh_release;
+use super::train::publish::{announce_later, create_release, create_tag, unmet_list};
+use super::train::tracking::refresh_release;
 use crate::config::repo::{ReleaseMode, VersionSource};
 use crate::domain::changelog::render_changelog;
 use crate::domain::conventional::release_notes;
-use crate::domain::requirements::{Environment, State, Verdict, all_met, evaluate};
-use crate::github::comments::upsert_comment;
-use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
-use crate::inbox::ProcessError;
-use crate::inbox::scheduler::JobSpec;
+use crate::domain::requirements::{Environment, all_met, evaluate};
 use crate::store::releases::{CutRelease, ReleaseRecord, ReleaseState};
-use crate::store::work::ClaimedItem;
-
-/// Comment "released in vX.Y.Z" on each PR of a release.
-pub const ANNOUNCE_JOB: &str = "announce-release";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Announcement {
-    tag: String,
-    url: String,
-    prs: Vec<u64>,
-}
 
 /// The tracking issue this command was given on, or why it cannot be released.
 pub async fn tracked_release(
@@ -55,27 +39,6 @@ pub async fn tracked_release(
     Ok(Err(format!(
         "this is not a release tracking issue, so there is nothing to release here.{hint}"
     )))
-}
-
-/// Unmet requirements as a list, each with its fix.
-pub fn unmet_list(verdicts: &[Verdict]) -> String {
-    verdicts
-        .iter()
-        .filter(|v| v.state != State::Met)
-        .map(|v| {
-            let mut line = format!(
-                "- {} **{}**: {}",
-                v.state.icon(),
-                v.requirement.name(),
-                v.reason
-            );
-            if let Some(fix) = &v.fix {
-                line.push_str(&format!(" — to fix: {fix}"));
-            }
-            line.push('\n');
-            line
-        })
-        .collect()
 }
 
 pub async fn release(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
@@ -200,134 +163,4 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
             VersionSource::ConventionalCommits => "conventional commits",
         }
     ))))
-}
-
-/// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
-/// commit it is the user's to sort out.
-pub(crate) async fn create_tag(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    tag: &str,
-    sha: &str,
-) -> Result<Result<(), String>, HandlerError> {
-    match github
-        .create_ref(repo, &format!("refs/tags/{tag}"), sha)
-        .await
-    {
-        Ok(()) => Ok(Ok(())),
-        Err(GitHubError::Rejected { status: 422, .. }) => {
-            match github.get_ref(repo, &format!("tags/{tag}")).await? {
-                Some(existing) if existing.sha == sha => Ok(Ok(())),
-                Some(existing) => Ok(Err(format!(
-                    "relman did not release: the tag `{tag}` already exists at {}, not at the head {}. \
-                     If it was made by mistake, delete it (`git push --delete origin {tag}`) and comment `/release` again; \
-                     otherwise label a merged PR for a larger bump.",
-                    &existing.sha[..existing.sha.len().min(7)],
-                    &sha[..sha.len().min(7)]
-                ))),
-                None => Err(HandlerError::Other(format!(
-                    "GitHub refused to create the tag {tag} but it does not exist"
-                ))),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Creates the GitHub release, or finds the one a previous attempt created.
-pub(crate) async fn create_release(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    tag: &str,
-    sha: &str,
-    changelog: &str,
-) -> Result<Release, HandlerError> {
-    let new = NewRelease {
-        tag_name: tag.to_string(),
-        target_commitish: sha.to_string(),
-        name: tag.to_string(),
-        body: changelog.to_string(),
-        draft: false,
-        prerelease: false,
-    };
-    match github.create_release(repo, &new).await {
-        Ok(r) => Ok(r),
-        Err(GitHubError::Rejected { status: 422, .. }) => github
-            .get_release_by_tag(repo, tag)
-            .await?
-            .ok_or_else(|| HandlerError::Other(format!("GitHub refused the release {tag}"))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Queues the "released in" comments on `prs` as a job of their own (one per PR: many calls,
-/// kept out of the command's budget).
-pub(crate) async fn announce_later(
-    ctx: &super::context::Context,
-    repo: &RepoName,
-    tag: &str,
-    url: &str,
-    prs: Vec<u64>,
-) -> Result<(), HandlerError> {
-    let key = repo.to_string();
-    let installation = ctx.store.repository_installation(&key).await?;
-    let Some(target) = installation else {
-        tracing::warn!(repo = %key, "no installation recorded; PRs are not annotated");
-        return Ok(());
-    };
-    let spec = JobSpec {
-        name: ANNOUNCE_JOB.to_string(),
-        key: format!("{key}:{tag}"),
-        scheduled_for: ctx.clock.now(),
-        queue_key: target.queue_key(),
-        repo: Some(key.clone()),
-        installation_id: Some(target.installation_id as i64),
-        payload: serde_json::to_value(Announcement {
-            tag: tag.to_string(),
-            url: url.to_string(),
-            prs,
-        })
-        .map_err(|e| HandlerError::Other(e.to_string()))?,
-    };
-    ctx.store
-        .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
-        .await?;
-    Ok(())
-}
-
-/// The announcement job: "released in vX.Y.Z" on each PR, once each (edited in place on retry).
-pub async fn announce(
-    ctx: &super::context::Context,
-    item: &ClaimedItem,
-) -> Result<(), ProcessError> {
-    let announcement: Announcement = serde_json::from_slice(&item.payload)
-        .map_err(|e| ProcessError::Permanent(format!("bad {ANNOUNCE_JOB} payload: {e}")))?;
-    let (Some(repo), Some(installation)) = (&item.repo, item.installation_id) else {
-        return Err(ProcessError::Permanent(format!(
-            "{ANNOUNCE_JOB} job without repository or installation"
-        )));
-    };
-    let repo: RepoName = repo
-        .parse()
-        .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
-    let client = ctx.github.installation(installation as u64)?;
-    let body = format!(
-        "🚀 Released in [{}]({}).",
-        announcement.tag, announcement.url
-    );
-    for pr in &announcement.prs {
-        upsert_comment(
-            &client,
-            &ctx.store,
-            &repo,
-            *pr,
-            "released",
-            &announcement.tag,
-            &body,
-            ctx.clock.now_ms(),
-        )
-        .await
-        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
-    }
-    Ok(())
 }

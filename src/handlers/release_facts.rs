@@ -455,6 +455,50 @@ pub async fn deployed(
     }))
 }
 
+/// The register of `repo` as statistics entries.
+pub async fn register_entries(
+    store: &crate::store::Store,
+    repo: &str,
+) -> Result<Vec<crate::domain::stats::Entry>, crate::store::StoreError> {
+    let mut picked: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    for (key, at) in store.all_pick_merges(repo).await? {
+        picked.entry(key).or_default().push(from_millis(at));
+    }
+    Ok(store
+        .register(repo)
+        .await?
+        .into_iter()
+        .map(|r| crate::domain::stats::Entry {
+            kind: r.kind,
+            outcome: match r.state {
+                crate::store::releases::ReleaseState::Open => crate::domain::stats::Outcome::Open,
+                crate::store::releases::ReleaseState::Released => {
+                    crate::domain::stats::Outcome::Released
+                }
+                crate::store::releases::ReleaseState::Skipped => {
+                    crate::domain::stats::Outcome::Skipped
+                }
+                crate::store::releases::ReleaseState::NoChanges => {
+                    crate::domain::stats::Outcome::NoChanges
+                }
+            },
+            tag: r.tag,
+            date: match r.kind {
+                crate::domain::expedited::Kind::Regular => {
+                    r.release_date.unwrap_or(r.scheduled_date)
+                }
+                _ => r.scheduled_date,
+            },
+            requested_by: r.requested_by,
+            reason: r.reason,
+            released_at: r.released_at.map(from_millis),
+            staged_at: r.staged_at.map(from_millis),
+            production_at: r.production_at.map(from_millis),
+            picked_merges: picked.remove(&r.key).unwrap_or_default(),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

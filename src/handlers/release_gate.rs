@@ -8,30 +8,26 @@
 //!
 //! No loops: relman's own releases are recognised by their id in the register and not gated;
 //! reverting to a draft sends `edited`, which the gate does not act on.
+//!
+//! The facts are read here, `domain::release_gate` decides, `effects::apply` acts.
 
 use super::context::Context;
+use super::effects::{apply, view};
 use super::error::HandlerError;
 use super::events::ReleaseEvent;
-use super::release::unmet_list;
 use super::release_facts::{Train, commit_checks, facts_for, load_train};
-use crate::config::repo::OnViolation;
+use super::train::publish::unmet_list;
+use crate::domain::release_gate::{GateFacts, HandMade, decide, gated};
 use crate::domain::requirements::{Environment, all_met, evaluate};
-use crate::github::comments::upsert_comment;
-use crate::github::{CheckOutput, GitHubPort, NewCheckRun, NewIssue, ReleasePatch, RepoName};
+use crate::github::{GitHubPort, RepoName};
 use crate::inbox::ProcessError;
-use crate::store::releases::{CutRelease, ReleaseState};
 
-pub const CHECK_NAME: &str = "relman/requirements";
+pub use crate::domain::release_gate::CHECK_NAME;
 
 pub async fn handle_release(ctx: &Context, event: &ReleaseEvent) -> Result<(), ProcessError> {
     let action = event.common.action.as_deref().unwrap_or_default();
     let release = &event.release;
-    let gated = match action {
-        "published" | "prereleased" => true,
-        "created" => !release.draft,
-        _ => false,
-    };
-    if !gated {
+    if !gated(action, release.draft) {
         return Ok(());
     }
     let (Some(installation), Some(repository)) =
@@ -57,13 +53,15 @@ pub async fn handle_release(ctx: &Context, event: &ReleaseEvent) -> Result<(), P
         tracing::debug!(repo = %repo, tag = %release.tag_name, "relman's own release: not gated");
         return Ok(());
     }
-    let Some(train) = load_train(ctx, &client, &repo).await? else {
+    let Some(train) = load_train(ctx, &*client, &repo).await? else {
         return Ok(());
     };
-    gate(ctx, &client, &repo, &train, event).await?;
+    gate(ctx, &*client, &repo, &train, event).await?;
     Ok(())
 }
 
+/// Reads the tag's commit, its checks, relman's earlier check run and the open release, then
+/// decides and applies.
 async fn gate(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -84,7 +82,8 @@ async fn gate(
         .check_runs(repo, &sha)
         .await?
         .into_iter()
-        .find(|c| c.name == CHECK_NAME);
+        .find(|c| c.name == CHECK_NAME)
+        .map(|r| r.id);
     let now = ctx.clock.now();
     let facts = facts_for(ctx, train, repo, open.as_ref(), &sha, checks, now).await?;
     let verdicts = evaluate(Environment::Staging, &train.config.requirements, &facts);
@@ -94,118 +93,32 @@ async fn gate(
     } else {
         release.author.login.clone()
     };
-
-    let summary = if met {
-        format!("{tag} meets the staging requirements.")
-    } else {
-        format!(
-            "{tag} was created by @{creator} but does not meet the staging requirements:\n\n{}",
-            unmet_list(&verdicts)
-        )
-    };
-    let run = NewCheckRun {
-        name: CHECK_NAME.into(),
-        head_sha: sha.clone(),
-        status: "completed".into(),
-        conclusion: Some(if met { "success" } else { "failure" }.into()),
-        output: Some(CheckOutput {
-            title: if met {
-                "Release requirements met".into()
-            } else {
-                "Release requirements not met".into()
+    let open = open.as_ref().map(view);
+    let unmet = unmet_list(&verdicts);
+    let effects = decide(
+        &GateFacts {
+            release: HandMade {
+                id: release.id,
+                tag,
+                html_url: &release.html_url,
+                draft: release.draft,
+                creator: &creator,
             },
-            summary: summary.clone(),
-            annotations: Vec::new(),
-        }),
-    };
-    match existing_run {
-        Some(r) => {
-            github.update_check_run(repo, r.id, &run).await?;
-        }
-        None => {
-            github.create_check_run(repo, &run).await?;
-        }
-    }
-
-    if met {
-        // Cut by hand but within the rules: the open release is this one.
-        if let Some(rec) = open.filter(|r| r.state == ReleaseState::Open) {
-            let version = tag
-                .strip_prefix(train.config.versioning.tag_prefix.as_str())
-                .unwrap_or(tag);
-            ctx.store
-                .record_cut(
-                    rec.id,
-                    &CutRelease {
-                        version,
-                        tag,
-                        release_id: release.id,
-                        release_url: &release.html_url,
-                        sha: &sha,
-                        by: &creator,
-                    },
-                    ctx.clock.now_ms(),
-                )
-                .await?;
-        }
-        tracing::info!(repo = %repo, tag = %tag, by = %creator, "release made by hand meets the requirements");
-        return Ok(());
-    }
-
-    let reverted = train.config.gate.on_violation == OnViolation::Draft && !release.draft;
-    if reverted {
-        github
-            .update_release(
-                repo,
-                release.id,
-                &ReleasePatch {
-                    draft: Some(true),
-                    ..ReleasePatch::default()
-                },
-            )
-            .await?;
-    }
-    let what = if reverted {
-        "relman reverted it to a draft, so it is not treated as shipped"
-    } else {
-        "it was left published (`gate.on_violation: annotate`)"
-    };
-    let text = format!(
-        "⛔ @{creator} created the release [{tag}]({}) at {}, but it does not meet the staging requirements; {what}.\n\n{}\n\
-         Fix what is listed, then publish the release again (relman checks it again) — or let the release manager cut the release with `/release` on the tracking issue.",
-        release.html_url,
-        &sha[..sha.len().min(7)],
-        unmet_list(&verdicts)
+            sha: &sha,
+            met,
+            unmet_list: &unmet,
+            existing_run,
+            open: open.as_ref(),
+            on_violation: train.config.gate.on_violation,
+            tag_prefix: &train.config.versioning.tag_prefix,
+        },
+        now,
     );
-    let where_ = match open.and_then(|r| r.issue_number) {
-        Some(n) => n,
-        None => {
-            github
-                .create_issue(
-                    repo,
-                    &NewIssue {
-                        title: format!("Release {tag} was rejected"),
-                        body: text.clone(),
-                        labels: vec![crate::domain::tracking::RELEASE_LABEL.into()],
-                        assignees: vec![creator.clone()],
-                    },
-                )
-                .await?;
-            tracing::warn!(repo = %repo, tag = %tag, by = %creator, reverted, "release rejected");
-            return Ok(());
-        }
-    };
-    upsert_comment(
-        github,
-        &ctx.store,
-        repo,
-        where_,
-        "rejected",
-        &format!("{tag}:{}", release.id),
-        &text,
-        ctx.clock.now_ms(),
-    )
-    .await?;
-    tracing::warn!(repo = %repo, tag = %tag, by = %creator, reverted, "release rejected");
+    apply(ctx, github, repo, &effects).await?;
+    if met {
+        tracing::info!(repo = %repo, tag = %tag, by = %creator, "release made by hand meets the requirements");
+    } else {
+        tracing::warn!(repo = %repo, tag = %tag, by = %creator, "release rejected");
+    }
     Ok(())
 }

@@ -22,15 +22,15 @@
 
 use semver::Version;
 
-use super::commands::{Invocation, Outcome};
 use super::context::Context;
 use super::error::HandlerError;
 use super::events::PullRequestEvent;
-use super::release::{announce_later, create_release, create_tag};
+use super::invocation::{Invocation, Outcome};
 use super::release_facts::{
     Head, Pending, Train, default_head, last_release, pending_changes, release_before,
 };
-use super::tracking::refresh_release;
+use super::train::publish::{announce_later, create_release, create_tag};
+use super::train::tracking::refresh_release;
 use crate::config::repo::{Bump, ReleaseMode, VersionFile, VersionSource};
 use crate::domain::conventional::{bump_for_changes, changelog_section, release_notes};
 use crate::domain::tracking::RELEASE_LABEL;

@@ -2,11 +2,11 @@
 //! now: for the default branch head, or on a hotfix or warmfix issue for its `hotfix/vX.Y.Z`
 //! branch once `/release` built it (before that, for the tag it patches).
 
-use super::commands::{Invocation, Outcome};
 use super::error::HandlerError;
+use super::invocation::{Invocation, Outcome};
 use super::production::{production_gate, production_state};
 use super::release_facts::{commit_checks, default_head, facts_for, load_train, tag_commit};
-use super::tracking::refresh_all;
+use super::train::tracking::refresh_all;
 use crate::config::load::ConfigState;
 use crate::config::repo::CONFIG_PATH;
 use crate::domain::expedited::Kind;

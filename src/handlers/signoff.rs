@@ -3,19 +3,27 @@
 //! on the tracking issue at once. A staging sign-off belongs to the release this issue cuts; a
 //! production sign-off and QA calls belong to the version going to production — never carried
 //! over to another version.
+//!
+//! Each command gathers its facts here, `domain::signoff` decides (the log entries and the
+//! reply), and `effects::apply` records them and re-renders the tracking issues.
 
 use relman_commands::Environment as CommandEnvironment;
 
-use super::commands::{Invocation, Outcome};
+use super::effects::view;
 use super::error::HandlerError;
+use super::follow_up::{apply, outcome};
+use super::invocation::{Invocation, Outcome};
 use super::merged_pr::expected_version;
 use super::production::production_state;
 use super::release_facts::{default_head, load_train};
-use super::tracking::{close_tracking, refresh_all};
-use crate::domain::expedited::Kind;
-use crate::domain::production::soaked_for;
-use crate::domain::requirements::Environment;
-use crate::store::releases::{LogKind, ReleaseRecord, ReleaseState, version_key};
+use crate::domain::effects::{Effect, Reply};
+use crate::domain::signoff::{
+    ProductionFacts, Said, StagingFacts, StagingHead, decide_qa, decide_signoff, decide_skip,
+    staging_needs_head,
+};
+use crate::store::releases::{ReleaseRecord, ReleaseState};
+
+pub use crate::domain::signoff::QaCall;
 
 /// The release a command is about: the tracking issue it was given on, else the oldest one
 /// relman keeps current (open, or released and on its way to production).
@@ -34,284 +42,110 @@ async fn target_release(at: &Invocation<'_>) -> Result<Option<ReleaseRecord>, Ha
         .next())
 }
 
-fn no_release() -> Outcome {
-    Outcome::Refused(
-        "there is no release in progress to record this on: relman opens a tracking issue ahead of each release day (and at once after installation)."
-            .into(),
-    )
-}
-
-fn name(rec: &ReleaseRecord) -> String {
-    if rec.kind != Kind::Regular {
-        let issue = rec
-            .issue_number
-            .map_or_else(String::new, |n| format!(" (#{n})"));
-        return format!(
-            "{} {}{issue}",
-            rec.kind,
-            rec.tag.as_deref().unwrap_or("(not cut)")
-        );
-    }
-    match rec.issue_number {
-        Some(n) => format!(
-            "the release of {} (#{n})",
-            rec.release_date.unwrap_or(rec.scheduled_date)
-        ),
-        None => format!(
-            "the release of {}",
-            rec.release_date.unwrap_or(rec.scheduled_date)
-        ),
+/// Who said it, on which comment, now.
+fn said(at: &Invocation<'_>) -> Said {
+    Said {
+        actor: at.actor.login.clone(),
+        comment_id: at.comment_id,
+        at: at.ctx.clock.now(),
     }
 }
 
-/// Appends `entries` (entry, environment, text) under `log_key` and re-renders the tracking
-/// issues.
-async fn record(
-    at: &Invocation<'_>,
-    entries: &[(String, LogKind, Option<Environment>, Option<String>)],
-) -> Result<(), HandlerError> {
-    let key = at.repo.to_string();
-    for (log_key, entry, environment, text) in entries {
-        at.ctx
-            .store
-            .append_release_log(
-                &key,
-                log_key,
-                &at.log_entry(*entry, *environment, text.clone()),
-            )
-            .await?;
-    }
-    if let Some(train) = load_train(at.ctx, at.github, at.repo).await? {
-        refresh_all(at.ctx, at.github, at.repo, &train).await?;
-    }
-    Ok(())
+/// What a staging sign-off reads: the target release and, for an open regular one, the head it
+/// would be cut from with its expected version.
+async fn staging_facts(at: &Invocation<'_>) -> Result<StagingFacts, HandlerError> {
+    let target = target_release(at).await?.as_ref().map(view);
+    let head = if staging_needs_head(target.as_ref()) {
+        let head = default_head(at.github, at.repo).await?;
+        let version = match load_train(at.ctx, at.github, at.repo).await? {
+            Some(train) => Some(
+                expected_version(at.ctx, at.github, at.repo, &train, &head.branch, None).await?,
+            ),
+            None => None,
+        };
+        Some(StagingHead {
+            branch: head.branch,
+            sha: head.sha,
+            version,
+        })
+    } else {
+        None
+    };
+    Ok(StagingFacts { target, head })
 }
 
-fn day(date: chrono::NaiveDate) -> String {
-    date.format("%a %-d %b").to_string()
-}
-
-/// The version a production sign-off or QA call is about, described for the reply, or why
-/// there is none: on a released release's own issue that release; elsewhere the version going
-/// to production next (the one due, else the one soaking on staging).
-async fn production_target(
-    at: &Invocation<'_>,
-) -> Result<Result<(String, String), String>, HandlerError> {
-    let key = at.repo.to_string();
+/// What a production sign-off or QA call reads: the production plan and the release tracked on
+/// this issue.
+async fn production_facts(at: &Invocation<'_>) -> Result<ProductionFacts, HandlerError> {
     let Some(train) = load_train(at.ctx, at.github, at.repo).await? else {
-        return Ok(Err(
-            "this repository has no usable `.github/relman.yml`.".into()
-        ));
+        return Ok(ProductionFacts::NoTrain);
     };
     let state = production_state(at.ctx, at.github, at.repo, &train).await?;
-    let own = at.ctx.store.release_by_issue(&key, at.issue_number).await?;
-    if let Some(rec) = &own
-        && let Some(tag) = rec.tag.clone()
-    {
-        if state.runs(&tag) {
-            return Ok(Err(format!(
-                "{tag} is in production already: for a problem there, open a hotfix with `/hotfix <what is wrong>`."
-            )));
-        }
-        let expedited = rec.kind != Kind::Regular;
-        if expedited {
-            return Ok(Ok((tag.clone(), format!("{tag}, this {}", rec.kind))));
-        }
-        if rec.state == ReleaseState::Released {
-            return Ok(Ok((tag.clone(), format!("{tag} ({})", name(rec)))));
-        }
-    }
-    let now = at.ctx.clock.now();
-    let plan = &state.plan;
-    match (&plan.due, &plan.soaking) {
-        (Some(due), _) => Ok(Ok((
-            due.version.clone(),
-            format!(
-                "{}, the version due for production (on staging for {})",
-                due.version,
-                soaked_for(due.on_staging_since, now)
-            ),
-        ))),
-        (None, Some(soaking)) => Ok(Ok((
-            soaking.version.clone(),
-            format!(
-                "{}, the version soaking on staging for production{}",
-                soaking.version,
-                plan.soaking_due_on
-                    .map(|d| format!(" on {}", day(d)))
-                    .unwrap_or_default()
-            ),
-        ))),
-        (None, None) => Ok(Err(format!(
-            "nothing is waiting for production: it runs {}, and staging has nothing newer. The next release cut goes to staging first.",
-            state.running.as_deref().unwrap_or("an unknown version")
-        ))),
-    }
+    let own = at
+        .ctx
+        .store
+        .release_by_issue(&at.repo.to_string(), at.issue_number)
+        .await?
+        .map(|rec| view(&rec));
+    Ok(ProductionFacts::Known {
+        own,
+        running: state.running,
+        plan: Box::new(state.plan),
+    })
+}
+
+/// Applies a command's effects and answers with its reply.
+async fn carry_out(
+    at: &Invocation<'_>,
+    (effects, reply): (Vec<Effect>, Reply),
+) -> Result<Outcome, HandlerError> {
+    apply(at.ctx, at.github, at.repo, &effects).await?;
+    Ok(outcome(reply))
 }
 
 /// `/signoff [staging|production]`: staging for the release this issue cuts, production for the
-/// version going to production (see [`production_target`]); both when none is named.
+/// version going to production; both when none is named.
 pub async fn signoff(
     at: &Invocation<'_>,
     environment: Option<CommandEnvironment>,
 ) -> Result<Outcome, HandlerError> {
     let wants = |e: CommandEnvironment| environment.is_none_or(|x| x == e);
-    let mut entries = Vec::new();
-    let mut done = Vec::new();
-    let mut not_done = Vec::new();
-    if wants(CommandEnvironment::Staging) {
-        match target_release(at).await? {
-            Some(rec) if rec.state == ReleaseState::Open && rec.kind == Kind::Regular => {
-                // A staging sign-off is for the commit it was given on: a merge after it asks
-                // for a new one.
-                let head = default_head(at.github, at.repo).await?;
-                let version = match load_train(at.ctx, at.github, at.repo).await? {
-                    Some(train) => Some(
-                        expected_version(at.ctx, at.github, at.repo, &train, &head.branch, None)
-                            .await?,
-                    ),
-                    None => None,
-                };
-                entries.push((
-                    rec.key.clone(),
-                    LogKind::Signoff,
-                    Some(Environment::Staging),
-                    Some(head.sha.clone()),
-                ));
-                done.push(format!(
-                    "staging for {}to be cut here from `{}` at {} ({})",
-                    version.map(|v| format!("{v}, ")).unwrap_or_default(),
-                    head.branch,
-                    &head.sha[..head.sha.len().min(7)],
-                    name(&rec)
-                ));
-            }
-            Some(rec) if rec.state == ReleaseState::Open => {
-                entries.push((
-                    rec.key.clone(),
-                    LogKind::Signoff,
-                    Some(Environment::Staging),
-                    None,
-                ));
-                done.push(format!("staging for {}", name(&rec)));
-            }
-            Some(rec) => not_done.push(format!(
-                "staging: {} is {} already; a staging sign-off is for a release still to be cut",
-                name(&rec),
-                rec.state.as_str().replace('_', " ")
-            )),
-            None => not_done.push("staging: no release is open to be cut".to_string()),
-        }
-    }
-    if wants(CommandEnvironment::Production) {
-        match production_target(at).await? {
-            Ok((version, described)) => {
-                entries.push((
-                    version_key(&version),
-                    LogKind::Signoff,
-                    Some(Environment::Production),
-                    None,
-                ));
-                done.push(format!("production for {described}"));
-            }
-            Err(why) => not_done.push(format!("production: {why}")),
-        }
-    }
-    if entries.is_empty() {
-        return Ok(Outcome::Refused(format!(
-            "relman recorded no sign-off:\n\n{}",
-            not_done
-                .iter()
-                .map(|w| format!("- {w}\n"))
-                .collect::<String>()
-        )));
-    }
-    record(at, &entries).await?;
-    let mut reply = format!("Signed off {}.", done.join(", and "));
-    for why in &not_done {
-        reply.push_str(&format!(
-            "\n\nNot signed off for {}.",
-            why.trim_end_matches('.')
-        ));
-    }
-    Ok(Outcome::Done(Some(reply)))
+    let staging = match wants(CommandEnvironment::Staging) {
+        true => Some(staging_facts(at).await?),
+        false => None,
+    };
+    let production = match wants(CommandEnvironment::Production) {
+        true => Some(production_facts(at).await?),
+        false => None,
+    };
+    let decision = decide_signoff(
+        staging.as_ref(),
+        production.as_ref(),
+        &said(at),
+        at.ctx.clock.now(),
+    );
+    carry_out(at, decision).await
 }
 
-pub enum QaCall {
-    Ok,
-    Blocker(String),
-    Clear,
-}
-
-/// `/qa ok|blocker|clear`: about the version going to production (see [`production_target`]).
+/// `/qa ok|blocker|clear`: about the version going to production.
 pub async fn qa(at: &Invocation<'_>, call: QaCall) -> Result<Outcome, HandlerError> {
-    let (version, described) = match production_target(at).await? {
-        Ok(target) => target,
-        Err(why) => {
-            return Ok(Outcome::Refused(format!(
-                "relman recorded no QA call: {why}"
-            )));
-        }
-    };
-    let (entry, text, message) = match call {
-        QaCall::Ok => (
-            LogKind::QaOk,
-            None,
-            format!(
-                "QA: no blockers for {described}; production may proceed as far as QA is concerned."
-            ),
-        ),
-        QaCall::Blocker(text) => (
-            LogKind::QaBlocker,
-            Some(text.clone()),
-            format!(
-                "QA blocker recorded for {described}: \"{text}\". It does not go to production until `/qa clear` or `/qa ok`."
-            ),
-        ),
-        QaCall::Clear => (
-            LogKind::QaClear,
-            None,
-            format!("QA blockers cleared for {described}."),
-        ),
-    };
-    record(at, &[(version_key(&version), entry, None, text)]).await?;
-    Ok(Outcome::Done(Some(message)))
+    let production = production_facts(at).await?;
+    let decision = decide_qa(&production, &call, &said(at), at.ctx.clock.now());
+    carry_out(at, decision).await
 }
 
+/// `/skip <why>`: the open release's tracking issue closes as skipped.
 pub async fn skip(at: &Invocation<'_>, reason: &str) -> Result<Outcome, HandlerError> {
-    let Some(rec) = target_release(at).await? else {
-        return Ok(no_release());
+    let target = target_release(at).await?;
+    // What comes next is only read for a released release, which cannot be skipped.
+    let next = match target
+        .as_ref()
+        .filter(|r| r.state == ReleaseState::Released)
+    {
+        Some(rec) => Some(super::monitoring::next_step(at.ctx, at.github, at.repo, rec).await?),
+        None => None,
     };
-    if rec.state == ReleaseState::Released {
-        let next = super::monitoring::next_step(at.ctx, at.github, at.repo, &rec).await?;
-        return Ok(Outcome::Refused(format!(
-            "{} is released already, so there is nothing to skip. {next}",
-            name(&rec)
-        )));
-    }
-    if rec.state != ReleaseState::Open {
-        return Ok(Outcome::Refused(format!(
-            "{} is {} already, so there is nothing to skip.",
-            name(&rec),
-            rec.state.as_str().replace('_', " ")
-        )));
-    }
-    let Some(number) = rec.issue_number else {
-        return Ok(no_release());
-    };
-    close_tracking(
-        at.ctx,
-        at.github,
-        at.repo,
-        &rec,
-        number,
-        ReleaseState::Skipped,
-        reason,
-        Some(&at.actor.login),
-    )
-    .await?;
-    Ok(Outcome::Done(Some(format!(
-        "Skipped {}: {reason}. The next release day gets its own tracking issue.",
-        name(&rec)
-    ))))
+    let target = target.as_ref().map(view);
+    let decision = decide_skip(target.as_ref(), next.as_deref(), reason, &at.actor.login);
+    carry_out(at, decision).await
 }

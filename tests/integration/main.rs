@@ -20,6 +20,7 @@ mod config_errors;
 mod config_example;
 mod config_extends;
 mod config_flow;
+mod config_report;
 mod config_schema;
 mod demo;
 mod deploy;

@@ -213,7 +213,9 @@ impl Tester {
             .clock
             .as_ref()
             .map_or_else(chrono::Utc::now, |c| c.now());
-        let job = relman::handlers::tracking::periodic().job(now).into_item();
+        let job = relman::handlers::train::tracking::periodic()
+            .job(now)
+            .into_item();
         self.store
             .enqueue_batch(&[job], now.timestamp_millis())
             .await

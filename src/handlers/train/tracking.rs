@@ -12,14 +12,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::context::Context;
-use super::environments::environment_version;
-use super::error::HandlerError;
-use super::production::{production_gate, production_state};
-use super::release_facts::{
-    Head, Pending, Train, commit_checks, default_head, facts_for, last_release, load_train,
-    pending_changes,
-};
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
 use crate::domain::expedited::Kind;
@@ -33,6 +25,14 @@ use crate::domain::version::latest_release;
 use crate::github::comments::{upsert_comment, with_marker};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubError, GitHubPort, IssuePatch, IssueState, NewIssue, RepoName};
+use crate::handlers::context::Context;
+use crate::handlers::error::HandlerError;
+use crate::handlers::production::environment_version;
+use crate::handlers::production::{production_gate, production_state};
+use crate::handlers::release_facts::{
+    Head, Pending, Train, commit_checks, default_head, facts_for, last_release, load_train,
+    pending_changes,
+};
 use crate::inbox::scheduler::{JobSpec, Periodic};
 use crate::store::StoreError;
 use crate::store::releases::{
@@ -312,12 +312,12 @@ pub async fn refresh_all(
     }
     // The version that soaked on staging, due with its requirements met: Ops gets the request
     // (once), whether or not a release was cut this cycle.
-    let decision = super::deploy_request::consider(
+    let decision = crate::handlers::train::deploy_request::consider(
         ctx,
         github,
         repo,
         train,
-        super::deploy_request::Ask::Train,
+        crate::handlers::train::deploy_request::Ask::Train,
     )
     .await?;
     tracing::debug!(repo = %repo, ?decision, "deployment request");
@@ -388,7 +388,7 @@ pub async fn refresh_release(
     known_side: Option<&ProductionSide>,
 ) -> Result<(), HandlerError> {
     if rec.kind != Kind::Regular {
-        return super::hotfix::refresh(ctx, github, repo, train, rec).await;
+        return crate::handlers::train::expedited::refresh(ctx, github, repo, train, rec).await;
     }
     let now = ctx.clock.now();
     let today = train.today(now);
@@ -505,7 +505,7 @@ pub async fn refresh_release(
             candidate_view = Some(view.clone());
         }
     }
-    let notes = super::hotfix::tracking_notes(ctx, repo, train, rec).await?;
+    let notes = crate::handlers::train::expedited::tracking_notes(ctx, repo, train, rec).await?;
     let view = TrackingView {
         deploy_request: request.as_deref(),
         day: &day,

@@ -1,0 +1,413 @@
+//! The one shell that carries out what a decision returned ([`Effect`]s), in order.
+//!
+//! Every effect is safe to apply again after a crash or a retry: comments are upserts keyed by
+//! their hidden marker, check runs update the run found in the facts, assignments and closes set
+//! a state rather than toggle one, store records are keyed (a merge, an installation) or
+//! appended by a decision that read the log first. An issue is only created by a decision that
+//! found none of its own.
+
+use super::context::Context;
+use super::error::HandlerError;
+use crate::domain::effects::{Effect, LogNote, ReleaseView, Stage};
+use crate::github::comments::upsert_comment;
+use crate::github::{
+    CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
+};
+use crate::inbox::scheduler::JobSpec;
+use crate::store::environments::EnvironmentVersion;
+use crate::store::releases::{CutRelease, LogEntry, LogKind, ReleaseRecord, ReleaseState};
+
+/// What applying a list of effects did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Effects that acted on GitHub.
+    pub github: usize,
+    /// Effects that wrote to the store or asked another capability to follow up.
+    pub other: usize,
+}
+
+/// The job that reminds a release manager to confirm production is healthy (its name is
+/// `monitoring::REMINDER_JOB`; the payload names the tag).
+pub const REMINDER_JOB: &str = "monitoring-reminder";
+
+/// Carries out `effects` on `repo` in order, stopping at the first failure (the item is then
+/// retried and the effects applied before it are applied again, harmlessly). Follow-ups of
+/// other capabilities (re-rendering tracking issues, rebuilding a release PR, closing a skipped
+/// day) are applied by `follow_up::apply`, which lives above them; here they are refused.
+pub async fn apply(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    effects: &[Effect],
+) -> Result<Applied, HandlerError> {
+    let mut applied = Applied::default();
+    for effect in effects {
+        apply_one(ctx, github, repo, effect).await?;
+        if effect.writes_github() {
+            applied.github += 1;
+        } else {
+            applied.other += 1;
+        }
+    }
+    Ok(applied)
+}
+
+pub(super) async fn apply_one(
+    ctx: &Context,
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    effect: &Effect,
+) -> Result<(), HandlerError> {
+    let key = repo.to_string();
+    match effect {
+        Effect::UpsertComment {
+            repo: target,
+            issue,
+            kind,
+            key: comment_key,
+            body,
+        } => {
+            let target = match target {
+                Some(other) => other
+                    .parse::<RepoName>()
+                    .map_err(|e| HandlerError::Other(e.to_string()))?,
+                None => repo.clone(),
+            };
+            upsert_comment(
+                github,
+                &ctx.store,
+                &target,
+                *issue,
+                kind,
+                comment_key,
+                body,
+                ctx.clock.now_ms(),
+            )
+            .await?;
+        }
+        Effect::EditComment { comment_id, body } => {
+            github.update_comment(repo, *comment_id, body).await?;
+        }
+        Effect::AssignIssue { issue, assignees } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        assignees: Some(assignees.clone()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::CloseIssue { issue } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        state: Some(IssueState::Closed),
+                        state_reason: Some("completed".into()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::CreateIssue {
+            title,
+            body,
+            labels,
+            assignees,
+        } => {
+            github
+                .create_issue(
+                    repo,
+                    &NewIssue {
+                        title: title.clone(),
+                        body: body.clone(),
+                        labels: labels.clone(),
+                        assignees: assignees.clone(),
+                    },
+                )
+                .await?;
+        }
+        Effect::CompleteCheckRun {
+            existing,
+            name,
+            head_sha,
+            success,
+            title,
+            summary,
+        } => {
+            let run = NewCheckRun {
+                name: name.clone(),
+                head_sha: head_sha.clone(),
+                status: "completed".into(),
+                conclusion: Some(if *success { "success" } else { "failure" }.into()),
+                output: Some(CheckOutput {
+                    title: title.clone(),
+                    summary: summary.clone(),
+                    annotations: Vec::new(),
+                }),
+            };
+            match existing {
+                Some(id) => {
+                    github.update_check_run(repo, *id, &run).await?;
+                }
+                None => {
+                    github.create_check_run(repo, &run).await?;
+                }
+            }
+        }
+        Effect::RevertReleaseToDraft { release_id } => {
+            github
+                .update_release(
+                    repo,
+                    *release_id,
+                    &ReleasePatch {
+                        draft: Some(true),
+                        ..ReleasePatch::default()
+                    },
+                )
+                .await?;
+        }
+        Effect::ReviewDeployment {
+            run_id,
+            environment,
+            approved,
+            comment,
+        } => {
+            github
+                .review_deployment_protection_rule(repo, *run_id, environment, *approved, comment)
+                .await?;
+        }
+        record => {
+            apply_record(ctx, &key, record).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Carries out effects that only write to the store, for work that has no GitHub client at
+/// hand (a webhook relman only records). An effect that needs GitHub is refused.
+pub async fn record(ctx: &Context, repo: &str, effects: &[Effect]) -> Result<(), HandlerError> {
+    for effect in effects {
+        apply_record(ctx, repo, effect).await?;
+    }
+    Ok(())
+}
+
+async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), HandlerError> {
+    let key = key.to_string();
+    match effect {
+        Effect::RecordInstallation {
+            installation_id,
+            repository_id,
+            at_ms,
+        } => {
+            ctx.store
+                .set_repo_installation(&key, *installation_id, *repository_id, *at_ms)
+                .await?;
+        }
+        Effect::RecordMerge {
+            pr,
+            merged_at_ms,
+            merge_sha,
+        } => {
+            ctx.store
+                .record_merge(&key, *pr, *merged_at_ms, merge_sha.as_deref())
+                .await?;
+        }
+        Effect::AppendLog {
+            release_key,
+            note,
+            environment,
+            text,
+            actor,
+            comment_id,
+            at_ms,
+        } => {
+            let entry = LogEntry {
+                entry: log_kind(*note),
+                environment: *environment,
+                text: text.clone(),
+                actor: actor.clone(),
+                comment_id: *comment_id,
+                at: *at_ms,
+            };
+            ctx.store
+                .append_release_log(&key, release_key, &entry)
+                .await?;
+        }
+        Effect::RecordSwap {
+            swap,
+            by,
+            comment_id,
+            at_ms,
+        } => {
+            ctx.store
+                .add_rotation_swap(&key, swap, by, *comment_id, *at_ms)
+                .await?;
+        }
+        Effect::SetReleaseManager {
+            release_id,
+            manager,
+            at_ms,
+        } => {
+            ctx.store
+                .set_release_manager(*release_id, manager, *at_ms)
+                .await?;
+        }
+        Effect::MarkReleaseClosed { release_id, at_ms } => {
+            ctx.store.mark_release_closed(*release_id, *at_ms).await?;
+        }
+        Effect::RecordCut {
+            release_id,
+            version,
+            tag,
+            github_release_id,
+            release_url,
+            sha,
+            by,
+            at_ms,
+        } => {
+            ctx.store
+                .record_cut(
+                    *release_id,
+                    &CutRelease {
+                        version,
+                        tag,
+                        release_id: *github_release_id,
+                        release_url,
+                        sha,
+                        by,
+                    },
+                    *at_ms,
+                )
+                .await?;
+        }
+        Effect::SetEnvironmentVersion {
+            environment,
+            sha,
+            version,
+            source,
+            deployment_id,
+            at_ms,
+        } => {
+            ctx.store
+                .set_environment_version(
+                    &key,
+                    &EnvironmentVersion {
+                        environment: environment.clone(),
+                        sha: sha.clone(),
+                        version: version.clone(),
+                        source: source.clone(),
+                        deployment_id: *deployment_id,
+                        at: *at_ms,
+                    },
+                )
+                .await?;
+        }
+        Effect::MarkDeployed {
+            production,
+            tags,
+            at_ms,
+        } => {
+            let marked = ctx
+                .store
+                .mark_deployed(&key, *production, tags, *at_ms)
+                .await?;
+            if marked > 0 {
+                tracing::info!(repo = %key, production, marked, "releases reached an environment");
+            }
+        }
+        Effect::MarkRequestDeployed { tag, at_ms } => {
+            ctx.store
+                .mark_deployment_request_deployed(&key, tag, *at_ms)
+                .await?;
+        }
+        Effect::ScheduleHealthReminder {
+            tag,
+            at,
+            queue_key,
+            installation_id,
+        } => {
+            let spec = JobSpec {
+                name: REMINDER_JOB.to_string(),
+                key: format!("{key}:{tag}"),
+                scheduled_for: *at,
+                queue_key: queue_key.clone(),
+                repo: Some(key.clone()),
+                installation_id: Some(*installation_id as i64),
+                payload: serde_json::json!({ "tag": tag }),
+            };
+            ctx.store
+                .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
+                .await?;
+        }
+        other => {
+            return Err(HandlerError::Other(format!(
+                "{other:?} is neither a GitHub write nor a store record (follow-ups go through follow_up::apply)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn log_kind(note: LogNote) -> LogKind {
+    match note {
+        LogNote::Signoff => LogKind::Signoff,
+        LogNote::QaOk => LogKind::QaOk,
+        LogNote::QaBlocker => LogKind::QaBlocker,
+        LogNote::QaClear => LogKind::QaClear,
+        LogNote::Healthy => LogKind::Healthy,
+    }
+}
+
+/// A register row as the decisions see it.
+pub fn view(rec: &ReleaseRecord) -> ReleaseView {
+    ReleaseView {
+        id: rec.id,
+        key: rec.key.clone(),
+        kind: rec.kind,
+        scheduled_date: rec.scheduled_date,
+        release_date: rec.release_date,
+        issue_number: rec.issue_number,
+        state: match rec.state {
+            ReleaseState::Open => Stage::Open,
+            ReleaseState::Released => Stage::Released,
+            ReleaseState::Skipped => Stage::Skipped,
+            ReleaseState::NoChanges => Stage::NoChanges,
+        },
+        manager: rec.manager.clone(),
+        tag: rec.tag.clone(),
+        released_at: rec.released_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_domain_names_log_keys_and_states_as_the_store_does() {
+        assert_eq!(
+            crate::domain::signoff::version_key("v1.2.0"),
+            crate::store::releases::version_key("v1.2.0")
+        );
+        for state in [
+            ReleaseState::Open,
+            ReleaseState::Released,
+            ReleaseState::Skipped,
+            ReleaseState::NoChanges,
+        ] {
+            let stage = match state {
+                ReleaseState::Open => Stage::Open,
+                ReleaseState::Released => Stage::Released,
+                ReleaseState::Skipped => Stage::Skipped,
+                ReleaseState::NoChanges => Stage::NoChanges,
+            };
+            assert_eq!(stage.words(), state.as_str().replace('_', " "));
+        }
+    }
+}

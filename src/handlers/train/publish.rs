@@ -1,0 +1,270 @@
+//! Publishing a release, shared by `/release`, the release PR and expedited releases: the tag,
+//! the GitHub release, the "released in" comments (the `announce-release` job), and the unmet
+//! requirements as the list every refusal shows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::requirements::{State, Verdict};
+use crate::github::comments::upsert_comment;
+use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
+use crate::handlers::context::Context;
+use crate::handlers::error::HandlerError;
+use crate::inbox::ProcessError;
+use crate::inbox::scheduler::JobSpec;
+use crate::store::work::ClaimedItem;
+
+/// Comment "released in vX.Y.Z" on each PR of a release.
+pub const ANNOUNCE_JOB: &str = "announce-release";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Announcement {
+    tag: String,
+    url: String,
+    prs: Vec<u64>,
+}
+
+/// Unmet requirements as a list, each with its fix.
+pub fn unmet_list(verdicts: &[Verdict]) -> String {
+    verdicts
+        .iter()
+        .filter(|v| v.state != State::Met)
+        .map(|v| {
+            let mut line = format!(
+                "- {} **{}**: {}",
+                v.state.icon(),
+                v.requirement.name(),
+                v.reason
+            );
+            if let Some(fix) = &v.fix {
+                line.push_str(&format!(" — to fix: {fix}"));
+            }
+            line.push('\n');
+            line
+        })
+        .collect()
+}
+
+/// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
+/// commit it is the user's to sort out.
+pub async fn create_tag(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    tag: &str,
+    sha: &str,
+) -> Result<Result<(), String>, HandlerError> {
+    match github
+        .create_ref(repo, &format!("refs/tags/{tag}"), sha)
+        .await
+    {
+        Ok(()) => Ok(Ok(())),
+        Err(GitHubError::Rejected { status: 422, .. }) => {
+            match github.get_ref(repo, &format!("tags/{tag}")).await? {
+                Some(existing) if existing.sha == sha => Ok(Ok(())),
+                Some(existing) => Ok(Err(format!(
+                    "relman did not release: the tag `{tag}` already exists at {}, not at the head {}. \
+                     If it was made by mistake, delete it (`git push --delete origin {tag}`) and comment `/release` again; \
+                     otherwise label a merged PR for a larger bump.",
+                    &existing.sha[..existing.sha.len().min(7)],
+                    &sha[..sha.len().min(7)]
+                ))),
+                None => Err(HandlerError::Other(format!(
+                    "GitHub refused to create the tag {tag} but it does not exist"
+                ))),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the GitHub release, or finds the one a previous attempt created.
+pub async fn create_release(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    tag: &str,
+    sha: &str,
+    changelog: &str,
+) -> Result<Release, HandlerError> {
+    let new = NewRelease {
+        tag_name: tag.to_string(),
+        target_commitish: sha.to_string(),
+        name: tag.to_string(),
+        body: changelog.to_string(),
+        draft: false,
+        prerelease: false,
+    };
+    match github.create_release(repo, &new).await {
+        Ok(r) => Ok(r),
+        Err(GitHubError::Rejected { status: 422, .. }) => github
+            .get_release_by_tag(repo, tag)
+            .await?
+            .ok_or_else(|| HandlerError::Other(format!("GitHub refused the release {tag}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Queues the "released in" comments on `prs` as a job of their own (one per PR: many calls,
+/// kept out of the command's budget).
+pub async fn announce_later(
+    ctx: &Context,
+    repo: &RepoName,
+    tag: &str,
+    url: &str,
+    prs: Vec<u64>,
+) -> Result<(), HandlerError> {
+    let key = repo.to_string();
+    let installation = ctx.store.repository_installation(&key).await?;
+    let Some(target) = installation else {
+        tracing::warn!(repo = %key, "no installation recorded; PRs are not annotated");
+        return Ok(());
+    };
+    let spec = JobSpec {
+        name: ANNOUNCE_JOB.to_string(),
+        key: format!("{key}:{tag}"),
+        scheduled_for: ctx.clock.now(),
+        queue_key: target.queue_key(),
+        repo: Some(key.clone()),
+        installation_id: Some(target.installation_id as i64),
+        payload: serde_json::to_value(Announcement {
+            tag: tag.to_string(),
+            url: url.to_string(),
+            prs,
+        })
+        .map_err(|e| HandlerError::Other(e.to_string()))?,
+    };
+    ctx.store
+        .enqueue_batch(&[spec.into_item()], ctx.clock.now_ms())
+        .await?;
+    Ok(())
+}
+
+/// The announcement job: "released in vX.Y.Z" on each PR, once each (edited in place on retry).
+pub async fn announce(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessError> {
+    let announcement: Announcement = serde_json::from_slice(&item.payload)
+        .map_err(|e| ProcessError::Permanent(format!("bad {ANNOUNCE_JOB} payload: {e}")))?;
+    let (Some(repo), Some(installation)) = (&item.repo, item.installation_id) else {
+        return Err(ProcessError::Permanent(format!(
+            "{ANNOUNCE_JOB} job without repository or installation"
+        )));
+    };
+    let repo: RepoName = repo
+        .parse()
+        .map_err(|e| ProcessError::Permanent(format!("{e}")))?;
+    let client = ctx.github.installation(installation as u64)?;
+    let body = format!(
+        "🚀 Released in [{}]({}).",
+        announcement.tag, announcement.url
+    );
+    for pr in &announcement.prs {
+        upsert_comment(
+            &*client,
+            &ctx.store,
+            &repo,
+            *pr,
+            "released",
+            &announcement.tag,
+            &body,
+            ctx.clock.now_ms(),
+        )
+        .await
+        .map_err(|e| ProcessError::Retryable(e.to_string()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::github::fake::{FakeApp, FakeGitHub};
+    use crate::store::Store;
+    use crate::store::work::WorkKind;
+
+    fn repo() -> RepoName {
+        "acme/shop".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_tag_at_the_same_commit_is_a_retry_and_elsewhere_a_refusal() {
+        let github = FakeGitHub::default();
+        assert_eq!(
+            create_tag(&github, &repo(), "v1.2.0", "aaaaaaa1")
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        // The retry after a crash between the tag and the release.
+        assert_eq!(
+            create_tag(&github, &repo(), "v1.2.0", "aaaaaaa1")
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        let refusal = create_tag(&github, &repo(), "v1.2.0", "bbbbbbb2")
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(refusal.contains("already exists at aaaaaaa"), "{refusal}");
+        assert!(
+            refusal.contains("git push --delete origin v1.2.0"),
+            "{refusal}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_announcement_job_comments_once_per_pr_through_the_context_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("relman.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let github = FakeGitHub::default();
+        let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap());
+        let ctx = Context::new(
+            Arc::new(FakeApp::new(github.clone())),
+            store.clone(),
+            Arc::new(clock),
+        );
+        let item = ClaimedItem {
+            id: 1,
+            kind: WorkKind::Job,
+            dedupe_key: "acme/shop:v1.2.0".into(),
+            name: ANNOUNCE_JOB.into(),
+            action: None,
+            queue_key: "repo:1".into(),
+            repo: Some("acme/shop".into()),
+            installation_id: Some(7),
+            payload: serde_json::to_vec(&Announcement {
+                tag: "v1.2.0".into(),
+                url: "https://github.test/releases/v1.2.0".into(),
+                prs: vec![11, 12],
+            })
+            .unwrap(),
+            attempts: 1,
+            created_at: 0,
+        };
+        announce(&ctx, &item).await.unwrap();
+        // Run again, as after a crash before the item was marked done: no second comment.
+        announce(&ctx, &item).await.unwrap();
+        for pr in [11, 12] {
+            let comments = github.comments_on(pr);
+            assert_eq!(comments.len(), 1, "PR #{pr}: {comments:?}");
+            assert!(
+                comments[0]
+                    .body
+                    .contains("🚀 Released in [v1.2.0](https://github.test/releases/v1.2.0)."),
+                "{}",
+                comments[0].body
+            );
+        }
+        assert_eq!(
+            github
+                .state()
+                .calls
+                .iter()
+                .filter(|c| *c == "create_comment")
+                .count(),
+            2
+        );
+        store.close().await;
+    }
+}
