@@ -180,6 +180,9 @@ impl Demo {
             w.set_check_run(DEMO_REPO, &v140, "ci/test", "completed", Some("success"));
             deploy(w, "v1.4.0", "staging");
             w.now = clock.now();
+            // The browser that opens the release board is alice's: the fake GitHub's
+            // "Authorize" signs her in, so the printed board address needs no account.
+            w.sign_in("alice");
         });
         let args = ServeArgs {
             app: AppArgs {
@@ -193,6 +196,8 @@ impl Demo {
             port: Some(options.port.to_string()),
             database_url: Some(options.database_url.clone()),
             workers: Some("2".into()),
+            github_client_id: Some(github_sim::CLIENT_ID.to_string()),
+            github_client_secret: Some(github_sim::CLIENT_SECRET.to_string()),
             ..ServeArgs::default()
         };
         let settings = Settings::from_raw(&args, |p| std::fs::read_to_string(p))
@@ -619,15 +624,21 @@ impl Demo {
 
         writeln!(
             out,
-            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}), its clock stopped at {}.\n   Comment as someone: open {} or run\n     {} demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
+            "\n━━ Your turn. relman keeps running at {} (fake GitHub at {}), its clock stopped at {}.\n   The release board: open {} (signs you in as @alice).\n   Comment as someone: open {} or run\n     {} demo comment '/release status' --url {}\n   Ctrl-C stops the demo.",
             self.relman_url,
             self.sim.api_url(),
             self.clock.now().format("%a %-d %b %Y %H:%M UTC"),
+            self.board_url(),
             self.control_url,
             invoked_as(),
             self.control_url
         )?;
         Ok(())
+    }
+
+    /// The release board's sign-in: through the fake GitHub's OAuth, back signed in as alice.
+    pub fn board_url(&self) -> String {
+        format!("{}/login", self.relman_url)
     }
 
     async fn deploy(&self, environment: &str, rev: &str) -> Result<(), DemoError> {

@@ -2,6 +2,7 @@
 //!
 //! The layout follows DESIGN.md §4; `ARCHITECTURE.md` at the root is the map.
 
+pub mod board;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -176,7 +176,12 @@ pub async fn serve_with_clock(
         writer,
         store: store.clone(),
     };
-    let app = router(state, &settings.webhook_path);
+    // The release board, when "Sign in with GitHub" is set up; kept out of `AppState`, which
+    // holds no GitHub client of any kind.
+    let board = settings.board.as_ref().map(|b| {
+        crate::board::Board::new(b, &settings.github_api_url, store.clone(), clock.clone())
+    });
+    let app = router(state, &settings.webhook_path).merge(crate::board::router(board));
     let addr = SocketAddr::new(settings.host, settings.port);
     let listener = TcpListener::bind(addr)
         .await

@@ -68,6 +68,26 @@ pub struct ServeArgs {
     /// Read from GitHub for real but log and record every write instead of sending it.
     #[arg(long, env = "RELMAN_DRY_RUN")]
     pub dry_run: bool,
+    /// The release board's "Sign in with GitHub": the App's OAuth client id (`relman setup`
+    /// writes it). Without it and the secret the board is off.
+    #[arg(long, env = "GITHUB_CLIENT_ID")]
+    pub github_client_id: Option<String>,
+    /// The App's OAuth client secret.
+    #[arg(long, env = "GITHUB_CLIENT_SECRET", hide_env_values = true)]
+    pub github_client_secret: Option<String>,
+    /// Key of the board's session cookies (at least 32 characters). Unset: derived from the
+    /// first webhook secret, so rotating that secret signs everyone out.
+    #[arg(long, env = "RELMAN_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+    /// Who may sign in to the board: comma-separated organisations or `org/team` slugs. Unset:
+    /// anyone who can read a repository relman is installed on.
+    #[arg(long, env = "RELMAN_DASHBOARD_TEAMS")]
+    pub dashboard_teams: Option<String>,
+    /// Where people reach relman, e.g. https://relman.example.com: the OAuth callback is
+    /// `<url>/login/callback`, and cookies are `Secure` when it is https. Unset: the request's
+    /// `Host`, over http.
+    #[arg(long, env = "RELMAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Development mode: an in-process fake GitHub, SQLite `relman-dev.db`, webhook secret
     /// `development`. No GitHub App needed.
     #[arg(long)]
@@ -110,6 +130,132 @@ pub struct Settings {
     pub workers: usize,
     pub lease: std::time::Duration,
     pub dry_run: bool,
+    /// The release board; None (the board is off) without OAuth settings.
+    pub board: Option<BoardSettings>,
+}
+
+/// The release board's settings: "Sign in with GitHub" and its sessions.
+#[derive(Clone)]
+pub struct BoardSettings {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// 64 bytes: the cookie jar's signing and encryption keys.
+    pub session_key: [u8; 64],
+    /// `org` or `org/team` slugs; empty: no allow-list.
+    pub teams: Vec<String>,
+    /// Without a trailing slash.
+    pub public_url: Option<String>,
+}
+
+impl fmt::Debug for BoardSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoardSettings")
+            .field("client_id", &self.client_id)
+            .field("teams", &self.teams)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The domain-separation label of the session key: the same secret used elsewhere (the webhook
+/// HMAC) never yields the same key bytes here.
+const SESSION_KEY_LABEL: &[u8] = b"relman/board/session-cookies/v1";
+
+/// The cookie key from `RELMAN_SESSION_KEY`, or from the first webhook secret when unset:
+/// HMAC-SHA512(secret, label), 64 bytes.
+pub fn session_key(secret: &[u8]) -> [u8; 64] {
+    use hmac::{Hmac, Mac};
+    let mut out = [0u8; 64];
+    // HMAC takes keys of any length, so this cannot fail; the zero key is never reached.
+    if let Ok(mut mac) = Hmac::<sha2::Sha512>::new_from_slice(secret) {
+        mac.update(SESSION_KEY_LABEL);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
+fn board_settings(
+    raw: &ServeArgs,
+    webhook_secrets: &[Secret],
+) -> Result<Option<BoardSettings>, SettingError> {
+    let id = present(raw.github_client_id.as_deref());
+    let secret = present(raw.github_client_secret.as_deref());
+    let (client_id, client_secret) = match (id, secret) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(secret)) => (id.to_string(), Secret::new(secret)),
+        (Some(_), None) => {
+            return Err(bad(
+                "GITHUB_CLIENT_SECRET (--github-client-secret)",
+                "is required with GITHUB_CLIENT_ID: the App's client secret (the release board signs people in with it)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(bad(
+                "GITHUB_CLIENT_ID (--github-client-id)",
+                "is required with GITHUB_CLIENT_SECRET: the App's client id",
+            ));
+        }
+    };
+    let session_key = match present(raw.session_key.as_deref()) {
+        Some(key) if key.len() < 32 => {
+            return Err(bad(
+                "RELMAN_SESSION_KEY (--session-key)",
+                format!(
+                    "must be at least 32 characters, got {}; `openssl rand -hex 32` makes one",
+                    key.len()
+                ),
+            ));
+        }
+        Some(key) => session_key(key.as_bytes()),
+        None => session_key(webhook_secrets.first().map_or(&[][..], Secret::expose)),
+    };
+    let teams = present(raw.dashboard_teams.as_deref())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if let Some(slug) = teams.iter().find(|slug| {
+        let parts: Vec<&str> = slug.split('/').collect();
+        parts.len() > 2 || parts.iter().any(|p| p.is_empty())
+    }) {
+        return Err(bad(
+            "RELMAN_DASHBOARD_TEAMS (--dashboard-teams)",
+            format!("must list organisations or org/team slugs, got {slug:?}"),
+        ));
+    }
+    let public_url = match present(raw.public_url.as_deref()) {
+        None => None,
+        Some(url) => {
+            let url = url.trim_end_matches('/');
+            match url.parse::<http::Uri>() {
+                Ok(uri)
+                    if matches!(uri.scheme_str(), Some("http" | "https"))
+                        && uri.host().is_some() =>
+                {
+                    Some(url.to_string())
+                }
+                _ => {
+                    return Err(bad(
+                        "RELMAN_PUBLIC_URL (--public-url)",
+                        format!(
+                            "must be an http(s) URL such as https://relman.example.com, got {url:?}"
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(Some(BoardSettings {
+        client_id,
+        client_secret,
+        session_key,
+        teams,
+        public_url,
+    }))
 }
 
 pub const DEFAULT_WEBHOOK_PATH: &str = "/api/github/webhooks";
@@ -235,7 +381,10 @@ impl Settings {
                 })?,
         };
 
+        let board = board_settings(raw, &webhook_secrets)?;
+
         Ok(Settings {
+            board,
             app,
             webhook_secrets,
             webhook_path,
@@ -404,6 +553,44 @@ mod tests {
 
     fn no_files(_: &std::path::Path) -> std::io::Result<String> {
         Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    #[test]
+    fn the_board_is_off_without_oauth_settings_and_needs_both() {
+        assert!(
+            Settings::from_raw(&minimal(), no_files)
+                .unwrap()
+                .board
+                .is_none()
+        );
+        let mut raw = minimal();
+        raw.github_client_id = Some("Iv1.abc".into());
+        let err = Settings::from_raw(&raw, no_files).unwrap_err();
+        assert!(err.to_string().starts_with("GITHUB_CLIENT_SECRET"), "{err}");
+        raw.github_client_secret = Some("shh".into());
+        raw.dashboard_teams = Some("Acme, acme/release-managers".into());
+        let board = Settings::from_raw(&raw, no_files).unwrap().board.unwrap();
+        assert_eq!(board.teams, ["acme", "acme/release-managers"]);
+        assert_eq!(board.session_key, session_key(b"s3cret"));
+        raw.dashboard_teams = Some("acme/a/b".into());
+        assert!(Settings::from_raw(&raw, no_files).is_err());
+    }
+
+    #[test]
+    fn the_session_key_is_not_the_webhook_secret_and_follows_its_source() {
+        let derived = session_key(b"s3cret");
+        assert_ne!(&derived[..6], b"s3cret");
+        assert_ne!(derived, session_key(b"s3cret2"));
+        let mut raw = minimal();
+        raw.github_client_id = Some("Iv1.abc".into());
+        raw.github_client_secret = Some("shh".into());
+        raw.session_key = Some("short".into());
+        let err = Settings::from_raw(&raw, no_files).unwrap_err();
+        assert!(err.to_string().starts_with("RELMAN_SESSION_KEY"), "{err}");
+        let key = "k".repeat(32);
+        raw.session_key = Some(key.clone());
+        let board = Settings::from_raw(&raw, no_files).unwrap().board.unwrap();
+        assert_eq!(board.session_key, session_key(key.as_bytes()));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod rate_budget;
 pub mod rest;
 pub mod route;
 pub mod types;
+pub mod user;
 
 pub use app_port::GitHubAppPort;
 pub use error::{GitHubError, GitHubResult};

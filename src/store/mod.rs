@@ -7,6 +7,7 @@
 //! One driver serves both: every query, the inbox writer's included, goes through the pool.
 
 pub mod audit;
+pub mod board;
 pub mod comments;
 pub mod deliveries;
 pub mod dry_run;

@@ -95,5 +95,67 @@ async fn the_demo_plays_a_whole_cycle_and_answers_comments() {
     );
     let answer = post("rita", "/signoff").await;
     assert!(answer.contains("`/signoff` can be run by"), "{answer}");
+
+    // The printed board address signs the visitor in as alice and shows the demo's train.
+    assert!(out.contains(&demo.board_url()), "{out}");
+    let board = board_home(&demo.board_url()).await;
+    assert!(board.contains("@alice"), "{board}");
+    assert!(
+        board.contains(r#"<a href="/acme/web">acme/web</a>"#),
+        "{board}"
+    );
     demo.stop();
+}
+
+/// Follows the board's sign-in (relman → the fake GitHub → relman) as a browser would, and
+/// returns the page it lands on.
+async fn board_home(url: &str) -> String {
+    use http_body_util::BodyExt;
+    let client = relman::replay::client();
+    let origin = url.trim_end_matches("/login").to_string();
+    let mut next = url.to_string();
+    let mut cookies: Vec<String> = Vec::new();
+    for _ in 0..5 {
+        let mut request = http::Request::get(&next);
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies.join("; "));
+        }
+        let response = client
+            .request(
+                request
+                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            let name = pair.split('=').next().unwrap().to_string();
+            cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+            if !pair.ends_with('=') {
+                cookies.push(pair);
+            }
+        }
+        match response.headers().get("location") {
+            Some(location) => {
+                let location = location.to_str().unwrap();
+                next = if location.starts_with('/') {
+                    format!("{origin}{location}")
+                } else {
+                    location.to_string()
+                };
+            }
+            None => {
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                return String::from_utf8(body.to_vec()).unwrap();
+            }
+        }
+    }
+    panic!("the sign-in did not land on a page");
 }

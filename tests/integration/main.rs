@@ -8,6 +8,7 @@
 mod support;
 
 mod app_manifest;
+mod board;
 mod calendar_days;
 mod calendar_ics;
 mod calendar_props;
