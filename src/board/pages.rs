@@ -10,7 +10,7 @@ use chrono::Datelike;
 use super::Board;
 use super::timeline::{TimelineFacts, TimelineView, timeline};
 use super::views::{RepoFacts, RepoPage, RepoSummary, repo_page, summary};
-use crate::config::repo::parse_repo_config;
+use crate::config::repo::{RepoConfig, parse_repo_config};
 use crate::store::StoreError;
 use crate::store::repositories::RepositoryRecord;
 
@@ -91,11 +91,7 @@ fn store_failed(e: &StoreError) -> Response {
 /// Everything a page shows about `record`, from the store. None when its stored config no
 /// longer reads (it was good when stored; a newer relman may refuse it).
 async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFacts>, StoreError> {
-    let Some(config) = record
-        .config_json
-        .as_deref()
-        .and_then(|json| parse_repo_config("stored", json).ok())
-    else {
+    let Some(config) = stored_config(record) else {
         return Ok(None);
     };
     let store = &board.0.store;
@@ -237,11 +233,7 @@ async fn timeline_facts(
     record: &RepositoryRecord,
     version: &str,
 ) -> Result<Option<TimelineFacts>, StoreError> {
-    let Some(config) = record
-        .config_json
-        .as_deref()
-        .and_then(|json| parse_repo_config("stored", json).ok())
-    else {
+    let Some(config) = stored_config(record) else {
         return Ok(None);
     };
     let store = &board.0.store;
@@ -317,11 +309,7 @@ pub async fn metrics(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let Some(config) = record
-        .config_json
-        .as_deref()
-        .and_then(|json| parse_repo_config("stored", json).ok())
-    else {
+    let Some(config) = stored_config(&record) else {
         return not_found();
     };
     let tz = config.timezone.0;
@@ -389,4 +377,10 @@ pub async fn stylesheet() -> Response {
         STYLESHEET,
     )
         .into_response()
+}
+
+/// The config stored with `record`, if it still reads: it was good when stored, but a newer
+/// relman may refuse it, and then the page has nothing to show.
+fn stored_config(record: &RepositoryRecord) -> Option<RepoConfig> {
+    parse_repo_config("stored", record.config_json.as_deref()?).ok()
 }

@@ -89,19 +89,7 @@ pub fn config_check_run(
                 .iter()
                 .filter(|e| e.file == CONFIG_PATH)
                 .take(MAX_ANNOTATIONS)
-                .map(|e| CheckAnnotation {
-                    path: CONFIG_PATH.to_string(),
-                    start_line: e.line as u32,
-                    end_line: e.line as u32,
-                    start_column: Some(e.column as u32),
-                    end_column: Some(e.column as u32),
-                    annotation_level: "failure".into(),
-                    message: match &e.hint {
-                        Some(hint) => format!("{}\n{hint}", e.message),
-                        None => e.message.clone(),
-                    },
-                    title: Some("relman config".into()),
-                })
+                .map(super::config_report::annotation)
                 .collect();
             (
                 "failure",

@@ -39,7 +39,8 @@ pub fn meanwhile(ctx: &Context, repo: &RepoName, state: &ConfigState) -> Meanwhi
     }
 }
 
-fn annotation(e: &ConfigError) -> CheckAnnotation {
+/// One config error as a check-run annotation at its line and column, its fix in the message.
+pub(super) fn annotation(e: &ConfigError) -> CheckAnnotation {
     CheckAnnotation {
         path: CONFIG_PATH.to_string(),
         start_line: e.line as u32,
