@@ -18,6 +18,7 @@ pub mod production;
 pub mod protection_rule;
 pub mod release_gate;
 pub mod release_kind;
+pub mod release_status;
 pub mod requirements;
 pub mod rotation;
 pub mod rotation_commands;

@@ -1,32 +1,37 @@
 //! `/release status`: refresh the tracking issues, and reply with the requirements gate right
 //! now: for the default branch head, or on a hotfix or warmfix issue for its `hotfix/vX.Y.Z`
 //! branch once `/release` built it (before that, for the tag it patches).
+//!
+//! The facts are gathered here, `domain::release_status` decides the reply, and
+//! `follow_up::apply` renders the tracking issues again.
 
 use super::error::HandlerError;
+use super::follow_up::{apply, outcome};
 use super::invocation::{Invocation, Outcome};
 use super::production::{production_gate, production_state};
 use super::release_facts::{commit_checks, default_head, facts_for, load_train, tag_commit};
-use super::train::tracking::refresh_all;
 use crate::config::load::ConfigState;
-use crate::config::repo::CONFIG_PATH;
 use crate::domain::expedited::Kind;
-use crate::domain::production::soaked_for;
-use crate::domain::requirements::{Environment, evaluate, render_gate};
+use crate::domain::release_status::{GateFacts, ProductionCandidate, StatusFacts, decide};
+use crate::domain::requirements::{Environment, evaluate};
 use crate::store::releases::{ReleaseRecord, ReleaseState};
 
 pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
+    let facts = status_facts(at).await?;
+    let (effects, reply) = decide(&facts, at.ctx.clock.now());
+    apply(at.ctx, at.github, at.repo, &effects).await?;
+    Ok(outcome(reply))
+}
+
+/// What the reply reads: the shipped release's state, or the gate of what would be cut now.
+async fn status_facts(at: &Invocation<'_>) -> Result<StatusFacts, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let Some(train) = load_train(ctx, github, repo).await? else {
-        let state = ctx.configs.get(github, &ctx.store, repo).await?;
-        let why = match &state {
-            ConfigState::Invalid { errors, .. } => {
-                format!("`{CONFIG_PATH}` has errors:\n\n```\n{errors}\n```")
-            }
-            _ => format!("this repository has no `{CONFIG_PATH}`"),
+        let errors = match ctx.configs.get(github, &ctx.store, repo).await? {
+            ConfigState::Invalid { errors, .. } => Some(errors.to_string()),
+            _ => None,
         };
-        return Ok(Outcome::Refused(format!(
-            "relman cannot evaluate the release gate: {why}\n\n`relman config-schema` prints the schema; `relman check-config FILE` checks a file."
-        )));
+        return Ok(StatusFacts::NoTrain { errors });
     };
     let now = ctx.clock.now();
     let key = repo.to_string();
@@ -34,21 +39,16 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, HandlerError
         Some(rec) => Some(rec),
         None => ctx.store.open_releases(&key).await?.into_iter().next(),
     };
-    // A release that shipped answers with its own state, never the next release's gate.
     if let Some(rec) = &release
         && rec.state == ReleaseState::Released
     {
-        refresh_all(ctx, github, repo, &train).await?;
         let next = super::monitoring::next_step(ctx, github, repo, rec).await?;
-        return Ok(Outcome::Done(Some(format!(
-            "{} was released as [{}]({}). {next}",
-            match rec.kind {
-                Kind::Regular => "This release day's release".to_string(),
-                kind => format!("This {kind}"),
-            },
-            rec.tag.as_deref().unwrap_or("?"),
-            rec.release_url.as_deref().unwrap_or("")
-        ))));
+        return Ok(StatusFacts::Released {
+            kind: rec.kind,
+            tag: rec.tag.clone(),
+            url: rec.release_url.clone(),
+            next,
+        });
     }
     let expedited = match &release {
         Some(rec) => expedited_head(at, rec).await?,
@@ -64,53 +64,27 @@ pub async fn release_status(at: &Invocation<'_>) -> Result<Outcome, HandlerError
     };
     let checks = commit_checks(github, repo, &sha).await?;
     let facts = facts_for(ctx, &train, repo, release.as_ref(), &sha, checks, now).await?;
-    let mut verdicts = vec![(
-        Environment::Staging,
-        evaluate(Environment::Staging, &train.config.requirements, &facts),
-    )];
-    // Production's requirements are about the version that soaked on staging (on a fix's
-    // issue the fix itself goes to production, requested when it is cut).
+    let staging = evaluate(Environment::Staging, &train.config.requirements, &facts);
     let state = production_state(ctx, github, repo, &train).await?;
-    let production_line = match state.plan.next().filter(|_| !is_fix) {
-        Some(candidate) => {
-            if let Some(gate) = production_gate(ctx, github, repo, &train, candidate).await? {
-                verdicts.push((Environment::Production, gate));
-            }
-            format!(
-                "\n\nProduction: {} (on staging for {}).",
-                candidate.version,
-                soaked_for(candidate.on_staging_since, now)
-            )
-        }
-        None if !is_fix => format!(
-            "\n\nProduction: nothing waiting (it runs {}).",
-            state.running.as_deref().unwrap_or("an unknown version")
-        ),
-        None => String::new(),
+    let production = match state.plan.next().filter(|_| !is_fix) {
+        Some(candidate) => Some(ProductionCandidate {
+            version: candidate.version.clone(),
+            on_staging_since: candidate.on_staging_since,
+            gate: production_gate(ctx, github, repo, &train, candidate).await?,
+        }),
+        None => None,
     };
-    refresh_all(ctx, github, repo, &train).await?;
-
-    let next = train
-        .calendar
-        .next_release(now)
-        .and_then(|day| day.date)
-        .map_or_else(
-            || "none scheduled".to_string(),
-            |d| d.format("%a %Y-%m-%d").to_string(),
-        );
-    let manager = facts
-        .release_manager
-        .as_deref()
-        .map_or_else(|| "nobody (no rotation)".to_string(), |rm| format!("@{rm}"));
-    let tracked = release
-        .and_then(|r| r.issue_number)
-        .map_or_else(String::new, |n| format!(" Tracked in #{n}."));
-    Ok(Outcome::Done(Some(format!(
-        "Release gate for `{}` at {} — next release {next}, release manager {manager}.{tracked}{production_line}\n\n{}",
+    Ok(StatusFacts::Gate(Box::new(GateFacts {
         branch,
-        &sha[..sha.len().min(7)],
-        render_gate(&verdicts)
-    ))))
+        sha,
+        is_fix,
+        staging,
+        production,
+        running: state.running,
+        next_release: train.calendar.next_release(now).and_then(|day| day.date),
+        manager: facts.release_manager,
+        tracked: release.and_then(|r| r.issue_number),
+    })))
 }
 
 /// What an expedited release ships, as (branch or tag, commit): its branch's head once built,
