@@ -46,6 +46,16 @@ pub enum Effect {
         title: String,
         summary: String,
     },
+    /// The tag `tag` points at `sha` (created; one already at `sha` is a retry — a decision that
+    /// must refuse a tag elsewhere reads where it is first, see `domain::release::tag_conflict`).
+    CreateTag { tag: String, sha: String },
+    /// The GitHub release of `tag`, named after it, reads `body` (the one a previous attempt
+    /// created is found instead).
+    CreateRelease {
+        tag: String,
+        sha: String,
+        body: String,
+    },
     /// A published release goes back to a draft.
     RevertReleaseToDraft { release_id: u64 },
     /// The answer to a custom deployment protection rule.
@@ -123,6 +133,13 @@ pub enum Effect {
     },
     /// The deployment request of `tag` was deployed.
     MarkRequestDeployed { tag: String, at_ms: i64 },
+    /// "Released in `tag`" is commented on each of `prs`, in a job of its own (one call per PR,
+    /// kept out of the command's budget).
+    AnnounceRelease {
+        tag: String,
+        url: String,
+        prs: Vec<u64>,
+    },
     /// The release manager is reminded about `tag` at `at` (a job in the repository's queue).
     ScheduleHealthReminder {
         tag: String,
@@ -134,6 +151,8 @@ pub enum Effect {
     // --- Other capabilities, asked to follow up ---------------------------------------------
     /// The open tracking issues are rendered again at once (a command changed what they show).
     RefreshTracking,
+    /// The tracking issue of the release kept under `release_key` is rendered again.
+    RefreshRelease { release_key: String },
     /// A refresh of the tracking issues is booked through the debounce window.
     ScheduleRefresh {
         installation_id: u64,
@@ -171,6 +190,8 @@ impl Effect {
                 | Effect::CloseIssue { .. }
                 | Effect::CreateIssue { .. }
                 | Effect::CompleteCheckRun { .. }
+                | Effect::CreateTag { .. }
+                | Effect::CreateRelease { .. }
                 | Effect::RevertReleaseToDraft { .. }
                 | Effect::ReviewDeployment { .. }
         )

@@ -16,6 +16,7 @@ pub mod merged_pr;
 pub mod monitoring;
 pub mod production;
 pub mod protection_rule;
+pub mod release;
 pub mod release_gate;
 pub mod release_kind;
 pub mod release_status;

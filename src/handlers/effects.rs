@@ -2,13 +2,16 @@
 //!
 //! Every effect is safe to apply again after a crash or a retry: comments are upserts keyed by
 //! their hidden marker, check runs update the run found in the facts, assignments and closes set
-//! a state rather than toggle one, store records are keyed (a merge, an installation) or
+//! a state rather than toggle one, a tag already at its commit and a release already made are
+//! found rather than made twice, store records are keyed (a merge, an installation) or
 //! appended by a decision that read the log first. An issue is only created by a decision that
 //! found none of its own.
 
 use super::context::Context;
 use super::error::HandlerError;
+use super::train::publish::{announce_later, create_release, tag_at};
 use crate::domain::effects::{Effect, LogNote, ReleaseView, Stage};
+use crate::domain::release::{Published, tag_conflict};
 use crate::github::comments::upsert_comment;
 use crate::github::{
     CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
@@ -159,6 +162,16 @@ pub(super) async fn apply_one(
                 }
             }
         }
+        Effect::CreateTag { tag, sha } => {
+            if let Found::TagAt(at) = publish(github, repo, effect).await?
+                && let Some(conflict) = tag_conflict(tag, &at, sha)
+            {
+                return Err(HandlerError::Other(conflict));
+            }
+        }
+        Effect::CreateRelease { .. } => {
+            publish(github, repo, effect).await?;
+        }
         Effect::RevertReleaseToDraft { release_id } => {
             github
                 .update_release(
@@ -186,6 +199,38 @@ pub(super) async fn apply_one(
         }
     }
     Ok(())
+}
+
+/// What a publishing effect found on GitHub, for the decision that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Where the tag points: the commit asked for, or, when it existed, wherever it is.
+    TagAt(String),
+    /// The release, made now or by an earlier attempt.
+    Release(Published),
+    /// Not a publishing effect: applied like any other.
+    Nothing,
+}
+
+/// Applies a `CreateTag` or `CreateRelease` and returns what GitHub holds afterwards (a tag
+/// already there or a release an earlier attempt made is found, not made twice). Other effects
+/// go through [`apply`].
+pub async fn publish(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    effect: &Effect,
+) -> Result<Found, HandlerError> {
+    Ok(match effect {
+        Effect::CreateTag { tag, sha } => Found::TagAt(tag_at(github, repo, tag, sha).await?),
+        Effect::CreateRelease { tag, sha, body } => {
+            let release = create_release(github, repo, tag, sha, body).await?;
+            Found::Release(Published {
+                id: release.id,
+                url: release.html_url,
+            })
+        }
+        _ => Found::Nothing,
+    })
 }
 
 /// Carries out effects that only write to the store, for work that has no GitHub client at
@@ -325,6 +370,12 @@ async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), H
             ctx.store
                 .mark_deployment_request_deployed(&key, tag, *at_ms)
                 .await?;
+        }
+        Effect::AnnounceRelease { tag, url, prs } => {
+            let repo = key
+                .parse::<RepoName>()
+                .map_err(|e| HandlerError::Other(e.to_string()))?;
+            announce_later(ctx, &repo, tag, url, prs.clone()).await?;
         }
         Effect::ScheduleHealthReminder {
             tag,

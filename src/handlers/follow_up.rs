@@ -1,5 +1,5 @@
 //! Applying the effects of decisions that ask other capabilities to follow up: the tracking
-//! issues rendered again or a refresh booked, an open release PR rebuilt, a skipped day's
+//! issues rendered again (all, or one release's) or a refresh booked, an open release PR rebuilt, a skipped day's
 //! tracking issue closed. Everything else goes to `effects::apply_one`. This sits above
 //! `tracking` and `release_pr`, so the plain shell (`effects`) stays below them.
 
@@ -26,6 +26,16 @@ pub async fn apply(
             Effect::RefreshTracking => {
                 if let Some(train) = load_train(ctx, github, repo).await? {
                     super::train::tracking::refresh_all(ctx, github, repo, &train).await?;
+                }
+            }
+            Effect::RefreshRelease { release_key } => {
+                if let Some(train) = load_train(ctx, github, repo).await?
+                    && let Some(rec) = ctx.store.release_record(&key, release_key).await?
+                {
+                    super::train::tracking::refresh_release(
+                        ctx, github, repo, &train, &rec, None, None,
+                    )
+                    .await?;
                 }
             }
             Effect::ScheduleRefresh {

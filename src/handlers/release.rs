@@ -10,18 +10,18 @@
 //! Idempotent: a retry finds the tag and the release already there and carries on; a second
 //! `/release` after success answers with the release.
 
+use super::effects::{Found, publish, view};
 use super::error::HandlerError;
+use super::follow_up::{apply, outcome};
 use super::invocation::{Invocation, Outcome};
 use super::release_facts::{
     commit_checks, default_head, facts_for, last_release, load_train, pending_changes,
 };
-use super::train::publish::{announce_later, create_release, create_tag, unmet_list};
-use super::train::tracking::refresh_release;
-use crate::config::repo::{ReleaseMode, VersionSource};
-use crate::domain::changelog::render_changelog;
-use crate::domain::conventional::release_notes;
-use crate::domain::requirements::{Environment, all_met, evaluate};
-use crate::store::releases::{CutRelease, ReleaseRecord, ReleaseState};
+use crate::domain::release::{
+    Changes, Head, Plan, after_publish, decide_cut, decide_gate, decide_state, tag_conflict,
+};
+use crate::domain::requirements::{Environment, evaluate};
+use crate::store::releases::ReleaseRecord;
 
 /// The tracking issue this command was given on, or why it cannot be released.
 pub async fn tracked_release(
@@ -41,6 +41,10 @@ pub async fn tracked_release(
     )))
 }
 
+/// `/release`, in stages so a refusal reads no more than it needs: the tracked release's state,
+/// then the staging gate at the default branch head, then what merged since the last release.
+/// Each stage's facts go to a decision in `domain::release`; the cut goes through the effects
+/// shell.
 pub async fn release(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     let (ctx, github, repo) = (at.ctx, at.github, at.repo);
     let Some(train) = load_train(ctx, github, repo).await? else {
@@ -57,110 +61,83 @@ pub async fn release(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     if let Some(outcome) = super::hotfix::release_instead(at, &rec).await? {
         return Ok(outcome);
     }
-    match rec.state {
-        ReleaseState::Open => {}
-        ReleaseState::Released => {
-            return Ok(Outcome::Done(Some(format!(
-                "Already released as [{}]({}); nothing more to do.",
-                rec.tag.as_deref().unwrap_or("?"),
-                rec.release_url.as_deref().unwrap_or("")
-            ))));
-        }
-        ReleaseState::Skipped | ReleaseState::NoChanges => {
-            return Ok(Outcome::Refused(format!(
-                "relman did not release: this release day is closed ({}). The next release gets its own tracking issue.",
-                rec.reason.as_deref().unwrap_or(rec.state.as_str())
-            )));
-        }
+    if let Some(reply) = decide_state(
+        view(&rec).state,
+        rec.tag.as_deref(),
+        rec.release_url.as_deref(),
+        rec.reason.as_deref().unwrap_or(rec.state.as_str()),
+    ) {
+        return Ok(outcome(reply));
     }
 
     let now = ctx.clock.now();
-    let head = default_head(github, repo).await?;
-    let checks = commit_checks(github, repo, &head.sha).await?;
-    let facts = facts_for(ctx, &train, repo, Some(&rec), &head.sha, checks, now).await?;
+    let default = default_head(github, repo).await?;
+    let checks = commit_checks(github, repo, &default.sha).await?;
+    let facts = facts_for(ctx, &train, repo, Some(&rec), &default.sha, checks, now).await?;
     let verdicts = evaluate(Environment::Staging, &train.config.requirements, &facts);
-    if !all_met(&verdicts) {
-        return Ok(Outcome::Refused(format!(
-            "relman did not release: the staging requirements are not met for `{}` at {}:\n\n{}\nComment `/release` again once they are.",
-            head.branch,
-            &head.sha[..head.sha.len().min(7)],
-            unmet_list(&verdicts)
-        )));
+    let head = Head {
+        branch: default.branch.clone(),
+        sha: default.sha.clone(),
+    };
+    if let Some(refusal) = decide_gate(&head, &verdicts) {
+        return Ok(outcome(refusal));
     }
 
     let versioning = &train.config.versioning;
     let last = last_release(github, repo, &versioning.tag_prefix).await?;
-    let pending =
-        pending_changes(github, repo, &head.branch, &head.sha, last, &head.html_url).await?;
-    if pending.changes.is_empty() {
-        let since = pending.last.as_ref().map_or_else(
-            || "the last release".to_string(),
-            |t| format!("`{}`", t.tag),
-        );
-        return Ok(Outcome::Refused(format!(
-            "relman did not release: nothing was merged since {since} — no changes, no release."
-        )));
-    }
-    let (bump, version, tag) = pending.next(versioning);
-    let changelog = match versioning.source {
-        VersionSource::Labels => render_changelog(
-            &pending.changes,
-            &versioning.bump_labels,
-            pending.compare_url.as_deref(),
-        ),
-        VersionSource::ConventionalCommits => {
-            release_notes(&pending.changes, versioning, pending.compare_url.as_deref())
-        }
+    let pending = pending_changes(
+        github,
+        repo,
+        &default.branch,
+        &default.sha,
+        last,
+        &default.html_url,
+    )
+    .await?;
+    let changes = Changes {
+        last: pending.last.as_ref(),
+        changes: &pending.changes,
+        compare_url: pending.compare_url.as_deref(),
     };
-    if train.config.release.mode == ReleaseMode::PullRequest {
-        let plan = super::release_pr::Plan {
-            train: &train,
-            rec: &rec,
-            head: &head,
-            pending: &pending,
-            version: &version,
-            bump,
-        };
-        return super::release_pr::prepare(at, &plan).await;
-    }
+    let cut = match decide_cut(&head, &changes, versioning, train.config.release.mode) {
+        Plan::Refuse(reply) => return Ok(outcome(reply)),
+        Plan::PullRequest { .. } => {
+            let (bump, version, _) = pending.next(versioning);
+            let plan = super::release_pr::Plan {
+                train: &train,
+                rec: &rec,
+                head: &default,
+                pending: &pending,
+                version: &version,
+                bump,
+            };
+            return super::release_pr::prepare(at, &plan).await;
+        }
+        Plan::Cut(cut) => cut,
+    };
 
-    if let Err(refusal) = create_tag(github, repo, &tag, &head.sha).await? {
+    // The tag first: one already elsewhere is the user's to sort out, at the head a retry.
+    let [tag, release] = cut.publish();
+    if let Found::TagAt(found) = publish(github, repo, &tag).await?
+        && let Some(refusal) = tag_conflict(&cut.tag, &found, &cut.head.sha)
+    {
         return Ok(Outcome::Refused(refusal));
     }
-    let release = create_release(github, repo, &tag, &head.sha, &changelog).await?;
-    ctx.store
-        .record_cut(
-            rec.id,
-            &CutRelease {
-                version: &version.to_string(),
-                tag: &tag,
-                release_id: release.id,
-                release_url: &release.html_url,
-                sha: &head.sha,
-                by: &at.actor.login,
-            },
-            ctx.clock.now_ms(),
-        )
-        .await?;
-    tracing::info!(repo = %repo, tag = %tag, sha = %head.sha, by = %at.actor.login, "released");
-
-    let key = repo.to_string();
-    if let Some(cut) = ctx.store.release_record(&key, &rec.key).await? {
-        refresh_release(ctx, github, repo, &train, &cut, None, None).await?;
-    }
-    let prs: Vec<u64> = pending.changes.iter().filter_map(|c| c.number).collect();
-    if !prs.is_empty() {
-        announce_later(at.ctx, at.repo, &tag, &release.html_url, prs).await?;
-    }
-    Ok(Outcome::Done(Some(format!(
-        "Released **[{tag}]({})** from `{}` at {} ({} bump from {}). CI deploys it to staging.\n\n{changelog}",
-        release.html_url,
-        head.branch,
-        &head.sha[..head.sha.len().min(7)],
-        bump.name(),
-        match versioning.source {
-            VersionSource::Labels => "the merged PRs' labels",
-            VersionSource::ConventionalCommits => "conventional commits",
-        }
-    ))))
+    let Found::Release(published) = publish(github, repo, &release).await? else {
+        return Err(HandlerError::Other(format!(
+            "publishing the release {} found no release",
+            cut.tag
+        )));
+    };
+    tracing::info!(repo = %repo, tag = %cut.tag, sha = %cut.head.sha, by = %at.actor.login, "released");
+    let (effects, reply) = after_publish(
+        &cut,
+        rec.id,
+        &rec.key,
+        &published,
+        &at.actor.login,
+        ctx.clock.now_ms(),
+    );
+    apply(ctx, github, repo, &effects).await?;
+    Ok(outcome(reply))
 }

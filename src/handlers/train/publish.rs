@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::requirements::{State, Verdict};
+use crate::domain::release::tag_conflict;
 use crate::github::comments::upsert_comment;
 use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
 use crate::handlers::context::Context;
@@ -23,26 +23,7 @@ struct Announcement {
     prs: Vec<u64>,
 }
 
-/// Unmet requirements as a list, each with its fix.
-pub fn unmet_list(verdicts: &[Verdict]) -> String {
-    verdicts
-        .iter()
-        .filter(|v| v.state != State::Met)
-        .map(|v| {
-            let mut line = format!(
-                "- {} **{}**: {}",
-                v.state.icon(),
-                v.requirement.name(),
-                v.reason
-            );
-            if let Some(fix) = &v.fix {
-                line.push_str(&format!(" — to fix: {fix}"));
-            }
-            line.push('\n');
-            line
-        })
-        .collect()
-}
+pub use crate::domain::release::unmet_list;
 
 /// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
 /// commit it is the user's to sort out.
@@ -52,21 +33,29 @@ pub async fn create_tag(
     tag: &str,
     sha: &str,
 ) -> Result<Result<(), String>, HandlerError> {
+    let at = tag_at(github, repo, tag, sha).await?;
+    Ok(match tag_conflict(tag, &at, sha) {
+        None => Ok(()),
+        Some(refusal) => Err(refusal),
+    })
+}
+
+/// Creates the tag at `sha` and says where the tag is: at `sha`, or, when it already existed,
+/// wherever it points.
+pub async fn tag_at(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    tag: &str,
+    sha: &str,
+) -> Result<String, HandlerError> {
     match github
         .create_ref(repo, &format!("refs/tags/{tag}"), sha)
         .await
     {
-        Ok(()) => Ok(Ok(())),
+        Ok(()) => Ok(sha.to_string()),
         Err(GitHubError::Rejected { status: 422, .. }) => {
             match github.get_ref(repo, &format!("tags/{tag}")).await? {
-                Some(existing) if existing.sha == sha => Ok(Ok(())),
-                Some(existing) => Ok(Err(format!(
-                    "relman did not release: the tag `{tag}` already exists at {}, not at the head {}. \
-                     If it was made by mistake, delete it (`git push --delete origin {tag}`) and comment `/release` again; \
-                     otherwise label a merged PR for a larger bump.",
-                    &existing.sha[..existing.sha.len().min(7)],
-                    &sha[..sha.len().min(7)]
-                ))),
+                Some(existing) => Ok(existing.sha),
                 None => Err(HandlerError::Other(format!(
                     "GitHub refused to create the tag {tag} but it does not exist"
                 ))),
