@@ -25,6 +25,8 @@ pub enum Effect {
     },
     /// A comment relman found by its id reads `body` (only that comment: nothing is posted).
     EditComment { comment_id: u64, body: String },
+    /// The issue's body reads `body` (a tracking issue's dashboard).
+    EditIssueBody { issue: u64, body: String },
     /// The issue is assigned to exactly these people.
     AssignIssue { issue: u64, assignees: Vec<String> },
     /// The issue closes as completed.
@@ -94,6 +96,12 @@ pub enum Effect {
         swap: Swap,
         by: String,
         comment_id: u64,
+        at_ms: i64,
+    },
+    /// The fingerprint of what a release's tracking issue shows now.
+    RecordBodyHash {
+        release_id: i64,
+        hash: String,
         at_ms: i64,
     },
     /// A tracked release changes hands.
@@ -186,6 +194,7 @@ impl Effect {
             self,
             Effect::UpsertComment { .. }
                 | Effect::EditComment { .. }
+                | Effect::EditIssueBody { .. }
                 | Effect::AssignIssue { .. }
                 | Effect::CloseIssue { .. }
                 | Effect::CreateIssue { .. }

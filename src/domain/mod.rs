@@ -26,5 +26,6 @@ pub mod rotation_commands;
 pub mod signoff;
 pub mod stats;
 pub mod tracking;
+pub mod tracking_refresh;
 pub mod version;
 pub mod version_files;

@@ -9,12 +9,12 @@
 
 use super::context::Context;
 use super::error::HandlerError;
-use super::train::publish::{announce_later, create_release, tag_at};
 use crate::domain::effects::{Effect, LogNote, ReleaseView, Stage};
 use crate::domain::release::{Published, tag_conflict};
 use crate::github::comments::upsert_comment;
 use crate::github::{
-    CheckOutput, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue, ReleasePatch, RepoName,
+    CheckOutput, GitHubError, GitHubPort, IssuePatch, IssueState, NewCheckRun, NewIssue,
+    NewRelease, Release, ReleasePatch, RepoName,
 };
 use crate::inbox::scheduler::JobSpec;
 use crate::store::environments::EnvironmentVersion;
@@ -36,7 +36,7 @@ pub const REMINDER_JOB: &str = "monitoring-reminder";
 /// Carries out `effects` on `repo` in order, stopping at the first failure (the item is then
 /// retried and the effects applied before it are applied again, harmlessly). Follow-ups of
 /// other capabilities (re-rendering tracking issues, rebuilding a release PR, closing a skipped
-/// day) are applied by `follow_up::apply`, which lives above them; here they are refused.
+/// day, queueing the "released in" comments) are applied by `follow_up::apply`, which lives above them; here they are refused.
 pub async fn apply(
     ctx: &Context,
     github: &dyn GitHubPort,
@@ -90,6 +90,18 @@ pub(super) async fn apply_one(
         }
         Effect::EditComment { comment_id, body } => {
             github.update_comment(repo, *comment_id, body).await?;
+        }
+        Effect::EditIssueBody { issue, body } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        body: Some(body.clone()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
         }
         Effect::AssignIssue { issue, assignees } => {
             github
@@ -233,6 +245,57 @@ pub async fn publish(
     })
 }
 
+/// Creates the tag at `sha` and says where the tag is: at `sha`, or, when it already existed,
+/// wherever it points.
+pub async fn tag_at(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    tag: &str,
+    sha: &str,
+) -> Result<String, HandlerError> {
+    match github
+        .create_ref(repo, &format!("refs/tags/{tag}"), sha)
+        .await
+    {
+        Ok(()) => Ok(sha.to_string()),
+        Err(GitHubError::Rejected { status: 422, .. }) => {
+            match github.get_ref(repo, &format!("tags/{tag}")).await? {
+                Some(existing) => Ok(existing.sha),
+                None => Err(HandlerError::Other(format!(
+                    "GitHub refused to create the tag {tag} but it does not exist"
+                ))),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the GitHub release, or finds the one a previous attempt created.
+pub async fn create_release(
+    github: &dyn GitHubPort,
+    repo: &RepoName,
+    tag: &str,
+    sha: &str,
+    changelog: &str,
+) -> Result<Release, HandlerError> {
+    let new = NewRelease {
+        tag_name: tag.to_string(),
+        target_commitish: sha.to_string(),
+        name: tag.to_string(),
+        body: changelog.to_string(),
+        draft: false,
+        prerelease: false,
+    };
+    match github.create_release(repo, &new).await {
+        Ok(r) => Ok(r),
+        Err(GitHubError::Rejected { status: 422, .. }) => github
+            .get_release_by_tag(repo, tag)
+            .await?
+            .ok_or_else(|| HandlerError::Other(format!("GitHub refused the release {tag}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Carries out effects that only write to the store, for work that has no GitHub client at
 /// hand (a webhook relman only records). An effect that needs GitHub is refused.
 pub async fn record(ctx: &Context, repo: &str, effects: &[Effect]) -> Result<(), HandlerError> {
@@ -303,6 +366,15 @@ async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), H
                 .set_release_manager(*release_id, manager, *at_ms)
                 .await?;
         }
+        Effect::RecordBodyHash {
+            release_id,
+            hash,
+            at_ms,
+        } => {
+            ctx.store
+                .set_release_body_hash(*release_id, hash, *at_ms)
+                .await?;
+        }
         Effect::MarkReleaseClosed { release_id, at_ms } => {
             ctx.store.mark_release_closed(*release_id, *at_ms).await?;
         }
@@ -370,12 +442,6 @@ async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), H
             ctx.store
                 .mark_deployment_request_deployed(&key, tag, *at_ms)
                 .await?;
-        }
-        Effect::AnnounceRelease { tag, url, prs } => {
-            let repo = key
-                .parse::<RepoName>()
-                .map_err(|e| HandlerError::Other(e.to_string()))?;
-            announce_later(ctx, &repo, tag, url, prs.clone()).await?;
         }
         Effect::ScheduleHealthReminder {
             tag,

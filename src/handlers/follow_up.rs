@@ -1,6 +1,6 @@
 //! Applying the effects of decisions that ask other capabilities to follow up: the tracking
 //! issues rendered again (all, or one release's) or a refresh booked, an open release PR rebuilt, a skipped day's
-//! tracking issue closed. Everything else goes to `effects::apply_one`. This sits above
+//! tracking issue closed, the "released in" comments queued. Everything else goes to `effects::apply_one`. This sits above
 //! `tracking` and `release_pr`, so the plain shell (`effects`) stays below them.
 
 use super::context::Context;
@@ -37,6 +37,9 @@ pub async fn apply(
                     )
                     .await?;
                 }
+            }
+            Effect::AnnounceRelease { tag, url, prs } => {
+                super::train::publish::announce_later(ctx, repo, tag, url, prs.clone()).await?;
             }
             Effect::ScheduleRefresh {
                 installation_id,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::release::tag_conflict;
 use crate::github::comments::upsert_comment;
-use crate::github::{GitHubError, GitHubPort, NewRelease, Release, RepoName};
+use crate::github::{GitHubPort, RepoName};
 use crate::handlers::context::Context;
 use crate::handlers::error::HandlerError;
 use crate::inbox::ProcessError;
@@ -24,6 +24,7 @@ struct Announcement {
 }
 
 pub use crate::domain::release::unmet_list;
+pub use crate::handlers::effects::{create_release, tag_at};
 
 /// Creates the tag at `sha`; an existing tag at the same commit is a retry and fine, at another
 /// commit it is the user's to sort out.
@@ -38,57 +39,6 @@ pub async fn create_tag(
         None => Ok(()),
         Some(refusal) => Err(refusal),
     })
-}
-
-/// Creates the tag at `sha` and says where the tag is: at `sha`, or, when it already existed,
-/// wherever it points.
-pub async fn tag_at(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    tag: &str,
-    sha: &str,
-) -> Result<String, HandlerError> {
-    match github
-        .create_ref(repo, &format!("refs/tags/{tag}"), sha)
-        .await
-    {
-        Ok(()) => Ok(sha.to_string()),
-        Err(GitHubError::Rejected { status: 422, .. }) => {
-            match github.get_ref(repo, &format!("tags/{tag}")).await? {
-                Some(existing) => Ok(existing.sha),
-                None => Err(HandlerError::Other(format!(
-                    "GitHub refused to create the tag {tag} but it does not exist"
-                ))),
-            }
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Creates the GitHub release, or finds the one a previous attempt created.
-pub async fn create_release(
-    github: &dyn GitHubPort,
-    repo: &RepoName,
-    tag: &str,
-    sha: &str,
-    changelog: &str,
-) -> Result<Release, HandlerError> {
-    let new = NewRelease {
-        tag_name: tag.to_string(),
-        target_commitish: sha.to_string(),
-        name: tag.to_string(),
-        body: changelog.to_string(),
-        draft: false,
-        prerelease: false,
-    };
-    match github.create_release(repo, &new).await {
-        Ok(r) => Ok(r),
-        Err(GitHubError::Rejected { status: 422, .. }) => github
-            .get_release_by_tag(repo, tag)
-            .await?
-            .ok_or_else(|| HandlerError::Other(format!("GitHub refused the release {tag}"))),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Queues the "released in" comments on `prs` as a job of their own (one per PR: many calls,

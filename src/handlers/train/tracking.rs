@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
@@ -21,11 +20,13 @@ use crate::domain::tracking::{
     FunctionalTests, ProductionCandidate, RELEASE_LABEL, Stage, TrackingView, days_to_open,
     render_tracking, title,
 };
+use crate::domain::tracking_refresh::{Closing, Merged, Row, Write, decide_stage, decide_write};
 use crate::domain::version::latest_release;
 use crate::github::comments::{upsert_comment, with_marker};
 use crate::github::issues::{WhenFound, find_or_create_issue};
 use crate::github::{GitHubError, GitHubPort, IssuePatch, IssueState, NewIssue, RepoName};
 use crate::handlers::context::Context;
+use crate::handlers::effects::{apply, view};
 use crate::handlers::error::HandlerError;
 use crate::handlers::production::environment_version;
 use crate::handlers::production::{production_gate, production_state};
@@ -397,39 +398,21 @@ pub async fn refresh_release(
         return Ok(());
     };
     let config = &train.config;
-    let mut closing: Option<(ReleaseState, String)> = None;
-    let stage = match rec.state {
-        ReleaseState::Released => Stage::Released {
-            tag: rec.tag.clone().unwrap_or_default(),
-            url: rec.release_url.clone().unwrap_or_default(),
-        },
-        ReleaseState::Skipped => Stage::Skipped {
-            reason: rec.reason.clone().unwrap_or_default(),
-        },
-        ReleaseState::NoChanges => Stage::NoChanges,
-        ReleaseState::Open => match (&day.reason, shared) {
-            (Some(reason), _) if day.is_skipped() => {
-                let why = format!("the release day is {reason}");
-                closing = Some((ReleaseState::Skipped, why.clone()));
-                Stage::Skipped { reason: why }
-            }
-            (_, Some(s))
-                if s.pending.changes.is_empty() && day.date.is_some_and(|d| d <= today) =>
-            {
-                let since = s
-                    .pending
-                    .last
-                    .as_ref()
-                    .map_or_else(|| "the first release".to_string(), |t| t.tag.clone());
-                closing = Some((
-                    ReleaseState::NoChanges,
-                    format!("no changes since {since}, no release"),
-                ));
-                Stage::NoChanges
-            }
-            _ => Stage::Open,
-        },
+    let row = Row {
+        state: view(rec).state,
+        tag: rec.tag.as_deref(),
+        url: rec.release_url.as_deref(),
+        reason: rec.reason.as_deref(),
     };
+    let merged = shared.map(|s| Merged {
+        any: !s.pending.changes.is_empty(),
+        last_tag: s.pending.last.as_ref().map(|t| t.tag.as_str()),
+    });
+    let (stage, closing) = decide_stage(row, &day, merged, today);
+    let closing = closing.map(|c| match c {
+        Closing::Skipped(why) => (ReleaseState::Skipped, why),
+        Closing::NoChanges(why) => (ReleaseState::NoChanges, why),
+    });
 
     let empty: Vec<Change> = Vec::new();
     let (changes, last_tag, next_version, functional, staging, production, mut verdicts) =
@@ -528,13 +511,6 @@ pub async fn refresh_release(
     write_issue(ctx, github, repo, rec, &title(&day), &body, closing).await
 }
 
-fn body_hash(body: &str, closed: bool) -> String {
-    let mut h = Sha256::new();
-    h.update(body.as_bytes());
-    h.update([u8::from(closed)]);
-    hex::encode(h.finalize())
-}
-
 /// Creates the tracking issue (finding it first if a crash lost its number), or edits it when
 /// its body changed; closes it with a comment when `closing`.
 async fn write_issue(
@@ -547,27 +523,21 @@ async fn write_issue(
     closing: Option<(ReleaseState, String)>,
 ) -> Result<(), HandlerError> {
     let now_ms = ctx.clock.now_ms();
-    let hash = body_hash(body, closing.is_some());
-    let number = match rec.issue_number {
-        Some(n) => {
-            if rec.body_hash.as_deref() != Some(hash.as_str()) {
-                github
-                    .update_issue(
-                        repo,
-                        n,
-                        &IssuePatch {
-                            body: Some(body.to_string()),
-                            ..IssuePatch::default()
-                        },
-                    )
-                    .await?;
-                ctx.store
-                    .set_release_body_hash(rec.id, &hash, now_ms)
-                    .await?;
-            }
-            n
+    let write = decide_write(
+        rec.id,
+        rec.issue_number,
+        rec.body_hash.as_deref(),
+        body,
+        closing.is_some(),
+        now_ms,
+    );
+    let number = match write {
+        Write::Unchanged { issue } => issue,
+        Write::Edit { issue, effects } => {
+            apply(ctx, github, repo, &effects).await?;
+            issue
         }
-        None => {
+        Write::Open { hash } => {
             let marker = crate::github::comments::marker("tracking", &rec.key);
             let number = find_or_create_issue(
                 github,
