@@ -31,6 +31,8 @@ pub enum Effect {
     AssignIssue { issue: u64, assignees: Vec<String> },
     /// The issue closes as completed.
     CloseIssue { issue: u64 },
+    /// The issue closes as not planned (a release day that will not ship).
+    CloseIssueNotPlanned { issue: u64 },
     /// A new issue (guarded by the decision: only made when no issue of its own exists).
     CreateIssue {
         title: String,
@@ -108,6 +110,14 @@ pub enum Effect {
     SetReleaseManager {
         release_id: i64,
         manager: String,
+        at_ms: i64,
+    },
+    /// A tracked release ends without shipping (`state`: skipped or no changes), and why.
+    MarkReleaseEnded {
+        release_id: i64,
+        state: Stage,
+        reason: String,
+        by: Option<String>,
         at_ms: i64,
     },
     /// A released release is confirmed and done with.
@@ -197,6 +207,7 @@ impl Effect {
                 | Effect::EditIssueBody { .. }
                 | Effect::AssignIssue { .. }
                 | Effect::CloseIssue { .. }
+                | Effect::CloseIssueNotPlanned { .. }
                 | Effect::CreateIssue { .. }
                 | Effect::CompleteCheckRun { .. }
                 | Effect::CreateTag { .. }

@@ -1,6 +1,6 @@
 //! A tracking issue's refresh decided: which stage the dashboard shows (and whether the day
 //! closes: skipped by the calendar, or nothing merged by its day), and what writing the rendered
-//! body takes (nothing when it is unchanged, an edit, or the issue opened). Pure: the handler
+//! body takes (nothing when it is unchanged, an edit, or the issue opened), and closing it. Pure: the handler
 //! renders the body from the facts it gathered and applies the effects.
 
 use chrono::NaiveDate;
@@ -131,6 +131,47 @@ pub fn decide_write(
     }
 }
 
+/// Closing a tracking issue: a comment saying why (upserted, so a retry does not say it twice),
+/// the issue closed as not planned, and why kept in the register. `state` is what the day
+/// became (skipped, no changes); `by` who skipped it, when someone did.
+pub fn close(
+    release_id: i64,
+    release_key: &str,
+    issue: u64,
+    state: State,
+    reason: &str,
+    by: Option<&str>,
+    at_ms: i64,
+) -> Vec<Effect> {
+    let text = match state {
+        State::NoChanges => format!(
+            "Closing: {reason} this cycle (the release process ships only when something merged)."
+        ),
+        State::Skipped => match by {
+            Some(who) => format!("Closing: @{who} skipped this release — {reason}."),
+            None => format!("Closing: {reason}; this cycle has no release."),
+        },
+        _ => format!("Closing: {reason}."),
+    };
+    vec![
+        Effect::UpsertComment {
+            repo: None,
+            issue,
+            kind: "closed".into(),
+            key: release_key.to_string(),
+            body: text,
+        },
+        Effect::CloseIssueNotPlanned { issue },
+        Effect::MarkReleaseEnded {
+            release_id,
+            state,
+            reason: reason.to_string(),
+            by: by.map(str::to_string),
+            at_ms,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +286,57 @@ mod tests {
         };
         assert!(why.starts_with("the release day is "), "{why}");
         assert_eq!(stage, Stage::Skipped { reason: why });
+    }
+
+    #[test]
+    fn closing_says_why_closes_not_planned_and_records_who() {
+        let effects = close(
+            3,
+            "regular:2026-03-10",
+            9,
+            State::Skipped,
+            "freeze",
+            Some("bob"),
+            7,
+        );
+        assert_eq!(effects.len(), 3);
+        assert!(
+            matches!(&effects[0], Effect::UpsertComment { issue: 9, kind, key, body, .. }
+            if kind == "closed" && key == "regular:2026-03-10" && body == "Closing: @bob skipped this release — freeze.")
+        );
+        assert_eq!(effects[1], Effect::CloseIssueNotPlanned { issue: 9 });
+        assert_eq!(
+            effects[2],
+            Effect::MarkReleaseEnded {
+                release_id: 3,
+                state: State::Skipped,
+                reason: "freeze".into(),
+                by: Some("bob".into()),
+                at_ms: 7
+            }
+        );
+        let by_calendar = close(
+            3,
+            "k",
+            9,
+            State::Skipped,
+            "the release day is a holiday",
+            None,
+            7,
+        );
+        assert!(matches!(&by_calendar[0], Effect::UpsertComment { body, .. }
+            if body == "Closing: the release day is a holiday; this cycle has no release."));
+        let nothing = close(
+            3,
+            "k",
+            9,
+            State::NoChanges,
+            "no changes since v1.2.0, no release",
+            None,
+            7,
+        );
+        assert!(matches!(&nothing[0], Effect::UpsertComment { body, .. }
+            if body.ends_with("(the release process ships only when something merged).")));
     }
 
     #[test]

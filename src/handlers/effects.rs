@@ -128,6 +128,19 @@ pub(super) async fn apply_one(
                 )
                 .await?;
         }
+        Effect::CloseIssueNotPlanned { issue } => {
+            github
+                .update_issue(
+                    repo,
+                    *issue,
+                    &IssuePatch {
+                        state: Some(IssueState::Closed),
+                        state_reason: Some("not_planned".into()),
+                        ..IssuePatch::default()
+                    },
+                )
+                .await?;
+        }
         Effect::CreateIssue {
             title,
             body,
@@ -373,6 +386,23 @@ async fn apply_record(ctx: &Context, key: &str, effect: &Effect) -> Result<(), H
         } => {
             ctx.store
                 .set_release_body_hash(*release_id, hash, *at_ms)
+                .await?;
+        }
+        Effect::MarkReleaseEnded {
+            release_id,
+            state,
+            reason,
+            by,
+            at_ms,
+        } => {
+            let state = match state {
+                Stage::Open => ReleaseState::Open,
+                Stage::Released => ReleaseState::Released,
+                Stage::Skipped => ReleaseState::Skipped,
+                Stage::NoChanges => ReleaseState::NoChanges,
+            };
+            ctx.store
+                .close_release(*release_id, state, reason, by.as_deref(), *at_ms)
                 .await?;
         }
         Effect::MarkReleaseClosed { release_id, at_ms } => {

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::ReleaseDay;
 use crate::domain::changelog::Change;
+use crate::domain::effects::Stage as Ended;
 use crate::domain::expedited::Kind;
 use crate::domain::requirements::evaluate;
 use crate::domain::requirements::{Environment, Verdict};
@@ -20,11 +21,13 @@ use crate::domain::tracking::{
     FunctionalTests, ProductionCandidate, RELEASE_LABEL, Stage, TrackingView, days_to_open,
     render_tracking, title,
 };
-use crate::domain::tracking_refresh::{Closing, Merged, Row, Write, decide_stage, decide_write};
+use crate::domain::tracking_refresh::{
+    Closing, Merged, Row, Write, close, decide_stage, decide_write,
+};
 use crate::domain::version::latest_release;
-use crate::github::comments::{upsert_comment, with_marker};
+use crate::github::comments::with_marker;
 use crate::github::issues::{WhenFound, find_or_create_issue};
-use crate::github::{GitHubError, GitHubPort, IssuePatch, IssueState, NewIssue, RepoName};
+use crate::github::{GitHubError, GitHubPort, NewIssue, RepoName};
 use crate::handlers::context::Context;
 use crate::handlers::effects::{apply, view};
 use crate::handlers::error::HandlerError;
@@ -579,35 +582,22 @@ pub async fn close_tracking(
     reason: &str,
     by: Option<&str>,
 ) -> Result<(), HandlerError> {
-    let now_ms = ctx.clock.now_ms();
-    let text = match state {
-        ReleaseState::NoChanges => format!(
-            "Closing: {reason} this cycle (the release process ships only when something merged)."
-        ),
-        ReleaseState::Skipped => match by {
-            Some(who) => format!("Closing: @{who} skipped this release — {reason}."),
-            None => format!("Closing: {reason}; this cycle has no release."),
-        },
-        _ => format!("Closing: {reason}."),
+    let ended = match state {
+        ReleaseState::Open => Ended::Open,
+        ReleaseState::Released => Ended::Released,
+        ReleaseState::Skipped => Ended::Skipped,
+        ReleaseState::NoChanges => Ended::NoChanges,
     };
-    upsert_comment(
-        github, &ctx.store, repo, number, "closed", &rec.key, &text, now_ms,
-    )
-    .await?;
-    github
-        .update_issue(
-            repo,
-            number,
-            &IssuePatch {
-                state: Some(IssueState::Closed),
-                state_reason: Some("not_planned".into()),
-                ..IssuePatch::default()
-            },
-        )
-        .await?;
-    ctx.store
-        .close_release(rec.id, state, reason, by, now_ms)
-        .await?;
+    let effects = close(
+        rec.id,
+        &rec.key,
+        number,
+        ended,
+        reason,
+        by,
+        ctx.clock.now_ms(),
+    );
+    apply(ctx, github, repo, &effects).await?;
     tracing::info!(repo = %repo, issue = number, key = %rec.key, state = state.as_str(), "tracking issue closed");
     Ok(())
 }
