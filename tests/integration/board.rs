@@ -29,7 +29,7 @@ const CONFIG: &str = r#"{
   "rotation": { "every": "month", "starts": "2026-01", "members": ["alice", "bob", "carol"] }
 }"#;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 20, 0, 0).unwrap()
 }
 
@@ -42,7 +42,8 @@ struct Fixture {
     _db: TestDb,
 }
 
-async fn seed(store: &Store) {
+/// acme/web with a holiday move, a hotfix and a QA blocker; acme/secret, which alice cannot read.
+pub(crate) async fn seed(store: &Store) {
     let ms = now().timestamp_millis();
     for repo in ["acme/web", "acme/secret"] {
         store
