@@ -321,8 +321,15 @@ pub async fn metrics(
         .and_then(|first| first.checked_sub_months(chrono::Months::new(METRICS_MONTHS - 1)));
     let store = &board.0.store;
     let read = async {
-        let stats =
-            crate::handlers::register::stats_for(store, &record.repo, tz, since, now).await?;
+        let entries = crate::handlers::release_facts::register_entries(store, &record.repo).await?;
+        let merges: Vec<chrono::DateTime<chrono::Utc>> = store
+            .merge_times(&record.repo)
+            .await?
+            .into_iter()
+            .map(crate::store::from_millis)
+            .collect();
+        let stats = crate::domain::stats::compute(&record.repo, &entries, &merges, tz, since, now);
+        let changes = crate::domain::stats::lead_times(&entries, &merges);
         let production = store
             .deployment_history(&record.repo, &config.environments.production.name)
             .await?;
@@ -350,11 +357,19 @@ pub async fn metrics(
                 in_production: r.production_at.map(crate::store::from_millis),
             })
             .collect();
-        Ok::<_, StoreError>((stats, production, hotfixes, released))
+        Ok::<_, StoreError>((stats, production, hotfixes, released, changes))
     };
     match read.await {
-        Ok((stats, production, hotfixes, released)) => {
-            let view = super::metrics::metrics(&stats, &production, &hotfixes, &released, tz, now);
+        Ok((stats, production, hotfixes, released, changes)) => {
+            let view = super::metrics::metrics(
+                &stats,
+                &production,
+                &hotfixes,
+                &released,
+                &changes,
+                tz,
+                now,
+            );
             render(
                 StatusCode::OK,
                 &MetricsTemplate {

@@ -438,6 +438,16 @@ async fn the_metrics_page_shows_the_register_and_a_chart() {
         html.contains("<th scope=\"col\">Change failure rate</th>"),
         "{html}"
     );
+    // DORA's lead time for changes per month and per quarter; no seeded change reached
+    // production.
+    assert!(
+        html.contains("<th scope=\"col\">Lead time for changes (median)</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><th scope=\"row\">2026 Q4</th><td>0</td><td>–</td></tr>"),
+        "{html}"
+    );
     // The seeded hotfix has not reached production: nothing restored yet.
     assert!(html.contains("<td>–</td></tr>"), "{html}");
     assert_eq!(
