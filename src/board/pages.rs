@@ -140,6 +140,7 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
         releases,
         staging_log,
         production_log,
+        between: Vec::new(),
         config,
         holidays,
         staging,
@@ -187,7 +188,24 @@ pub async fn repository(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    match facts(&board, &record).await {
+    let read = async {
+        let Some(mut facts) = facts(&board, &record).await? else {
+            return Ok(None);
+        };
+        if let Some((after, until)) = super::views::unreleased_window(
+            &facts.releases,
+            facts.staging.as_ref(),
+            facts.production.as_ref(),
+        ) {
+            facts.between = board
+                .0
+                .store
+                .board_merges_between(&facts.repo, after, until)
+                .await?;
+        }
+        Ok::<_, StoreError>(Some(facts))
+    };
+    match read.await {
         Ok(Some(facts)) => {
             let page = repo_page(&facts, &board.0.web_url, board.0.clock.now());
             render(

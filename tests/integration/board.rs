@@ -152,6 +152,20 @@ pub(crate) async fn seed(store: &Store) {
         )
         .await
         .unwrap();
+    // Merged before v1.4.0 was cut (on staging, not in production), and after it.
+    for (number, day) in [(101, 20), (102, 25)] {
+        store
+            .record_merge(
+                "acme/web",
+                number,
+                Utc.with_ymd_and_hms(2026, 11, day, 18, 0, 0)
+                    .unwrap()
+                    .timestamp_millis(),
+                None,
+            )
+            .await
+            .unwrap();
+    }
     store
         .insert_expedited(
             &NewExpedited {
@@ -361,6 +375,16 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
         "how to subscribe: {html}"
     );
     assert!(html.contains("/compare/v1.3.0...v1.4.0"), "{html}");
+    // The pull requests staging runs and production does not: from the register, no GitHub call.
+    assert!(
+        html.contains("Pull requests on staging, not yet in production"),
+        "{html}"
+    );
+    assert!(html.contains("/acme/web/pull/101\">#101</a>"), "{html}");
+    assert!(
+        !html.contains("#102"),
+        "merged after v1.4.0 was cut: {html}"
+    );
 
     // Page weight: the page and its one stylesheet well under the issue's 100 KB, no script.
     let css = browser.get(&f.router, "/board.css").await;
