@@ -88,9 +88,22 @@ fn store_failed(e: &StoreError) -> Response {
     )
 }
 
+/// How much of a repository a page shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// One line of `/`: the open releases only, no deployment request.
+    Summary,
+    /// `/{owner}/{repo}`: every release (its recent ones are linked), the deployment request.
+    Page,
+}
+
 /// Everything a page shows about `record`, from the store. None when its stored config no
 /// longer reads (it was good when stored; a newer relman may refuse it).
-async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFacts>, StoreError> {
+async fn facts(
+    board: &Board,
+    record: &RepositoryRecord,
+    scope: Scope,
+) -> Result<Option<RepoFacts>, StoreError> {
     let Some(config) = stored_config(record) else {
         return Ok(None);
     };
@@ -111,14 +124,22 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
         .and_then(|s| s.version.clone());
     let (deployment_request, production_log) = match &waiting {
         Some(version) => (
-            store.deployment_request(repo, version).await?,
+            match scope {
+                Scope::Page => store.deployment_request(repo, version).await?,
+                Scope::Summary => None,
+            },
             store
                 .release_log(repo, &crate::store::releases::version_key(version))
                 .await?,
         ),
         None => (None, Vec::new()),
     };
-    let releases = store.releases(repo).await?;
+    // `/` reads every repository: there only the open releases are read, filtered in SQL, not
+    // two years of the register each.
+    let releases = match scope {
+        Scope::Page => store.releases(repo).await?,
+        Scope::Summary => store.open_releases(repo).await?,
+    };
     // The current release day's sign-offs and QA calls (the earliest open regular release).
     let current_key = releases
         .iter()
@@ -162,7 +183,7 @@ pub async fn index(State(board): State<Board>, headers: HeaderMap) -> Response {
     let now = board.0.clock.now();
     let mut repos = Vec::new();
     for record in records.iter().filter(|r| viewer.may_see(&r.repo)) {
-        match facts(&board, record).await {
+        match facts(&board, record, Scope::Summary).await {
             Ok(Some(facts)) => repos.push(summary(&facts, &board.0.web_url, now)),
             Ok(None) => {}
             Err(e) => return store_failed(&e),
@@ -189,7 +210,7 @@ pub async fn repository(
         Err(answer) => return answer,
     };
     let read = async {
-        let Some(mut facts) = facts(&board, &record).await? else {
+        let Some(mut facts) = facts(&board, &record, Scope::Page).await? else {
             return Ok(None);
         };
         if let Some((after, until)) = super::views::unreleased_window(
