@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::production::Deployed;
-use crate::domain::stats::{Stats, duration};
+use crate::domain::stats::{ChangeLead, Stats, duration, median_lead_time};
 
 /// One month's line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct MonthRow {
     pub staging_to_production: String,
     pub skipped: usize,
     pub production_deploys: usize,
+    /// DORA's lead time for changes: median from merge to running in production, of the
+    /// changes that reached production this month.
+    pub lead_time: String,
     /// DORA's time to restore: median from a hotfix asked for to it running in production.
     pub time_to_restore: String,
     /// DORA's change failure rate: production releases that a hotfix or warmfix replaced in
@@ -53,12 +56,24 @@ pub struct Restore {
     pub in_production: Option<DateTime<Utc>>,
 }
 
+/// One quarter's DORA lead time for changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarterRow {
+    /// `2026 Q4`.
+    pub quarter: String,
+    /// Changes that reached production in the quarter.
+    pub changes: usize,
+    pub lead_time: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricsView {
     pub repo: String,
     pub timezone: String,
     pub months: Vec<MonthRow>,
     pub total: MonthRow,
+    /// The quarters of the months shown, oldest first.
+    pub quarters: Vec<QuarterRow>,
     /// Four Keys' deployment frequency: `daily`, `weekly`, `monthly` or `yearly`.
     pub deployment_frequency: &'static str,
     /// The releases per month, stacked by kind.
@@ -157,9 +172,21 @@ fn time_to_restore<'a>(restores: impl Iterator<Item = &'a Restore>) -> String {
     crate::domain::stats::median(&mut secs).map_or_else(|| "–".to_string(), duration)
 }
 
+fn lead_time<'a>(changes: impl Iterator<Item = &'a ChangeLead>) -> String {
+    median_lead_time(changes).map_or_else(|| "–".to_string(), duration)
+}
+
+/// `2026 Q4` of a `2026-11` month.
+fn quarter_of(month: &str) -> String {
+    let (year, m) = month.split_once('-').unwrap_or((month, "1"));
+    let q = (m.parse::<u32>().unwrap_or(1).clamp(1, 12) - 1) / 3 + 1;
+    format!("{year} Q{q}")
+}
+
 fn row(
     m: &crate::domain::stats::Month,
     production_deploys: usize,
+    lead_time: String,
     (time_to_restore, change_failure_rate): (String, String),
 ) -> MonthRow {
     let time = |secs: Option<i64>| secs.map_or_else(|| "–".to_string(), duration);
@@ -175,6 +202,7 @@ fn row(
         staging_to_production: time(m.staging_to_production_secs),
         skipped: m.skips.len(),
         production_deploys,
+        lead_time,
         time_to_restore,
         change_failure_rate,
     }
@@ -185,6 +213,7 @@ pub fn metrics(
     production: &[Deployed],
     hotfixes: &[Restore],
     released: &[ProductionRelease],
+    changes: &[ChangeLead],
     tz: Tz,
     now: DateTime<Utc>,
 ) -> MetricsView {
@@ -217,12 +246,49 @@ pub fn metrics(
     let months: Vec<MonthRow> = stats
         .months
         .iter()
-        .map(|m| row(m, in_month(&m.month), dora_of(&m.month)))
+        .map(|m| {
+            row(
+                m,
+                in_month(&m.month),
+                lead_time(
+                    changes
+                        .iter()
+                        .filter(|c| month_of(c.in_production) == m.month),
+                ),
+                dora_of(&m.month),
+            )
+        })
         .collect();
     let shown: BTreeSet<&str> = months.iter().map(|m| m.month.as_str()).collect();
+    // A change counts in the month, and the quarter, it reached production (as Four Keys
+    // groups by the deployment).
+    let mut quarters: Vec<QuarterRow> = Vec::new();
+    for month in &shown {
+        let quarter = quarter_of(month);
+        if quarters.last().is_some_and(|q| q.quarter == quarter) {
+            continue;
+        }
+        let in_quarter: Vec<&ChangeLead> = changes
+            .iter()
+            .filter(|c| {
+                let m = month_of(c.in_production);
+                shown.contains(m.as_str()) && quarter_of(&m) == quarter
+            })
+            .collect();
+        quarters.push(QuarterRow {
+            changes: in_quarter.len(),
+            lead_time: lead_time(in_quarter.into_iter()),
+            quarter,
+        });
+    }
     let total = row(
         &stats.total,
         months.iter().map(|m| m.production_deploys).sum(),
+        lead_time(
+            changes
+                .iter()
+                .filter(|c| shown.contains(month_of(c.in_production).as_str())),
+        ),
         (
             time_to_restore(hotfixes.iter().filter(|r| {
                 r.in_production
@@ -242,6 +308,7 @@ pub fn metrics(
         deployment_frequency: deployment_frequency(&deploy_days, local(now)),
         months,
         total,
+        quarters,
     }
 }
 
@@ -320,6 +387,7 @@ mod tests {
             staging_to_production: String::new(),
             skipped: 0,
             production_deploys: 0,
+            lead_time: String::new(),
             time_to_restore: String::new(),
             change_failure_rate: String::new(),
         };
@@ -328,5 +396,52 @@ mod tests {
         assert!(svg.contains("<title id=\"chart-title\">"), "{svg}");
         assert_eq!(svg.matches("class=\"regular\"").count(), 2);
         assert!(svg.contains("<title>2026-12 hotfix: 1</title>"), "{svg}");
+    }
+
+    #[test]
+    fn lead_time_for_changes_is_the_median_per_month_and_quarter_they_reached_production() {
+        use chrono::TimeZone;
+        let at = |m, day, hour| Utc.with_ymd_and_hms(2026, m, day, hour, 0, 0).unwrap();
+        let now = at(12, 5, 12);
+        let stats =
+            crate::domain::stats::compute("a/b", &[], &[], chrono_tz::UTC, Some(d(8, 1)), now);
+        let change = |m, day, hours: i64| ChangeLead {
+            merged: at(m, day, 0),
+            in_production: at(m, day, 0) + chrono::Duration::hours(hours),
+        };
+        let changes = [
+            change(9, 10, 2),
+            change(10, 1, 6),
+            change(10, 20, 10),
+            change(11, 3, 24),
+            // Before the months shown: in no row.
+            change(7, 1, 100),
+        ];
+        let view = metrics(&stats, &[], &[], &[], &changes, chrono_tz::UTC, now);
+        let by_month: Vec<(&str, &str)> = view
+            .months
+            .iter()
+            .map(|m| (m.month.as_str(), m.lead_time.as_str()))
+            .collect();
+        assert_eq!(
+            by_month,
+            [
+                ("2026-08", "–"),
+                ("2026-09", "2h 0m"),
+                ("2026-10", "8h 0m"),
+                ("2026-11", "1d 0h"),
+                ("2026-12", "–"),
+            ]
+        );
+        let quarters: Vec<(&str, usize, &str)> = view
+            .quarters
+            .iter()
+            .map(|q| (q.quarter.as_str(), q.changes, q.lead_time.as_str()))
+            .collect();
+        assert_eq!(
+            quarters,
+            [("2026 Q3", 1, "2h 0m"), ("2026 Q4", 3, "10h 0m")]
+        );
+        assert_eq!(view.total.lead_time, "8h 0m");
     }
 }

@@ -88,9 +88,22 @@ fn store_failed(e: &StoreError) -> Response {
     )
 }
 
+/// How much of a repository a page shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// One line of `/`: the open releases only, no deployment request.
+    Summary,
+    /// `/{owner}/{repo}`: every release (its recent ones are linked), the deployment request.
+    Page,
+}
+
 /// Everything a page shows about `record`, from the store. None when its stored config no
 /// longer reads (it was good when stored; a newer relman may refuse it).
-async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFacts>, StoreError> {
+async fn facts(
+    board: &Board,
+    record: &RepositoryRecord,
+    scope: Scope,
+) -> Result<Option<RepoFacts>, StoreError> {
     let Some(config) = stored_config(record) else {
         return Ok(None);
     };
@@ -111,14 +124,22 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
         .and_then(|s| s.version.clone());
     let (deployment_request, production_log) = match &waiting {
         Some(version) => (
-            store.deployment_request(repo, version).await?,
+            match scope {
+                Scope::Page => store.deployment_request(repo, version).await?,
+                Scope::Summary => None,
+            },
             store
                 .release_log(repo, &crate::store::releases::version_key(version))
                 .await?,
         ),
         None => (None, Vec::new()),
     };
-    let releases = store.releases(repo).await?;
+    // `/` reads every repository: there only the open releases are read, filtered in SQL, not
+    // two years of the register each.
+    let releases = match scope {
+        Scope::Page => store.releases(repo).await?,
+        Scope::Summary => store.open_releases(repo).await?,
+    };
     // The current release day's sign-offs and QA calls (the earliest open regular release).
     let current_key = releases
         .iter()
@@ -140,6 +161,7 @@ async fn facts(board: &Board, record: &RepositoryRecord) -> Result<Option<RepoFa
         releases,
         staging_log,
         production_log,
+        between: Vec::new(),
         config,
         holidays,
         staging,
@@ -161,7 +183,7 @@ pub async fn index(State(board): State<Board>, headers: HeaderMap) -> Response {
     let now = board.0.clock.now();
     let mut repos = Vec::new();
     for record in records.iter().filter(|r| viewer.may_see(&r.repo)) {
-        match facts(&board, record).await {
+        match facts(&board, record, Scope::Summary).await {
             Ok(Some(facts)) => repos.push(summary(&facts, &board.0.web_url, now)),
             Ok(None) => {}
             Err(e) => return store_failed(&e),
@@ -187,7 +209,24 @@ pub async fn repository(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    match facts(&board, &record).await {
+    let read = async {
+        let Some(mut facts) = facts(&board, &record, Scope::Page).await? else {
+            return Ok(None);
+        };
+        if let Some((after, until)) = super::views::unreleased_window(
+            &facts.releases,
+            facts.staging.as_ref(),
+            facts.production.as_ref(),
+        ) {
+            facts.between = board
+                .0
+                .store
+                .board_merges_between(&facts.repo, after, until)
+                .await?;
+        }
+        Ok::<_, StoreError>(Some(facts))
+    };
+    match read.await {
         Ok(Some(facts)) => {
             let page = repo_page(&facts, &board.0.web_url, board.0.clock.now());
             render(
@@ -321,8 +360,15 @@ pub async fn metrics(
         .and_then(|first| first.checked_sub_months(chrono::Months::new(METRICS_MONTHS - 1)));
     let store = &board.0.store;
     let read = async {
-        let stats =
-            crate::handlers::register::stats_for(store, &record.repo, tz, since, now).await?;
+        let entries = crate::handlers::release_facts::register_entries(store, &record.repo).await?;
+        let merges: Vec<chrono::DateTime<chrono::Utc>> = store
+            .merge_times(&record.repo)
+            .await?
+            .into_iter()
+            .map(crate::store::from_millis)
+            .collect();
+        let stats = crate::domain::stats::compute(&record.repo, &entries, &merges, tz, since, now);
+        let changes = crate::domain::stats::lead_times(&entries, &merges);
         let production = store
             .deployment_history(&record.repo, &config.environments.production.name)
             .await?;
@@ -350,11 +396,19 @@ pub async fn metrics(
                 in_production: r.production_at.map(crate::store::from_millis),
             })
             .collect();
-        Ok::<_, StoreError>((stats, production, hotfixes, released))
+        Ok::<_, StoreError>((stats, production, hotfixes, released, changes))
     };
     match read.await {
-        Ok((stats, production, hotfixes, released)) => {
-            let view = super::metrics::metrics(&stats, &production, &hotfixes, &released, tz, now);
+        Ok((stats, production, hotfixes, released, changes)) => {
+            let view = super::metrics::metrics(
+                &stats,
+                &production,
+                &hotfixes,
+                &released,
+                &changes,
+                tz,
+                now,
+            );
             render(
                 StatusCode::OK,
                 &MetricsTemplate {

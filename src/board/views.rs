@@ -12,6 +12,7 @@ use crate::domain::ics::IcsHoliday;
 use crate::domain::requirements::{Environment, Facts, State, evaluate};
 use crate::domain::rotation::{AssignmentSource, Rotation, Swap};
 use crate::handlers::release_facts::fold_log;
+use crate::store::board::MergedPr;
 use crate::store::environments::{DeploymentRequestRecord, EnvironmentVersion};
 use crate::store::from_millis;
 use crate::store::releases::{LogEntry, LogKind, ReleaseRecord, ReleaseState};
@@ -39,6 +40,9 @@ pub struct RepoFacts {
     pub staging_log: Vec<LogEntry>,
     /// … and of the version waiting for production.
     pub production_log: Vec<LogEntry>,
+    /// The pull requests staging runs and production does not (read for the repository page
+    /// only, in [`unreleased_window`]).
+    pub between: Vec<MergedPr>,
 }
 
 /// One requirement of one environment, as the store lets the board judge it.
@@ -173,6 +177,16 @@ pub struct RepoPage {
     /// The latest releases, newest first, each to its timeline.
     pub recent: Vec<Link>,
     pub commands: Vec<CommandView>,
+    /// The pull requests between production and staging, oldest first.
+    pub between: Vec<PrView>,
+}
+
+/// A merged pull request, linked on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrView {
+    pub number: u64,
+    pub url: String,
+    pub merged: String,
 }
 
 /// How many releases the repository page links to.
@@ -224,6 +238,46 @@ fn env_view(name: &str, seen: Option<&EnvironmentVersion>, tz: Tz) -> EnvView {
             .unwrap_or_else(|| "—".to_string()),
         since: seen.map(|v| local_time(v.at, tz)),
     }
+}
+
+fn same_tag(a: &str, b: &str) -> bool {
+    a.trim_start_matches('v') == b.trim_start_matches('v')
+}
+
+/// Which merges staging runs and production does not, as `(after, until]` in epoch
+/// milliseconds: a merge ships in the first regular release cut at or after it
+/// (`domain::stats::shipped_merges`), so the window runs from production's release's cut to
+/// staging's. When production's release is not in the register (installed later), the window is
+/// the staging release's own changes, from the regular cut before it. None when both run the
+/// same version or staging's release is unknown.
+pub fn unreleased_window(
+    releases: &[ReleaseRecord],
+    staging: Option<&EnvironmentVersion>,
+    production: Option<&EnvironmentVersion>,
+) -> Option<(Option<i64>, i64)> {
+    let staged = waiting_for_production(staging, production)?
+        .version
+        .as_deref()?;
+    let cut_of = |version: &str| {
+        releases
+            .iter()
+            .filter(|r| r.tag.as_deref().is_some_and(|t| same_tag(t, version)))
+            .find_map(|r| r.released_at)
+    };
+    let until = cut_of(staged)?;
+    let after = production
+        .and_then(|p| p.version.as_deref())
+        .and_then(cut_of)
+        .filter(|at| *at < until)
+        .or_else(|| {
+            releases
+                .iter()
+                .filter(|r| r.kind == Kind::Regular)
+                .filter_map(|r| r.released_at)
+                .filter(|at| *at < until)
+                .max()
+        });
+    Some((after, until))
 }
 
 /// The staging version production does not run yet. The full production plan (soak, due day,
@@ -443,6 +497,16 @@ pub fn repo_page(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoPa
             url: format!("{web_url}/{}/compare/{prod}...{stage}", facts.repo),
         });
     }
+    let tz = calendar.timezone();
+    let between = facts
+        .between
+        .iter()
+        .map(|pr| PrView {
+            number: pr.number,
+            url: format!("{web_url}/{}/pull/{}", facts.repo, pr.number),
+            merged: local_time(pr.merged_at, tz),
+        })
+        .collect();
     let mut released: Vec<&ReleaseRecord> = facts
         .releases
         .iter()
@@ -478,6 +542,7 @@ pub fn repo_page(facts: &RepoFacts, web_url: &str, now: DateTime<Utc>) -> RepoPa
         },
         recent,
         commands,
+        between,
         summary,
     }
 }
@@ -599,6 +664,7 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
                 ),
             ],
             deployment_request: None,
+            between: vec![],
             staging_log: vec![],
             production_log: vec![LogEntry {
                 entry: LogKind::QaBlocker,
@@ -725,5 +791,71 @@ rotation: { every: month, starts: 2026-01, members: [alice, bob, carol], overrid
         assert!(waiting_for_production(Some(&staging), Some(&production)).is_none());
         assert!(waiting_for_production(Some(&staging), None).is_some());
         assert!(waiting_for_production(None, Some(&production)).is_none());
+    }
+
+    #[test]
+    fn the_prs_between_production_and_staging_run_from_one_cut_to_the_next() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 18, 0, 0).unwrap();
+        let cut = |tag: &str, day: u32| ReleaseRecord {
+            tag: Some(tag.into()),
+            state: ReleaseState::Released,
+            released_at: Some(
+                Utc.with_ymd_and_hms(2026, 11, day, 18, 0, 0)
+                    .unwrap()
+                    .timestamp_millis(),
+            ),
+            ..release(
+                Kind::Regular,
+                NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+                1,
+            )
+        };
+        let ms = |day: u32| {
+            Utc.with_ymd_and_hms(2026, 11, day, 18, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let releases = [cut("v1.2.0", 3), cut("v1.3.0", 10), cut("v1.4.0", 24)];
+        let staging = env("staging", "v1.4.0", at);
+        // Production two releases behind: both releases' changes.
+        let production = env("production", "v1.2.0", at);
+        assert_eq!(
+            unreleased_window(&releases, Some(&staging), Some(&production)),
+            Some((Some(ms(3)), ms(24)))
+        );
+        // Production's version unknown to the register: the staging release's own changes.
+        let production = env("production", "v0.9.0", at);
+        assert_eq!(
+            unreleased_window(&releases, Some(&staging), Some(&production)),
+            Some((Some(ms(10)), ms(24)))
+        );
+        // Tags with or without the `v`.
+        let staging = env("staging", "1.4.0", at);
+        assert_eq!(
+            unreleased_window(&releases, Some(&staging), None),
+            Some((Some(ms(10)), ms(24)))
+        );
+        // The same version on both: nothing between.
+        let production = env("production", "v1.4.0", at);
+        let staging = env("staging", "v1.4.0", at);
+        assert_eq!(
+            unreleased_window(&releases, Some(&staging), Some(&production)),
+            None
+        );
+
+        let mut facts = facts();
+        facts.between = vec![MergedPr {
+            number: 101,
+            merged_at: ms(20),
+        }];
+        let page = repo_page(&facts, "https://github.com", now());
+        assert_eq!(
+            page.between,
+            [PrView {
+                number: 101,
+                url: "https://github.com/acme/web/pull/101".into(),
+                merged: "Fri 20 Nov 2026 10:00".into(),
+            }]
+        );
     }
 }

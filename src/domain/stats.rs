@@ -112,7 +112,7 @@ fn percent(part: u32, whole: u32) -> Option<u32> {
 /// The merge times each released regular release shipped: a merge ships in the first regular
 /// release cut at or after it (the release is cut from the default branch head). Indexed like
 /// `entries`; expedited releases get their picks.
-fn shipped_merges(entries: &[Entry], merges: &[DateTime<Utc>]) -> Vec<Vec<DateTime<Utc>>> {
+pub fn shipped_merges(entries: &[Entry], merges: &[DateTime<Utc>]) -> Vec<Vec<DateTime<Utc>>> {
     let mut cuts: Vec<(DateTime<Utc>, usize)> = entries
         .iter()
         .enumerate()
@@ -134,6 +134,70 @@ fn shipped_merges(entries: &[Entry], merges: &[DateTime<Utc>]) -> Vec<Vec<DateTi
         }
     }
     out
+}
+
+/// One change as DORA's "lead time for changes" counts it: merged, then running in production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeLead {
+    pub merged: DateTime<Utc>,
+    pub in_production: DateTime<Utc>,
+}
+
+impl ChangeLead {
+    pub fn secs(&self) -> i64 {
+        (self.in_production - self.merged).num_seconds()
+    }
+}
+
+/// Every change that reached production, with the first time it ran there: a merge rides the
+/// regular release [`shipped_merges`] puts it in, or an expedited release that picked it,
+/// whichever reached production first (a picked change also ships again in the next regular
+/// release; DORA counts it once, when it first runs in production). Changes whose release never
+/// reached production are not counted, as Four Keys counts only deployed changes. Sorted by the
+/// time they reached production.
+pub fn lead_times(entries: &[Entry], merges: &[DateTime<Utc>]) -> Vec<ChangeLead> {
+    let shipped = shipped_merges(entries, merges);
+    let mut regular: Vec<ChangeLead> = Vec::new();
+    let mut picked: Vec<ChangeLead> = Vec::new();
+    for (e, merged) in entries.iter().zip(&shipped) {
+        let Some(live) = e.production_at.filter(|_| e.outcome == Outcome::Released) else {
+            continue;
+        };
+        let into = if e.kind == Kind::Regular {
+            &mut regular
+        } else {
+            &mut picked
+        };
+        into.extend(merged.iter().filter(|m| **m <= live).map(|m| ChangeLead {
+            merged: *m,
+            in_production: live,
+        }));
+    }
+    // A pick and the same merge in a regular release are one change: merges are known by their
+    // time, so each pick claims one regular occurrence of its merge time.
+    regular.sort_by_key(|c| (c.merged, c.in_production));
+    let mut claimed = vec![false; regular.len()];
+    for pick in picked {
+        let same = (0..regular.len()).find(|&i| !claimed[i] && regular[i].merged == pick.merged);
+        match same {
+            Some(i) => {
+                claimed[i] = true;
+                regular[i].in_production = regular[i].in_production.min(pick.in_production);
+            }
+            None => {
+                regular.push(pick);
+                claimed.push(true);
+            }
+        }
+    }
+    regular.sort_by_key(|c| (c.in_production, c.merged));
+    regular
+}
+
+/// DORA's lead time for changes: the median seconds from merge to running in production.
+pub fn median_lead_time<'a>(changes: impl Iterator<Item = &'a ChangeLead>) -> Option<i64> {
+    let mut secs: Vec<i64> = changes.map(ChangeLead::secs).collect();
+    median(&mut secs)
 }
 
 #[derive(Default)]
@@ -509,5 +573,46 @@ mod tests {
         assert!(chart.contains("bar [1, 0, 2, 1]"), "{chart}");
         assert!(chart.contains("bar [0, 0, 1, 1]"), "{chart}");
         assert!(chart.contains("bar [0, 0, 0, 1]"), "{chart}");
+    }
+
+    #[test]
+    fn lead_time_runs_from_merge_to_the_first_time_the_change_runs_in_production() {
+        let mut hotfix = released(
+            Kind::Hotfix,
+            "2026-11-05T12:00:00Z",
+            None,
+            Some("2026-11-05T14:00:00Z"),
+        );
+        hotfix.picked_merges = vec![at("2026-11-05T10:00:00Z")];
+        let entries = [
+            released(
+                Kind::Regular,
+                "2026-11-03T18:00:00Z",
+                Some("2026-11-03T19:00:00Z"),
+                Some("2026-11-10T18:00:00Z"),
+            ),
+            hotfix,
+            released(
+                Kind::Regular,
+                "2026-11-17T18:00:00Z",
+                Some("2026-11-17T19:00:00Z"),
+                Some("2026-11-24T18:00:00Z"),
+            ),
+            // Cut, never in production: its change is not counted.
+            released(Kind::Regular, "2026-12-01T18:00:00Z", None, None),
+        ];
+        let merges = [
+            at("2026-11-02T18:00:00Z"),
+            at("2026-11-05T10:00:00Z"),
+            at("2026-11-16T18:00:00Z"),
+            at("2026-11-30T18:00:00Z"),
+        ];
+        let changes = lead_times(&entries, &merges);
+        let secs: Vec<i64> = changes.iter().map(ChangeLead::secs).collect();
+        // The picked merge counts once, with the hotfix's 4 hours, not the regular 19 days.
+        assert_eq!(secs, [4 * 3600, 8 * 86400, 8 * 86400]);
+        assert_eq!(changes[0].in_production, at("2026-11-05T14:00:00Z"));
+        assert_eq!(median_lead_time(changes.iter()), Some(8 * 86400));
+        assert_eq!(median_lead_time([].iter()), None);
     }
 }

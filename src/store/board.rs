@@ -27,4 +27,39 @@ impl Store {
             })
             .collect()
     }
+
+    /// The pull requests merged in `(after, until]` (epoch milliseconds), oldest first: the
+    /// changes a release cut at `until` shipped since one cut at `after`.
+    pub async fn board_merges_between(
+        &self,
+        repo: &str,
+        after: Option<i64>,
+        until: i64,
+    ) -> Result<Vec<MergedPr>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT pr_number, merged_at FROM merged_changes
+             WHERE repo = $1 AND merged_at > $2 AND merged_at <= $3 ORDER BY merged_at, pr_number",
+        )
+        .bind(repo)
+        .bind(after.unwrap_or(i64::MIN))
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MergedPr {
+                    number: u64::try_from(r.try_get::<i64, _>("pr_number")?).unwrap_or(0),
+                    merged_at: r.try_get("merged_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A merged pull request as the register recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedPr {
+    pub number: u64,
+    /// Epoch milliseconds.
+    pub merged_at: i64,
 }

@@ -29,7 +29,7 @@ const CONFIG: &str = r#"{
   "rotation": { "every": "month", "starts": "2026-01", "members": ["alice", "bob", "carol"] }
 }"#;
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 20, 0, 0).unwrap()
 }
 
@@ -42,7 +42,8 @@ struct Fixture {
     _db: TestDb,
 }
 
-async fn seed(store: &Store) {
+/// acme/web with a holiday move, a hotfix and a QA blocker; acme/secret, which alice cannot read.
+pub(crate) async fn seed(store: &Store) {
     let ms = now().timestamp_millis();
     for repo in ["acme/web", "acme/secret"] {
         store
@@ -151,6 +152,20 @@ async fn seed(store: &Store) {
         )
         .await
         .unwrap();
+    // Merged before v1.4.0 was cut (on staging, not in production), and after it.
+    for (number, day) in [(101, 20), (102, 25)] {
+        store
+            .record_merge(
+                "acme/web",
+                number,
+                Utc.with_ymd_and_hms(2026, 11, day, 18, 0, 0)
+                    .unwrap()
+                    .timestamp_millis(),
+                None,
+            )
+            .await
+            .unwrap();
+    }
     store
         .insert_expedited(
             &NewExpedited {
@@ -360,6 +375,16 @@ async fn the_oauth_round_trip_signs_in_and_the_page_shows_the_train() {
         "how to subscribe: {html}"
     );
     assert!(html.contains("/compare/v1.3.0...v1.4.0"), "{html}");
+    // The pull requests staging runs and production does not: from the register, no GitHub call.
+    assert!(
+        html.contains("Pull requests on staging, not yet in production"),
+        "{html}"
+    );
+    assert!(html.contains("/acme/web/pull/101\">#101</a>"), "{html}");
+    assert!(
+        !html.contains("#102"),
+        "merged after v1.4.0 was cut: {html}"
+    );
 
     // Page weight: the page and its one stylesheet well under the issue's 100 KB, no script.
     let css = browser.get(&f.router, "/board.css").await;
@@ -435,6 +460,16 @@ async fn the_metrics_page_shows_the_register_and_a_chart() {
     assert!(html.contains("Four Keys"), "{html}");
     assert!(
         html.contains("<th scope=\"col\">Change failure rate</th>"),
+        "{html}"
+    );
+    // DORA's lead time for changes per month and per quarter; no seeded change reached
+    // production.
+    assert!(
+        html.contains("<th scope=\"col\">Lead time for changes (median)</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><th scope=\"row\">2026 Q4</th><td>0</td><td>–</td></tr>"),
         "{html}"
     );
     // The seeded hotfix has not reached production: nothing restored yet.

@@ -9,6 +9,7 @@ mod support;
 
 mod app_manifest;
 mod board;
+mod board_browser;
 mod calendar_days;
 mod calendar_ics;
 mod calendar_props;
