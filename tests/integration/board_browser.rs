@@ -8,68 +8,15 @@
 //! nothing — except under `CI=true`, where their absence fails it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use github_sim::{GitHubSim, Permission};
 use relman::clock::{Clock, ManualClock};
 use relman::config::settings::{AppArgs, ServeArgs, Settings};
-use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::support::{TestDb, free_port};
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// chromedriver on a free port, stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver(chromedriver: &Path) -> Driver {
-    let port = free_port();
-    let child = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}", chromedriver.display()));
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    wait_for_port(port, "chromedriver").await;
-    driver
-}
-
-async fn wait_for_port(port: u16, what: &str) {
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} did not listen on port {port}");
-}
 
 /// The text a person sees on the page (no markup).
 async fn visible_text(browser: &Client) -> Result<String, fantoccini::error::CmdError> {
@@ -86,16 +33,12 @@ async fn screenshot(browser: &Client, dir: &Path, name: &str) -> PathBuf {
 
 #[tokio::test]
 async fn the_board_signs_in_through_github_and_shows_every_page_in_a_browser() {
-    let (Some(chromedriver), Some(chromium)) = (on_path("chromedriver"), on_path("chromium"))
+    let Some((browser, driver)) = crate::support::browser::chromium(
+        "the board",
+        &["--window-size=1100,1400", "--hide-scrollbars"],
+    )
+    .await
     else {
-        // In CI the browser is part of the test: its absence is a failure, not a pass.
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium and chromedriver are not installed, so the board cannot be tried in a browser (.ci/run installs them: apt-get install chromium chromium-driver)"
-        );
-        eprintln!(
-            "not run: the board was not tried in a browser: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-        );
         return;
     };
 
@@ -143,7 +86,7 @@ async fn the_board_signs_in_through_github_and_shows_every_page_in_a_browser() {
         clock,
         shutdown.clone(),
     ));
-    wait_for_port(port, "relman serve").await;
+    crate::support::browser::wait_for_port(port, "relman serve").await;
     let relman = format!("http://127.0.0.1:{port}");
 
     let shots = match std::env::var_os("RELMAN_BOARD_SCREENSHOTS") {
@@ -158,23 +101,6 @@ async fn the_board_signs_in_through_github_and_shows_every_page_in_a_browser() {
         }
     };
     let (_keep, shots) = shots;
-
-    let driver = start_driver(&chromedriver).await;
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1100,1400", "--hide-scrollbars"]
-        }),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session through chromedriver");
 
     let outcome = async {
         let mut pages = Vec::new();

@@ -10,67 +10,16 @@
 //! Without Chromium and chromedriver on the machine (`.ci/run` installs them) the test says so
 //! and does nothing; it never passes by pretending to have driven a browser.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::response::Redirect;
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use github_sim::GitHubSim;
 use relman::setup::{SetupOptions, SetupServer};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-/// chromedriver on a free port, stopped when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver(chromedriver: &Path) -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}", chromedriver.display()));
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port}");
-}
 
 /// What the browser posted to "GitHub".
 #[derive(Debug, Clone)]
@@ -146,16 +95,8 @@ fn app_manifest_yml() -> Value {
 
 #[tokio::test]
 async fn the_setup_page_posts_the_manifest_github_expects_and_finishes_in_a_browser() {
-    let (Some(chromedriver), Some(chromium)) = (on_path("chromedriver"), on_path("chromium"))
+    let Some((browser, driver)) = crate::support::browser::chromium("the setup page", &[]).await
     else {
-        // In CI the browser is part of the test: its absence is a failure, not a pass.
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium and chromedriver are not installed, so the setup page cannot be tried in a browser (.ci/run installs them: apt-get install chromium chromium-driver)"
-        );
-        eprintln!(
-            "not run: the setup page was not tried in a browser: chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
-        );
         return;
     };
 
@@ -178,22 +119,6 @@ async fn the_setup_page_posts_the_manifest_github_expects_and_finishes_in_a_brow
     .unwrap();
     let page_url = format!("http://{}/", server.addr);
     let state = server.state.clone();
-
-    let driver = start_driver(&chromedriver).await;
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-        }),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session through chromedriver");
 
     let outcome = async {
         browser.goto(&page_url).await?;

@@ -1,6 +1,7 @@
 //! Shared test helpers: stores on every back-end, and a router wired like production.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod github;
 pub mod scenario;
 pub mod serve;
