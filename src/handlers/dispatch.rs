@@ -103,7 +103,7 @@ impl Dispatcher {
             Event::DeploymentStatus(event) => {
                 // The register stamps when a release reached staging or production; the
                 // environments' versions and what follows production are tracked next.
-                super::register::observe_deployment(ctx, item).await?;
+                super::register::observe_deployment(ctx, &event).await?;
                 super::environments::handle_deployment_status(ctx, &event).await?;
             }
             // What the tracking issues show changed: re-render them (debounced).

@@ -35,6 +35,9 @@ pub struct StatusBody {
     pub state: String,
     #[serde(default, deserialize_with = "null_default")]
     pub environment: String,
+    /// When the status was given: when the deployment reached its environment.
+    #[serde(default)]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -4,20 +4,17 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
 
 use super::context::Context;
+use super::environments::DeploymentStatusEvent;
 use super::error::HandlerError;
-use super::events::Common;
 use super::invocation::{Invocation, Outcome};
 use super::release_facts::load_train;
 use crate::config::repo::parse_repo_config;
 use crate::domain::environments::{Released, followed, register_stamps};
 use crate::domain::stats::{Stats, compute, render_chart, render_table};
-use crate::github::{Deployment, DeploymentStatus};
 use crate::inbox::ProcessError;
 use crate::store::releases::ReleaseState;
-use crate::store::work::ClaimedItem;
 use crate::store::{Store, StoreError, from_millis};
 
 /// How many months `/stats` shows (the chart shows as many).
@@ -79,26 +76,13 @@ pub async fn stats(at: &Invocation<'_>) -> Result<Outcome, HandlerError> {
     ))))
 }
 
-/// `deployment_status`: the fields relman reads.
-#[derive(Debug, Deserialize)]
-struct DeploymentStatusEvent {
-    #[serde(flatten)]
-    common: Common,
-    deployment: Deployment,
-    deployment_status: DeploymentStatus,
-}
-
 /// Stamps when releases reached staging or production from a successful deployment: staging
 /// gets the deployed release; production gets it and every earlier release not stamped yet
 /// (their changes arrive with it). No API call: the stored config names the environments.
-pub async fn observe_deployment(ctx: &Context, item: &ClaimedItem) -> Result<(), ProcessError> {
-    let event: DeploymentStatusEvent = match serde_json::from_slice(&item.payload) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::debug!(error = %e, "deployment_status without the fields the register reads");
-            return Ok(());
-        }
-    };
+pub async fn observe_deployment(
+    ctx: &Context,
+    event: &DeploymentStatusEvent,
+) -> Result<(), ProcessError> {
     if event.deployment_status.state != "success" {
         return Ok(());
     }
